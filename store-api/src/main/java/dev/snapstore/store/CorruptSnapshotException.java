@@ -1,0 +1,50 @@
+package dev.snapstore.store;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A snapshot file is not what it claims to be: wrong magic, truncated, an index pointing outside
+ * the file, a checksum mismatch, a chunk that does not decompress to its recorded length.
+ *
+ * <p>The message names the file, the chunk where there is one, and what was wrong.
+ */
+public final class CorruptSnapshotException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    private final transient Path file;
+    private final long chunk;
+    private final String reason;
+
+    /** A corruption not tied to one chunk. */
+    public CorruptSnapshotException(Path file, String reason) {
+        this(file, -1, reason, null);
+    }
+
+    /** A corruption of chunk {@code chunk} (or of the file when {@code chunk < 0}). */
+    public CorruptSnapshotException(Path file, long chunk, String reason) {
+        this(file, chunk, reason, null);
+    }
+
+    public CorruptSnapshotException(Path file, long chunk, String reason, Throwable cause) {
+        super(file + ": " + (chunk >= 0 ? "chunk " + chunk + ": " : "") + reason, cause);
+        this.file = file;
+        this.chunk = chunk;
+        this.reason = reason;
+    }
+
+    /** The snapshot file. */
+    public Path file() {
+        return file;
+    }
+
+    /** The chunk that is corrupt, or -1 when the damage is not in one chunk. */
+    public long chunk() {
+        return chunk;
+    }
+
+    /** What was wrong, without the file name. */
+    public String reason() {
+        return reason;
+    }
+}

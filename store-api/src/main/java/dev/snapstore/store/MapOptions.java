@@ -1,0 +1,138 @@
+package dev.snapstore.store;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How {@link Snapshot#map(Mode, MapOptions)} builds a region. Immutable; build with
+ * {@link #builder()}.
+ */
+public final class MapOptions {
+    private static final MapOptions DEFAULTS = builder().build();
+
+    private final boolean writable;
+    private final int resolverThreads;
+    private final int eagerThreads;
+    private final Path warmCache;
+    private final boolean hugepages;
+    private final ProgressListener progress;
+
+    private MapOptions(Builder b) {
+        this.writable = b.writable;
+        this.resolverThreads = b.resolverThreads;
+        this.eagerThreads = b.eagerThreads;
+        this.warmCache = b.warmCache;
+        this.hugepages = b.hugepages;
+        this.progress = b.progress;
+    }
+
+    /** Defaults: writable (copy-on-write), resolvers = cores, no warm cache, hugepages when free. */
+    public static MapOptions defaults() {
+        return DEFAULTS;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.writable = writable;
+        b.resolverThreads = resolverThreads;
+        b.eagerThreads = eagerThreads;
+        b.warmCache = warmCache;
+        b.hugepages = hugepages;
+        b.progress = progress;
+        return b;
+    }
+
+    /** Whether the region accepts writes (private copy-on-write; the snapshot never changes). */
+    public boolean writable() {
+        return writable;
+    }
+
+    /** Native resolver threads of a lazy region. */
+    public int resolverThreads() {
+        return resolverThreads;
+    }
+
+    /** Threads decompressing an eager region. */
+    public int eagerThreads() {
+        return eagerThreads;
+    }
+
+    /** Directory keeping decompressed chunks across processes (a hugetlbfs mount or /dev/shm). */
+    public Optional<Path> warmCache() {
+        return Optional.ofNullable(warmCache);
+    }
+
+    /** Whether eager regions may use hugepages when enough are free. */
+    public boolean hugepages() {
+        return hugepages;
+    }
+
+    /** Progress of an eager restore. */
+    public ProgressListener progress() {
+        return progress;
+    }
+
+    /** Builder of {@link MapOptions}; not thread-safe. */
+    public static final class Builder {
+        private boolean writable = true;
+        private int resolverThreads = Runtime.getRuntime().availableProcessors();
+        private int eagerThreads = Runtime.getRuntime().availableProcessors();
+        private Path warmCache;
+        private boolean hugepages = true;
+        private ProgressListener progress = ProgressListener.NONE;
+
+        private Builder() {
+        }
+
+        public Builder writable(boolean writable) {
+            this.writable = writable;
+            return this;
+        }
+
+        /** Read-only regions share one physical copy of the image between processes. */
+        public Builder readOnly() {
+            return writable(false);
+        }
+
+        public Builder resolverThreads(int n) {
+            if (n < 1 || n > 256) {
+                throw new IllegalArgumentException("resolverThreads must be 1..256: " + n);
+            }
+            this.resolverThreads = n;
+            return this;
+        }
+
+        public Builder eagerThreads(int n) {
+            if (n < 1 || n > 1024) {
+                throw new IllegalArgumentException("eagerThreads must be 1..1024: " + n);
+            }
+            this.eagerThreads = n;
+            return this;
+        }
+
+        public Builder warmCache(Path dir) {
+            this.warmCache = dir;
+            return this;
+        }
+
+        public Builder hugepages(boolean allowed) {
+            this.hugepages = allowed;
+            return this;
+        }
+
+        public Builder progress(ProgressListener listener) {
+            this.progress = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        public MapOptions build() {
+            return new MapOptions(this);
+        }
+    }
+}

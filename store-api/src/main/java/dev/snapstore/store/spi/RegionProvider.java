@@ -1,0 +1,49 @@
+package dev.snapstore.store.spi;
+
+import java.io.IOException;
+
+import dev.snapstore.store.MapOptions;
+import dev.snapstore.store.Mode;
+import dev.snapstore.store.Region;
+import dev.snapstore.store.Snapshot;
+
+/**
+ * Supplies regions of the lazy modes. Found with {@link java.util.ServiceLoader}; the
+ * {@code store-native} module registers the Linux userfaultfd engine.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface RegionProvider {
+
+    /**
+     * Whether {@code mode} can be served here for this snapshot; when not, the
+     * {@link Availability#reason()} says what is missing and how to fix it.
+     */
+    Availability availability(Mode mode, Snapshot snapshot, MapOptions options);
+
+    /**
+     * Maps {@code snapshot} in {@code mode} (never AUTO or EAGER).
+     *
+     * @throws dev.snapstore.store.ModeUnavailableException when the mode cannot be used here
+     */
+    Region map(Snapshot snapshot, Mode mode, MapOptions options) throws IOException;
+
+    /**
+     * Off-heap memory for eager regions, or null to let the portable allocator decide. Linux
+     * providers hand out hugepage-backed memory when {@code hugepages} and enough are free.
+     */
+    default OffHeapMemory allocate(long size, boolean hugepages) throws IOException {
+        return null;
+    }
+
+    /** Whether a mode is usable, and why not. */
+    record Availability(boolean available, String reason) {
+        public static Availability yes(String reason) {
+            return new Availability(true, reason);
+        }
+
+        public static Availability no(String reason) {
+            return new Availability(false, reason);
+        }
+    }
+}
