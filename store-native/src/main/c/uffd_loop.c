@@ -9,6 +9,7 @@
  * fault before it was read); EEXIST from COPY/ZEROPAGE/CONTINUE/POISON means the page is already
  * there; EAGAIN with progress means a partial range; EAGAIN without progress means retry.
  */
+#define _GNU_SOURCE
 #include "snapstore.h"
 
 #include <errno.h>
@@ -292,5 +293,6 @@ int sn_resolver_start(struct sn_resolver *r) {
         return sn_fail("pthread_create", rc);
     }
     r->started = 1;
+    pthread_setname_np(r->thread, "snapstore-rsv");
     return 0;
 }

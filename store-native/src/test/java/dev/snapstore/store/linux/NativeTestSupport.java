@@ -108,10 +108,17 @@ final class NativeTestSupport {
                     return -1;
                 }
                 int n = (int) Math.min(len, length - pos);
-                for (int i = 0; i < n; i++) {
-                    long p = pos + i;
-                    long inBlock = p % dataEvery;
-                    b[off + i] = inBlock < 65536 ? (byte) ('a' + (int) ((p * 2654435761L >>> 7) % 26)) : 0;
+                long inBlock = pos % dataEvery;
+                if (inBlock >= 65536) {
+                    // in a zero run: up to the next data block
+                    n = (int) Math.min(n, dataEvery - inBlock);
+                    java.util.Arrays.fill(b, off, off + n, (byte) 0);
+                } else {
+                    n = (int) Math.min(n, 65536 - inBlock);
+                    for (int i = 0; i < n; i++) {
+                        long p = pos + i;
+                        b[off + i] = (byte) ('a' + (int) (((p * 2654435761L) >>> 7) % 26));
+                    }
                 }
                 pos += n;
                 return n;
@@ -133,10 +140,21 @@ final class NativeTestSupport {
         }
     }
 
-    static int threadCount() throws IOException {
+    /** Native resolver threads alive in this process (they are named snapstore-rsv). */
+    static int resolverThreads() throws IOException {
+        int n = 0;
         try (var s = Files.list(Path.of("/proc/self/task"))) {
-            return (int) s.count();
+            for (Path t : (Iterable<Path>) s::iterator) {
+                try {
+                    if (Files.readString(t.resolve("comm")).trim().equals("snapstore-rsv")) {
+                        n++;
+                    }
+                } catch (IOException e) {
+                    // thread ended while listing
+                }
+            }
         }
+        return n;
     }
 
     static long hugePagesFree() {
