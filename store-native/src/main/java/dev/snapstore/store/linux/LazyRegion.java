@@ -3,6 +3,7 @@ package dev.snapstore.store.linux;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -256,7 +257,8 @@ public final class LazyRegion implements Region {
         ensureOpen();
         checkRange(offset, length);
         ByteBuffer b = DirectBuffers.wrap(address + offset, length);
-        return writable ? b : b.asReadOnlyBuffer();
+        // asReadOnlyBuffer() resets the byte order to big-endian: keep the little-endian of wrap()
+        return writable ? b : b.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
