@@ -4,10 +4,13 @@
  * `long` so the Java binding stays a flat JNA direct mapping; a handle is the region's address,
  * a negative return is -errno (sn_error_call() names the call that failed).
  *
- * close() while other threads still touch the region: resolvers stop filling and answer every
- * queued fault with UFFDIO_POISON (the touching Java thread gets an InternalError, never zeros and
- * never a hang); the region is then unmapped before the userfaultfd is closed, so a late access
- * faults like any access to freed memory.
+ * close() while other threads still touch the region: from the moment close starts, resolvers
+ * stop filling and answer every fault with UFFDIO_POISON (the touching Java thread gets an
+ * InternalError, never zeros and never a hang). close then waits until no fault message has
+ * arrived and no resolver was busy for SN_CLOSE_QUIET_NS (at most SN_CLOSE_MAX_NS), so threads woken by the last fills or
+ * poisons re-execute their access while the memory is still mapped; then it stops the resolvers
+ * and unmaps the region before closing the userfaultfd. An access after close returns faults like
+ * any access to freed memory.
  */
 #define _GNU_SOURCE
 #include "snapstore.h"
@@ -20,7 +23,11 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#define SN_CLOSE_QUIET_NS 5000000ull   /* 5 ms without a fault message */
+#define SN_CLOSE_MAX_NS 2000000000ull  /* but never more than 2 s (a fill in progress completes) */
 
 SN_API int sn_version(void) {
     return 1;
@@ -370,6 +377,16 @@ SN_API int sn_region_close(long handle) {
         return 0;
     }
     atomic_store(&g->closing, 1);
+    /* Poison phase: faults keep being answered (with POISON) until touching has stopped. */
+    struct timespec q = {.tv_sec = 0, .tv_nsec = 1000000};
+    uint64_t waited = 0, quiet = 0, seen = atomic_load(&g->events);
+    while (quiet < SN_CLOSE_QUIET_NS && waited < SN_CLOSE_MAX_NS) {
+        nanosleep(&q, NULL);
+        waited += 1000000;
+        uint64_t now = atomic_load(&g->events);
+        quiet = now == seen && atomic_load(&g->active) == 0 ? quiet + 1000000 : 0;
+        seen = now;
+    }
     uint64_t one = 1;
     if (write(g->stop_fd, &one, sizeof one) < 0) {
         return sn_fail("write(eventfd)", errno);

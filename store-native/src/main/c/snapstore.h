@@ -143,6 +143,8 @@ struct sn_region {
 
     const struct sn_resolve_ops *ops;
     _Atomic int closing;
+    _Atomic uint64_t events;   /* fault messages read and faults finished: close()'s quiet-period wait */
+    _Atomic int active;        /* resolvers inside a fault right now */
     int nresolvers;
     struct sn_resolver *resolvers;
     _Atomic uint64_t *stats; /* SN_STATS_SLOTS counters */

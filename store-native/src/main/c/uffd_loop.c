@@ -212,6 +212,7 @@ static int drain(struct sn_resolver *r, int poison) {
             return errno == EAGAIN ? 0 : -errno;
         }
         size_t count = (size_t)n / sizeof msgs[0];
+        atomic_fetch_add_explicit(&g->events, count, memory_order_relaxed);
         for (size_t i = 0; i < count; i++) {
             if (msgs[i].event != UFFD_EVENT_PAGEFAULT) {
                 continue;
@@ -228,9 +229,12 @@ static int drain(struct sn_resolver *r, int poison) {
                 sn_count(g, SN_C_POISONED_FAULTS, 1);
                 continue;
             }
+            atomic_fetch_add(&g->active, 1);
             uint64_t t0 = now_ns();
             g->ops->fault(r, off, msgs[i].arg.pagefault.flags);
             record_latency(g, now_ns() - t0);
+            atomic_fetch_sub(&g->active, 1);
+            atomic_fetch_add_explicit(&g->events, 1, memory_order_relaxed);
         }
     }
 }

@@ -99,7 +99,7 @@ class FailureTest {
     @Test
     void shortHugepagePoolIsRefusedWithTheFixAndAutoFallsBack() throws Exception {
         NativeTestSupport.assumeMode(Mode.HUGETLB);
-        long size = (Hugepages.pool2m().total() * Hugepages.SIZE_2M * 3) / 4 + 1; // 1.5x pool needed writable
+        long size = (Hugepages.pool2m().available() * Hugepages.SIZE_2M * 3) / 4 + 1; // writable needs 1.5x what is free
         Path snap = NativeTestSupport.packSparse(dir, size, 128L << 20, Codec.LZ4);
         try (Snapshot s = Snapshot.open(snap)) {
             ModeUnavailableException e = assertThrows(ModeUnavailableException.class,

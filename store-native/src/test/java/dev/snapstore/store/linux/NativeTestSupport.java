@@ -43,16 +43,22 @@ final class NativeTestSupport {
         }
         if (mode == Mode.HUGETLB) {
             assumeTrue(p.has(Userfaultfd.UFFD_FEATURE_MINOR_HUGETLBFS), "kernel userfaultfd lacks MINOR_HUGETLBFS");
-            assumeTrue(Hugepages.pool2m().total() > 0, "no 2 MiB hugepages reserved and not root to reserve them");
+            ensureHugepages();
+            assumeTrue(Hugepages.pool2m().available() > 0, "no free 2 MiB hugepages and not root to reserve them");
         }
     }
 
-    /** As root, raises vm.nr_hugepages to what the tests need (never lowers it). */
+    /**
+     * As root, makes sure {@value #HUGEPAGES_FOR_TESTS} 2 MiB hugepages are available to this JVM,
+     * raising vm.nr_hugepages when other processes hold part of the pool (never lowers it).
+     */
     static synchronized void ensureHugepages() {
         Path nr = Path.of("/proc/sys/vm/nr_hugepages");
         try {
-            if (LibC.geteuid() == 0 && Long.parseLong(Files.readString(nr).trim()) < HUGEPAGES_FOR_TESTS) {
-                Files.writeString(nr, Integer.toString(HUGEPAGES_FOR_TESTS));
+            Hugepages.Pool pool = Hugepages.pool2m();
+            long missing = HUGEPAGES_FOR_TESTS - pool.available();
+            if (LibC.geteuid() == 0 && missing > 0) {
+                Files.writeString(nr, Long.toString(Math.min(pool.total() + missing, 8192)));
             }
         } catch (IOException | RuntimeException e) {
             // not root or no hugetlb: HUGETLB tests skip through assumeMode
@@ -134,6 +140,25 @@ final class NativeTestSupport {
         return out;
     }
 
+    /** Starts {@code main} in a new JVM with this JVM's module flags and class path. */
+    static Process startJvm(Class<?> main, String... args) throws IOException {
+        java.util.List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("--enable-native-access")
+                    || a.startsWith("--sun-misc-unsafe-memory-access")) {
+                cmd.add(a);
+            }
+        }
+        cmd.add("-XX:-CreateCoredumpOnCrash");
+        cmd.add("-XX:ErrorFile=" + System.getProperty("java.io.tmpdir") + "/snapstore-child-hs_err_%p.log");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(main.getName());
+        cmd.addAll(java.util.List.of(args));
+        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
     static int fdCount() throws IOException {
         try (var s = Files.list(Path.of("/proc/self/fd"))) {
             return (int) s.count();
@@ -159,6 +184,16 @@ final class NativeTestSupport {
 
     static long hugePagesFree() {
         return Hugepages.pool2m().free();
+    }
+
+    /** The HugetlbPages line of /proc/self/status, in kB. */
+    static long hugetlbPagesOfThisProcess() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("HugetlbPages:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return 0;
     }
 
     static long mappingsCount() throws IOException {
