@@ -67,6 +67,10 @@ static void region_free(struct sn_region *g) {
     if (g->stop_fd >= 0) {
         close(g->stop_fd);
     }
+    if (g->pf.work_fd >= 0) {
+        close(g->pf.work_fd);
+        pthread_mutex_destroy(&g->pf.lock);
+    }
     if (g->alias && g->alias != MAP_FAILED) {
         munmap(g->alias, g->map_len);
     }
@@ -162,7 +166,7 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
     if (!g) {
         return sn_fail("calloc", ENOMEM);
     }
-    g->snap_fd = g->uffd = g->stop_fd = g->file_fd = g->warm_state_fd = -1;
+    g->snap_fd = g->uffd = g->stop_fd = g->file_fd = g->warm_state_fd = g->pf.work_fd = -1;
     g->mode = mode;
     g->writable = (flags & SN_OPEN_WRITABLE) != 0 || mode == SN_MODE_ANONYMOUS;
     g->length = (uint64_t)length;
@@ -252,6 +256,17 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
         goto fail;
     }
 
+    /* read-ahead: keep one unit per resolver ahead of a sequential reader (off with one resolver) */
+    g->pf.depth = resolvers > 1 && !(flags & SN_OPEN_NO_READAHEAD) ? (uint32_t)resolvers : 0;
+    if (g->pf.depth) {
+        g->pf.work_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
+        if (g->pf.work_fd < 0) {
+            rc = sn_fail("eventfd(read-ahead)", errno);
+            goto fail;
+        }
+        pthread_mutex_init(&g->pf.lock, NULL);
+        atomic_store(&g->pf.last_unit, UINT64_MAX - 1);
+    }
     g->nresolvers = resolvers;
     g->resolvers = calloc((size_t)resolvers, sizeof *g->resolvers);
     if (!g->resolvers) {

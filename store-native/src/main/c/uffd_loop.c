@@ -199,6 +199,71 @@ static void record_latency(struct sn_region *g, uint64_t ns) {
     sn_count(g, SN_C_HIST_BASE + b, 1);
 }
 
+/*
+ * Sequential read-ahead: a fault on unit u right after one on u - 1 queues the next `depth` units
+ * (once each per run) for idle resolvers, so a single sequential reader keeps every resolver busy.
+ */
+static void prefetch_hint(struct sn_region *g, uint64_t off) {
+    struct sn_prefetch *pf = &g->pf;
+    uint64_t u = off / g->unit;
+    uint64_t units = (g->map_len + g->unit - 1) / g->unit;
+    uint64_t prev = atomic_exchange_explicit(&pf->last_unit, u, memory_order_relaxed);
+    if (prev + 1 != u) {
+        if (prev != u) {
+            atomic_store_explicit(&pf->queued_upto, u, memory_order_relaxed);
+        }
+        return;
+    }
+    uint64_t from = atomic_load_explicit(&pf->queued_upto, memory_order_relaxed);
+    if (from < u) {
+        from = u;
+    }
+    uint64_t to = u + pf->depth;
+    if (to >= units) {
+        to = units - 1;
+    }
+    if (to <= from) {
+        return;
+    }
+    atomic_store_explicit(&pf->queued_upto, to, memory_order_relaxed);
+    pthread_mutex_lock(&pf->lock);
+    uint32_t added = 0;
+    for (uint64_t v = from + 1; v <= to; v++) {
+        if (pf->tail - pf->head >= SN_PREFETCH_SLOTS) {
+            break;
+        }
+        pf->slots[pf->tail++ % SN_PREFETCH_SLOTS] = v;
+        added++;
+    }
+    pthread_mutex_unlock(&pf->lock);
+    if (added) {
+        uint64_t n = added;
+        if (write(pf->work_fd, &n, sizeof n) < 0) {
+            /* the counter cannot overflow with at most SN_PREFETCH_SLOTS queued */
+        }
+    }
+}
+
+/* Runs one queued read-ahead job, if any. */
+static void prefetch_one(struct sn_resolver *r) {
+    struct sn_region *g = r->region;
+    struct sn_prefetch *pf = &g->pf;
+    uint64_t one;
+    if (read(pf->work_fd, &one, sizeof one) != sizeof one) {
+        return;
+    }
+    pthread_mutex_lock(&pf->lock);
+    int have = pf->tail != pf->head;
+    uint64_t u = have ? pf->slots[pf->head++ % SN_PREFETCH_SLOTS] : 0;
+    pthread_mutex_unlock(&pf->lock);
+    if (have && !atomic_load_explicit(&g->closing, memory_order_relaxed)) {
+        atomic_fetch_add(&g->active, 1);
+        g->ops->prefetch(r, u);
+        atomic_fetch_sub(&g->active, 1);
+        atomic_fetch_add_explicit(&g->events, 1, memory_order_relaxed);
+    }
+}
+
 /* Reads and serves every queued fault; when `poison` is set (closing) answers them all with POISON. */
 static int drain(struct sn_resolver *r, int poison) {
     struct sn_region *g = r->region;
@@ -233,8 +298,14 @@ static int drain(struct sn_resolver *r, int poison) {
             uint64_t t0 = now_ns();
             g->ops->fault(r, off, msgs[i].arg.pagefault.flags);
             record_latency(g, now_ns() - t0);
+            if (g->ops->around) {
+                g->ops->around(r);
+            }
             atomic_fetch_sub(&g->active, 1);
             atomic_fetch_add_explicit(&g->events, 1, memory_order_relaxed);
+            if (g->pf.depth) {
+                prefetch_hint(g, off);
+            }
         }
     }
 }
@@ -242,9 +313,9 @@ static int drain(struct sn_resolver *r, int poison) {
 static void *resolver_main(void *arg) {
     struct sn_resolver *r = arg;
     struct sn_region *g = r->region;
-    struct epoll_event evs[2];
+    struct epoll_event evs[3];
     for (;;) {
-        int n = epoll_wait(r->epfd, evs, 2, -1);
+        int n = epoll_wait(r->epfd, evs, 3, -1);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -262,6 +333,9 @@ static void *resolver_main(void *arg) {
         }
         if (drain(r, 0) < 0) {
             break;
+        }
+        if (g->pf.depth) {
+            prefetch_one(r); /* faults first: at most one read-ahead unit between drains */
         }
     }
     /* Closing: nothing is filled any more; queued faults get POISON, never zeros, never a hang. */
@@ -283,6 +357,12 @@ int sn_resolver_start(struct sn_resolver *r) {
     struct epoll_event sv = {.events = EPOLLIN, .data.fd = g->stop_fd};
     if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, g->stop_fd, &sv) != 0) {
         return sn_fail("epoll_ctl(eventfd)", errno);
+    }
+    if (g->pf.depth) {
+        struct epoll_event wv = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = g->pf.work_fd};
+        if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, g->pf.work_fd, &wv) != 0) {
+            return sn_fail("epoll_ctl(read-ahead eventfd)", errno);
+        }
     }
     pthread_attr_t attr;
     pthread_attr_init(&attr);

@@ -39,6 +39,11 @@ import net.openhft.chronicle.bytes.BytesStore;
  *       with UFFDIO_CONTINUE after a once-per-region CRC32C revalidation.</li>
  * </ul>
  *
+ * <p>With more than one resolver, a fault right after one on the previous chunk makes idle
+ * resolvers fill the next chunks ahead of the reader (in the backing file for SHMEM/HUGETLB, placed
+ * with UFFDIO_COPY for ANONYMOUS), so one sequential reader keeps every resolver busy.
+ * {@link MapOptions#warmCache()} is ignored by ANONYMOUS regions (nothing outlives them).
+ *
  * <p>A chunk that cannot be produced (CRC mismatch, short read, I/O error, hugepage pool exhausted
  * at fill time) is poisoned: the touching thread gets an {@link InternalError} from the JVM,
  * {@link RegionStats#errors()} counts it, and nothing is ever zero-filled in its place.
@@ -318,6 +323,14 @@ public final class LazyRegion implements Region {
     /** Chunks the warm state file marked valid when this region was opened (0 without a warm cache). */
     public long warmValidChunksAtOpen() {
         return counter(SnapEngine.SN_C_WARM_VALID_AT_OPEN);
+    }
+
+    /**
+     * Fill units (chunks, or 2 MiB pages for HUGETLB with smaller chunks) that idle resolvers
+     * filled ahead of a sequential reader.
+     */
+    public long prefetchedUnits() {
+        return counter(SnapEngine.SN_C_PREFETCHED);
     }
 
     /** Faults answered with UFFDIO_POISON (chunks that could not be produced, or faults during close). */
