@@ -392,15 +392,17 @@ SN_API int sn_region_close(long handle) {
         return 0;
     }
     atomic_store(&g->closing, 1);
-    /* Poison phase: faults keep being answered (with POISON) until touching has stopped. */
-    struct timespec q = {.tv_sec = 0, .tv_nsec = 1000000};
-    uint64_t waited = 0, quiet = 0, seen = atomic_load(&g->events);
-    while (quiet < SN_CLOSE_QUIET_NS && waited < SN_CLOSE_MAX_NS) {
+    /* Poison phase: faults keep being answered (with POISON) until touching has stopped: no fault
+     * read or served and no resolver busy for SN_CLOSE_QUIET_NS. An idle region closes at once. */
+    uint64_t start = sn_now_ns();
+    for (;;) {
+        uint64_t now = sn_now_ns();
+        uint64_t last = atomic_load(&g->last_event_ns);
+        if ((atomic_load(&g->active) == 0 && now >= last && now - last >= SN_CLOSE_QUIET_NS) || now - start >= SN_CLOSE_MAX_NS) {
+            break;
+        }
+        struct timespec q = {.tv_sec = 0, .tv_nsec = 1000000};
         nanosleep(&q, NULL);
-        waited += 1000000;
-        uint64_t now = atomic_load(&g->events);
-        quiet = now == seen && atomic_load(&g->active) == 0 ? quiet + 1000000 : 0;
-        seen = now;
     }
     uint64_t one = 1;
     if (write(g->stop_fd, &one, sizeof one) < 0) {

@@ -171,7 +171,7 @@ struct sn_region {
 
     const struct sn_resolve_ops *ops;
     _Atomic int closing;
-    _Atomic uint64_t events;   /* fault messages read and faults finished: close()'s quiet-period wait */
+    _Atomic uint64_t last_event_ns; /* CLOCK_MONOTONIC of the last fault read or served (close()'s quiet wait) */
     _Atomic int active;        /* resolvers inside a fault right now */
     int nresolvers;
     struct sn_resolver *resolvers;
@@ -202,6 +202,7 @@ static inline uint64_t sn_chunk_size(const struct sn_region *g) {
 }
 
 /* uffd_loop.c */
+uint64_t sn_now_ns(void);
 int sn_uffd_open(uint64_t features, uint64_t *got);
 int sn_uffd_copy(struct sn_region *g, uint64_t off, uint64_t len, const uint8_t *src);
 int sn_uffd_zero(struct sn_region *g, uint64_t off, uint64_t len);

@@ -106,7 +106,7 @@ SN_API int sn_uffd_probe(uint64_t *out) {
  * present afterwards, 1 when some pages were already there (skipped, so the caller wakes the
  * faulting page itself), or -errno. bytes_mapped counts what they placed.
  */
-#define RANGE_LOOP(IOCTL, STRUCT, FIELD, SETUP)                                                    \
+#define RANGE_LOOP(IOCTL, STRUCT, FIELD)                                                    \
     uint64_t done = 0;                                                                             \
     int skipped = 0;                                                                               \
     while (done < len) {                                                                           \
@@ -114,7 +114,6 @@ SN_API int sn_uffd_probe(uint64_t *out) {
         memset(&a, 0, sizeof a);                                                                   \
         a.range.start = (uint64_t)(uintptr_t)(g->base + off + done);                               \
         a.range.len = len - done;                                                                  \
-        SETUP;                                                                                     \
         if (ioctl(g->uffd, IOCTL, &a) == 0) {                                                      \
             sn_count(g, SN_C_BYTES_MAPPED, len - done);                                            \
             break;                                                                                 \
@@ -135,7 +134,7 @@ SN_API int sn_uffd_probe(uint64_t *out) {
     return skipped;
 
 int sn_uffd_copy(struct sn_region *g, uint64_t off, uint64_t len, const uint8_t *src) {
-    /* struct uffdio_copy has dst/src/len rather than a range: adapt through a local view */
+    /* struct uffdio_copy has dst/src/len rather than a range, so it has its own loop */
     uint64_t done = 0;
     int skipped = 0;
     while (done < len) {
@@ -166,15 +165,15 @@ int sn_uffd_copy(struct sn_region *g, uint64_t off, uint64_t len, const uint8_t 
 }
 
 int sn_uffd_zero(struct sn_region *g, uint64_t off, uint64_t len) {
-    RANGE_LOOP(UFFDIO_ZEROPAGE, struct uffdio_zeropage, zeropage, (void)0)
+    RANGE_LOOP(UFFDIO_ZEROPAGE, struct uffdio_zeropage, zeropage)
 }
 
 int sn_uffd_continue(struct sn_region *g, uint64_t off, uint64_t len) {
-    RANGE_LOOP(UFFDIO_CONTINUE, struct uffdio_continue, mapped, (void)0)
+    RANGE_LOOP(UFFDIO_CONTINUE, struct uffdio_continue, mapped)
 }
 
 int sn_uffd_poison(struct sn_region *g, uint64_t off, uint64_t len) {
-    RANGE_LOOP(UFFDIO_POISON, struct uffdio_poison, updated, (void)0)
+    RANGE_LOOP(UFFDIO_POISON, struct uffdio_poison, updated)
 }
 
 int sn_uffd_wake(struct sn_region *g, uint64_t off, uint64_t len) {
@@ -185,7 +184,7 @@ int sn_uffd_wake(struct sn_region *g, uint64_t off, uint64_t len) {
     return 0;
 }
 
-static uint64_t now_ns(void) {
+uint64_t sn_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
@@ -260,7 +259,7 @@ static void prefetch_one(struct sn_resolver *r) {
         atomic_fetch_add(&g->active, 1);
         g->ops->prefetch(r, u);
         atomic_fetch_sub(&g->active, 1);
-        atomic_fetch_add_explicit(&g->events, 1, memory_order_relaxed);
+        atomic_store_explicit(&g->last_event_ns, sn_now_ns(), memory_order_relaxed);
     }
 }
 
@@ -277,7 +276,7 @@ static int drain(struct sn_resolver *r, int poison) {
             return errno == EAGAIN ? 0 : -errno;
         }
         size_t count = (size_t)n / sizeof msgs[0];
-        atomic_fetch_add_explicit(&g->events, count, memory_order_relaxed);
+        atomic_store_explicit(&g->last_event_ns, sn_now_ns(), memory_order_relaxed);
         for (size_t i = 0; i < count; i++) {
             if (msgs[i].event != UFFD_EVENT_PAGEFAULT) {
                 continue;
@@ -295,14 +294,14 @@ static int drain(struct sn_resolver *r, int poison) {
                 continue;
             }
             atomic_fetch_add(&g->active, 1);
-            uint64_t t0 = now_ns();
+            uint64_t t0 = sn_now_ns();
             g->ops->fault(r, off, msgs[i].arg.pagefault.flags);
-            record_latency(g, now_ns() - t0);
+            record_latency(g, sn_now_ns() - t0);
             if (g->ops->around) {
                 g->ops->around(r);
             }
             atomic_fetch_sub(&g->active, 1);
-            atomic_fetch_add_explicit(&g->events, 1, memory_order_relaxed);
+            atomic_store_explicit(&g->last_event_ns, sn_now_ns(), memory_order_relaxed);
             if (g->pf.depth) {
                 prefetch_hint(g, off);
             }

@@ -57,6 +57,7 @@ public final class EngineNumbers {
             }
             System.out.printf("EAGER restore (2 threads): %.3f s = %.2f GB/s%n", eager, len / eager / 1e9);
             plainMmap(raw, len);
+            mapCost(s);
             for (Mode mode : new Mode[] {Mode.HUGETLB, Mode.SHMEM, Mode.ANONYMOUS}) {
                 for (boolean writable : new boolean[] {true, false}) {
                     if (mode == Mode.ANONYMOUS && !writable) {
@@ -65,6 +66,30 @@ public final class EngineNumbers {
                     lazy(s, mode, writable, eager);
                 }
             }
+        }
+    }
+
+    private static void mapCost(Snapshot s) throws Exception {
+        for (Mode mode : new Mode[] {Mode.HUGETLB, Mode.SHMEM, Mode.ANONYMOUS}) {
+            MapOptions o = MapOptions.builder().writable(mode != Mode.HUGETLB).resolverThreads(2).build();
+            long viaSnapshot = Long.MAX_VALUE;
+            long direct = Long.MAX_VALUE;
+            long close = Long.MAX_VALUE;
+            for (int i = 0; i < 30; i++) {
+                long t0 = System.nanoTime();
+                Region r = s.map(mode, o);
+                long t1 = System.nanoTime();
+                r.close();
+                long t2 = System.nanoTime();
+                Region d = LazyRegion.map(s, mode, o, "bench");
+                long t3 = System.nanoTime();
+                d.close();
+                viaSnapshot = Math.min(viaSnapshot, t1 - t0);
+                direct = Math.min(direct, t3 - t2);
+                close = Math.min(close, t2 - t1);
+            }
+            System.out.printf("map cost %-9s: Snapshot.map %.0f us, LazyRegion.map %.0f us, close %.1f ms (best of 30)%n",
+                    mode, viaSnapshot / 1e3, direct / 1e3, close / 1e6);
         }
     }
 
