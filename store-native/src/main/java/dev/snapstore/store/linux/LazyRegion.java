@@ -42,7 +42,8 @@ import net.openhft.chronicle.bytes.BytesStore;
  * <p>With more than one resolver, a fault right after one on the previous chunk makes idle
  * resolvers fill the next chunks ahead of the reader (in the backing file for SHMEM/HUGETLB, placed
  * with UFFDIO_COPY for ANONYMOUS), so one sequential reader keeps every resolver busy.
- * {@link MapOptions#warmCache()} is ignored by ANONYMOUS regions (nothing outlives them).
+ * {@link MapOptions#warmCache()} is ignored by ANONYMOUS regions (nothing outlives them), and an
+ * ANONYMOUS region is always writable (private memory of this process; nothing to share).
  *
  * <p>A chunk that cannot be produced (CRC mismatch, short read, I/O error, hugepage pool exhausted
  * at fill time) is poisoned: the touching thread gets an {@link InternalError} from the JVM,
