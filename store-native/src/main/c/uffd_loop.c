@@ -266,7 +266,10 @@ static void prefetch_one(struct sn_resolver *r) {
 /* Reads and serves every queued fault; when `poison` is set (closing) answers them all with POISON. */
 static int drain(struct sn_resolver *r, int poison) {
     struct sn_region *g = r->region;
-    struct uffd_msg msgs[16];
+    /* One message per read: the faults left queued wake the other resolvers (EPOLLEXCLUSIVE wakes
+     * one waiter per new event), so concurrent faults on different chunks are served in parallel
+     * instead of one resolver taking a whole batch. */
+    struct uffd_msg msgs[1];
     for (;;) {
         ssize_t n = read(g->uffd, msgs, sizeof msgs);
         if (n < 0) {

@@ -165,7 +165,7 @@ public final class LazyRegion implements Region {
     }
 
     /** A {@link ModeUnavailableException}, {@link CorruptSnapshotException} or {@link NativeIoException}. */
-    private static Exception translate(Snapshot snapshot, Mode mode, MapOptions options, String call, int errno) {
+    static Exception translate(Snapshot snapshot, Mode mode, MapOptions options, String call, int errno) {
         String err = Errno.name(errno) + " (" + NativeIoException.describe(errno) + ")";
         if (call.startsWith("userfaultfd") || call.contains("USERFAULTFD_IOC_NEW")) {
             if (errno == Errno.EPERM || errno == Errno.EACCES) {
