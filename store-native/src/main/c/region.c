@@ -265,8 +265,8 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
             goto fail;
         }
         pthread_mutex_init(&g->pf.lock, NULL);
-        atomic_store(&g->pf.last_unit, UINT64_MAX - 1);
     }
+    atomic_store(&g->pf.last_unit, UINT64_MAX - 1);
     g->nresolvers = resolvers;
     g->resolvers = calloc((size_t)resolvers, sizeof *g->resolvers);
     if (!g->resolvers) {

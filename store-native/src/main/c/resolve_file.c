@@ -144,10 +144,17 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
             rc = map(g, page, ps);
         } else if (m == SN_UNIT_NONE && atomic_compare_exchange_strong(&g->unit_mapped[u], &m, SN_UNIT_MAPPING)) {
             rc = map(g, w0, w1 - w0);
-            if (rc >= 0 && (w0 > ustart || w1 < ustart + ulen)) {
+            /* fault-around follows locality: the rest of the unit is mapped when the reader came
+             * from the previous unit or faults a second time in this one; a random reader only
+             * gets windows (less work, and no resolver busy mapping pages nobody reads) */
+            uint64_t prev = atomic_load_explicit(&g->pf.last_unit, memory_order_relaxed);
+            int local = prev == u || prev + 1 == u;
+            if (rc >= 0 && (w0 > ustart || w1 < ustart + ulen) && local) {
                 r->around_unit = u + 1;
                 r->around_w0 = w0;
                 r->around_w1 = w1;
+            } else if (rc >= 0 && (w0 > ustart || w1 < ustart + ulen)) {
+                atomic_store_explicit(&g->unit_mapped[u], SN_UNIT_NONE, memory_order_relaxed);
             } else {
                 atomic_store_explicit(&g->unit_mapped[u], rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE, memory_order_relaxed);
             }

@@ -207,6 +207,9 @@ static void prefetch_hint(struct sn_region *g, uint64_t off) {
     uint64_t u = off / g->unit;
     uint64_t units = (g->map_len + g->unit - 1) / g->unit;
     uint64_t prev = atomic_exchange_explicit(&pf->last_unit, u, memory_order_relaxed);
+    if (!pf->depth) {
+        return;
+    }
     if (prev + 1 != u) {
         if (prev != u) {
             atomic_store_explicit(&pf->queued_upto, u, memory_order_relaxed);
@@ -305,9 +308,7 @@ static int drain(struct sn_resolver *r, int poison) {
             }
             atomic_fetch_sub(&g->active, 1);
             atomic_store_explicit(&g->last_event_ns, sn_now_ns(), memory_order_relaxed);
-            if (g->pf.depth) {
-                prefetch_hint(g, off);
-            }
+            prefetch_hint(g, off);
         }
     }
 }
