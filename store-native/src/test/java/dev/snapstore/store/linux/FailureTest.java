@@ -28,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** What happens when a chunk cannot be produced, or a mode cannot be used. */
 class FailureTest {
@@ -84,6 +85,60 @@ class FailureTest {
             // load() over the bad chunk reports it instead of waiting or zero-filling
             assertThrows(UncheckedIOException.class, () -> r.load(chunkStart, CHUNK));
         }
+    }
+
+    /**
+     * Hugepages running out while a HUGETLB region fills (here: a size-limited hugetlbfs mount
+     * holding the warm file, so the machine's pool is not drained): fallocate's ENOSPC poisons the
+     * chunk, the reader gets InternalError, errors count it; never a SIGBUS that kills the JVM.
+     */
+    @Test
+    void hugepagesRunningOutPoisonsInsteadOfSigbus() throws Exception {
+        NativeTestSupport.assumeMode(Mode.HUGETLB);
+        Path mnt = Files.createTempDirectory(dir, "small-hugetlbfs");
+        int rc = run("mount", "-t", "hugetlbfs", "-o", "pagesize=2M,size=8M,mode=0700", "none", mnt.toString());
+        assumeTrue(rc == 0, "cannot mount hugetlbfs (needs root): exit " + rc);
+        try {
+            int chunk = 2 << 20;
+            byte[] content = TestData.mixed(8 * chunk, 17); // 8 hugepages; the mount holds 4, one for state
+            Path snap = TestData.pack(dir, content, Codec.LZ4, chunk);
+            try (Snapshot s = Snapshot.open(snap);
+                    Region r = s.map(Mode.HUGETLB, MapOptions.builder().readOnly().warmCache(mnt).build())) {
+                ByteBuffer view = r.slice(0, (int) r.size());
+                assertEquals(content[0], view.get(0), "the first chunks fit");
+                AtomicReference<Object> outcome = new AtomicReference<>();
+                Thread t = new Thread(() -> {
+                    try {
+                        long sum = 0;
+                        for (int c = 0; c < 8; c++) {
+                            sum += view.get(c * chunk + 5);
+                        }
+                        outcome.set("returned normally, sum " + sum);
+                    } catch (InternalError e) {
+                        outcome.set(e);
+                    }
+                });
+                t.start();
+                t.join(30_000);
+                assertInstanceOf(InternalError.class, outcome.get(), () -> "outcome: " + outcome.get());
+                assertTrue(r.stats().errors() >= 1, r.stats().asMap().toString());
+                String last = ((LazyRegion) r).lastError();
+                assertTrue(last != null && last.contains("ENOSPC"), last);
+            }
+        } finally {
+            try (var files = Files.list(mnt)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.delete(f);
+                }
+            }
+            run("umount", mnt.toString());
+        }
+    }
+
+    private static int run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) ? p.exitValue() : -1;
     }
 
     private static int firstStoredChunkAfter(Snapshot s, int from) {
