@@ -52,11 +52,16 @@ final class NativeTestSupport {
      * As root, makes sure {@value #HUGEPAGES_FOR_TESTS} 2 MiB hugepages are available to this JVM,
      * raising vm.nr_hugepages when other processes hold part of the pool (never lowers it).
      */
-    static synchronized void ensureHugepages() {
+    static void ensureHugepages() {
+        ensureHugepages(HUGEPAGES_FOR_TESTS);
+    }
+
+    /** As root, raises vm.nr_hugepages until {@code pages} 2 MiB pages are available here. */
+    static synchronized void ensureHugepages(long pages) {
         Path nr = Path.of("/proc/sys/vm/nr_hugepages");
         try {
             Hugepages.Pool pool = Hugepages.pool2m();
-            long missing = HUGEPAGES_FOR_TESTS - pool.available();
+            long missing = pages - pool.available();
             if (LibC.geteuid() == 0 && missing > 0) {
                 Files.writeString(nr, Long.toString(Math.min(pool.total() + missing, 8192)));
             }
