@@ -1,0 +1,212 @@
+package dev.snapstore.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.snapstore.store.format.ChunkIndex;
+import dev.snapstore.store.spi.OffHeapMemory;
+import dev.snapstore.store.spi.RegionProvider;
+import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.core.OS;
+
+/**
+ * The portable region: every chunk decompressed up front, in parallel, into off-heap memory
+ * (hugepage-backed when a platform provider offers it and enough hugepages are free). The
+ * baseline the lazy modes are measured against.
+ *
+ * <p>Thread-safe as {@link Region} states; {@link #reset} re-decompresses whole chunks.
+ */
+final class EagerRegion implements Region {
+    private final Snapshot snapshot;
+    private final OffHeapMemory memory;
+    private final boolean writable;
+    private final String reason;
+    private final int threads;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicLong chunksDecompressed = new AtomicLong();
+    private final AtomicLong bytesDecompressed = new AtomicLong();
+    private final BytesStore<?, Void> view;
+
+    private EagerRegion(Snapshot snapshot, OffHeapMemory memory, MapOptions options, String reason) {
+        this.snapshot = snapshot;
+        this.memory = memory;
+        this.writable = options.writable();
+        this.threads = options.eagerThreads();
+        this.reason = reason + "; memory: " + memory.kind();
+        this.view = BytesStore.wrap(memory.address(), snapshot.length());
+    }
+
+    static EagerRegion restore(Snapshot snapshot, MapOptions options, String reason) throws IOException {
+        long size = Math.max(snapshot.length(), 1);
+        OffHeapMemory mem = null;
+        for (RegionProvider p : Snapshot.providers()) {
+            mem = p.allocate(size, options.hugepages());
+            if (mem != null) {
+                break;
+            }
+        }
+        if (mem == null) {
+            mem = PortableMemory.allocate(size);
+        }
+        EagerRegion r = new EagerRegion(snapshot, mem, options, reason);
+        try {
+            r.fill(0, snapshot.chunkCount(), options.progress());
+        } catch (IOException | RuntimeException | Error e) {
+            r.close();
+            throw e;
+        }
+        return r;
+    }
+
+    /** Decompresses chunks [from, to) into place on {@link #threads} threads. */
+    private void fill(int from, int to, ProgressListener progress) throws IOException {
+        ChunkIndex index = snapshot.index();
+        AtomicInteger next = new AtomicInteger(from);
+        AtomicLong done = new AtomicLong();
+        long total = Math.min(snapshot.length(), (long) to << snapshot.chunkShift()) - ((long) from << snapshot.chunkShift());
+        int n = Math.max(1, Math.min(threads, to - from));
+        long base = memory.address();
+        int shift = snapshot.chunkShift();
+        if (n == 1) {
+            fillLoop(index, next, to, base, shift, done, total, progress);
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
+            Thread t = new Thread(r, "snapstore-eager");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int t = 0; t < n; t++) {
+                fs.add(pool.submit(() -> {
+                    fillLoop(index, next, to, base, shift, done, total, progress);
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                Workers.await(f);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private void fillLoop(ChunkIndex index, AtomicInteger next, int to, long base, int shift,
+                          AtomicLong done, long total, ProgressListener progress) throws IOException {
+        for (int c; (c = next.getAndIncrement()) < to; ) {
+            long at = base + ((long) c << shift);
+            int raw = index.rawLength(c);
+            if (index.isZero(c)) {
+                OS.memory().setMemory(at, raw, (byte) 0);
+            } else {
+                snapshot.decompressChunk(c, at);
+                chunksDecompressed.incrementAndGet();
+                bytesDecompressed.addAndGet(raw);
+            }
+            progress.progress(done.addAndGet(raw), total);
+        }
+    }
+
+    @Override
+    public long address() {
+        ensureOpen();
+        return memory.address();
+    }
+
+    @Override
+    public long size() {
+        return snapshot.length();
+    }
+
+    @Override
+    public Mode mode() {
+        return Mode.EAGER;
+    }
+
+    @Override
+    public String modeReason() {
+        return reason;
+    }
+
+    @Override
+    public boolean writable() {
+        return writable;
+    }
+
+    @Override
+    public BytesStore<?, Void> bytesStore() {
+        ensureOpen();
+        return view;
+    }
+
+    @Override
+    public ByteBuffer slice(long offset, int length) {
+        ensureOpen();
+        checkRange(offset, length);
+        ByteBuffer b = DirectBuffers.wrap(memory.address() + offset, length);
+        return writable ? b : b.asReadOnlyBuffer();
+    }
+
+    @Override
+    public void load(long offset, long length) {
+        ensureOpen();
+        checkRange(offset, length);
+        // Everything is present already.
+    }
+
+    @Override
+    public void reset(long offset, long length) {
+        ensureOpen();
+        checkRange(offset, length);
+        if (length == 0) {
+            return;
+        }
+        int shift = snapshot.chunkShift();
+        int from = (int) (offset >>> shift);
+        int to = (int) ((offset + length - 1) >>> shift) + 1;
+        try {
+            fill(from, to, ProgressListener.NONE);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public RegionStats stats() {
+        return new RegionStats(Mode.EAGER, 0, 0, 0, chunksDecompressed.get(), bytesDecompressed.get(),
+                snapshot.length(), 0, 0, new long[0]);
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            memory.close();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("region is closed");
+        }
+    }
+
+    private void checkRange(long offset, long length) {
+        if (offset < 0 || length < 0 || offset > size() - length) {
+            throw new IndexOutOfBoundsException("range [" + offset + ", +" + length + ") outside region of " + size() + " bytes");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "EagerRegion[" + size() + " bytes at 0x" + Long.toHexString(memory.address()) + ", " + memory.kind() + "]";
+    }
+}

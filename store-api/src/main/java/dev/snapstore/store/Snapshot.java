@@ -1,0 +1,618 @@
+package dev.snapstore.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.snapstore.store.cache.ChunkCache;
+import dev.snapstore.store.format.ChunkCodecs;
+import dev.snapstore.store.format.ChunkIndex;
+import dev.snapstore.store.format.FormatV1;
+import dev.snapstore.store.format.FormatV1.FormatException;
+import dev.snapstore.store.spi.RegionProvider;
+
+/**
+ * An open snapshot file: its header, index and metadata validated and held in memory, its chunks
+ * read on demand. Opening costs one read of the index whatever the snapshot's size.
+ *
+ * <p>Thread-safe: {@link #read}, {@link #decompressChunk}, {@link #verify} and {@link #map} may be
+ * called from many threads at once. Regions created by {@link #map} stay usable after the
+ * snapshot is closed only if their mode does not read the file lazily; close regions first.
+ */
+public final class Snapshot implements AutoCloseable {
+    /** Default byte budget of the decompressed-chunk cache used by {@link #read}. */
+    public static final long DEFAULT_CACHE_BYTES = 256L << 20;
+
+    private static final System.Logger LOG = System.getLogger("dev.snapstore");
+
+    private final Path path;
+    private final FileChannel channel;
+    private final long fileSize;
+    private final FormatV1.Header header;
+    private final FormatV1.Footer footer;
+    private final ChunkIndex index;
+    private final Map<String, String> metadata;
+    private final int[] profile;
+    private final String digest;
+    private final long storedBytes;
+    private final int maxStored;
+    private final ChunkCache cache;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ThreadLocal<ByteBuffer> scratch = new ThreadLocal<>();
+
+    private Snapshot(Path path, FileChannel channel, long cacheBytes) throws IOException {
+        this.path = path;
+        this.channel = channel;
+        this.fileSize = channel.size();
+        if (fileSize < FormatV1.HEADER_SIZE + FormatV1.FOOTER_SIZE) {
+            throw corrupt("file is " + fileSize + " bytes, too short to be a snapshot (truncated?)");
+        }
+        try {
+            this.header = FormatV1.decodeHeader(readAt(0, FormatV1.HEADER_SIZE, false));
+            this.footer = FormatV1.decodeFooter(readAt(fileSize - FormatV1.FOOTER_SIZE, FormatV1.FOOTER_SIZE, false));
+        } catch (FormatException e) {
+            throw corrupt(e.getMessage());
+        }
+        long count = header.chunkCount();
+        long sectionsEnd = fileSize - FormatV1.FOOTER_SIZE;
+        checkSection("index", footer.indexOffset(), footer.indexLength(), sectionsEnd);
+        checkSection("metadata", footer.metaOffset(), footer.metaLength(), sectionsEnd);
+        if (footer.profileLength() != 0 || footer.profileOffset() != 0) {
+            checkSection("profile", footer.profileOffset(), footer.profileLength(), sectionsEnd);
+        }
+        if (count > FormatV1.MAX_INDEX_BYTES / ChunkIndex.ENTRY_SIZE) {
+            throw corrupt("absurd chunk count " + count + " (index would exceed 2 GiB)");
+        }
+        if (footer.indexLength() != count * ChunkIndex.ENTRY_SIZE) {
+            throw corrupt("index length " + footer.indexLength() + " does not match " + count + " chunks");
+        }
+        if (footer.metaLength() < 4 || footer.metaLength() > FormatV1.MAX_META_BYTES) {
+            throw corrupt("metadata length " + footer.metaLength() + " outside 4.." + FormatV1.MAX_META_BYTES);
+        }
+        if (overlaps(footer.indexOffset(), footer.indexLength(), footer.metaOffset(), footer.metaLength())
+                || overlaps(footer.indexOffset(), footer.indexLength(), footer.profileOffset(), footer.profileLength())
+                || overlaps(footer.metaOffset(), footer.metaLength(), footer.profileOffset(), footer.profileLength())) {
+            throw corrupt("index, metadata and profile sections overlap");
+        }
+
+        ByteBuffer headerBytes = readAt(0, FormatV1.HEADER_SIZE, false);
+        ByteBuffer indexBytes = readAt(footer.indexOffset(), (int) footer.indexLength(), true);
+        if (FormatV1.crc(indexBytes) != footer.indexCrc()) {
+            throw corrupt("index checksum mismatch");
+        }
+        byte[] d = digestOf(headerBytes, indexBytes);
+        if (!MessageDigest.isEqual(d, footer.digest())) {
+            throw corrupt("snapshot digest does not match its header and index");
+        }
+        this.digest = HexFormat.of().formatHex(d);
+        this.index = new ChunkIndex(indexBytes);
+        long[] stored = validateEntries(footer.indexOffset());
+        this.storedBytes = stored[0];
+        this.maxStored = (int) stored[1];
+
+        ByteBuffer meta = readAt(footer.metaOffset(), (int) footer.metaLength(), false);
+        if (FormatV1.crc(meta) != footer.metaCrc()) {
+            throw corrupt("metadata checksum mismatch");
+        }
+        this.metadata = parseMetadata(meta);
+        if (footer.profileLength() > 0) {
+            if (footer.profileLength() > FormatV1.MAX_INDEX_BYTES) {
+                throw corrupt("profile section of " + footer.profileLength() + " bytes is absurd");
+            }
+            ByteBuffer prof = readAt(footer.profileOffset(), (int) footer.profileLength(), false);
+            if (FormatV1.crc(prof) != footer.profileCrc()) {
+                throw corrupt("profile checksum mismatch");
+            }
+            this.profile = parseProfile(prof, count);
+        } else {
+            this.profile = new int[0];
+        }
+        this.cache = new ChunkCache(cacheBytes, this::loadChunk);
+    }
+
+    /** Opens and validates a snapshot with the default cache budget. */
+    public static Snapshot open(Path file) throws IOException {
+        return open(file, DEFAULT_CACHE_BYTES);
+    }
+
+    /**
+     * Opens and validates a snapshot.
+     *
+     * @param cacheBytes byte budget of the decompressed-chunk cache behind {@link #read}
+     * @throws CorruptSnapshotException when the header, footer, index or metadata is invalid
+     * @throws NoSuchFileException      when the file does not exist
+     */
+    public static Snapshot open(Path file, long cacheBytes) throws IOException {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        try {
+            return new Snapshot(file, ch, cacheBytes);
+        } catch (IOException | RuntimeException | Error e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** Logical length of the image in bytes. */
+    public long length() {
+        return header.length();
+    }
+
+    public int chunkSize() {
+        return header.chunkSize();
+    }
+
+    public int chunkShift() {
+        return header.chunkShift();
+    }
+
+    public int chunkCount() {
+        return index.count();
+    }
+
+    /** Size of the snapshot file. */
+    public long fileSize() {
+        return fileSize;
+    }
+
+    /** Payload bytes stored in the file (zero and duplicate chunks take none). */
+    public long storedBytes() {
+        return storedBytes;
+    }
+
+    /** Largest stored payload of any chunk. */
+    public int maxStoredLength() {
+        return maxStored;
+    }
+
+    /** SHA-256 naming the snapshot's content, 64 lower-case hex characters. */
+    public String digest() {
+        return digest;
+    }
+
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    /** Working-set profile: chunk ids in first-touch order (empty when none was recorded). */
+    public int[] profile() {
+        return profile.clone();
+    }
+
+    public ChunkIndex index() {
+        return index;
+    }
+
+    public ChunkCache cache() {
+        return cache;
+    }
+
+    /**
+     * Copies bytes of the image from {@code offset} into {@code dst}, through the chunk cache.
+     *
+     * @return bytes copied ({@code min(dst.remaining(), length() - offset)}), or -1 when
+     * {@code offset >= length()} and {@code dst} has room
+     */
+    public int read(long offset, ByteBuffer dst) throws IOException {
+        ensureOpen();
+        if (offset < 0) {
+            throw new IllegalArgumentException("negative offset " + offset);
+        }
+        if (!dst.hasRemaining()) {
+            return 0;
+        }
+        if (offset >= length()) {
+            return -1;
+        }
+        int n = (int) Math.min(dst.remaining(), length() - offset);
+        int left = n;
+        long pos = offset;
+        int mask = chunkSize() - 1;
+        while (left > 0) {
+            int chunk = (int) (pos >>> chunkShift());
+            int within = (int) (pos & mask);
+            int raw = index.rawLength(chunk);
+            int take = Math.min(left, raw - within);
+            if (index.isZero(chunk)) {
+                for (int i = 0; i < take; i++) {
+                    dst.put((byte) 0);
+                }
+            } else {
+                var h = cache.acquire(chunk, raw);
+                try {
+                    dst.put(DirectBuffers.wrap(h.address() + within, take));
+                } finally {
+                    h.release();
+                }
+            }
+            left -= take;
+            pos += take;
+        }
+        return n;
+    }
+
+    /** Like {@link #read} but fails unless {@code dst} can be filled completely. */
+    public void readFully(long offset, ByteBuffer dst) throws IOException {
+        if (offset < 0 || offset + dst.remaining() > length()) {
+            throw new IndexOutOfBoundsException("range [" + offset + ", " + (offset + dst.remaining())
+                    + ") outside the image of " + length() + " bytes");
+        }
+        read(offset, dst); // the range check makes one read copy everything
+    }
+
+    /**
+     * Decompresses chunk {@code chunk} into {@code dst[position, position + rawLength)} without
+     * caching, checking its length and CRC32C; advances the position.
+     */
+    public void decompressChunk(int chunk, ByteBuffer dst) throws IOException {
+        ensureOpen();
+        int raw = index.rawLength(chunk);
+        if (dst.remaining() < raw) {
+            throw new IllegalArgumentException("buffer has " + dst.remaining() + " bytes, chunk needs " + raw);
+        }
+        ByteBuffer target = dst.slice();
+        target.limit(raw);
+        decompressInto(chunk, target);
+        dst.position(dst.position() + raw);
+    }
+
+    /** Decompresses chunk {@code chunk} into {@code raw} bytes at native {@code address}. */
+    public void decompressChunk(int chunk, long address) throws IOException {
+        ensureOpen();
+        decompressInto(chunk, DirectBuffers.wrap(address, index.rawLength(chunk)));
+    }
+
+    private void loadChunk(int chunk, long address, int length) throws IOException {
+        decompressInto(chunk, DirectBuffers.wrap(address, length));
+    }
+
+    /** dst: exactly rawLength bytes, absolute index 0. */
+    private void decompressInto(int chunk, ByteBuffer dst) throws IOException {
+        int raw = index.rawLength(chunk);
+        if (index.isZero(chunk)) {
+            ByteBuffer d = dst.duplicate().clear();
+            while (d.remaining() >= 8) {
+                d.putLong(0L);
+            }
+            while (d.hasRemaining()) {
+                d.put((byte) 0);
+            }
+            return;
+        }
+        int stored = index.storedLength(chunk);
+        Codec codec = index.codec(chunk);
+        ByteBuffer src;
+        if (codec == Codec.NONE && dst.isDirect()) {
+            src = dst; // read straight into place
+        } else {
+            src = scratch(stored);
+        }
+        ByteBuffer r = src.duplicate().clear().limit(stored);
+        long pos = index.offset(chunk);
+        while (r.hasRemaining()) {
+            int k = channel.read(r, pos);
+            if (k < 0) {
+                throw new CorruptSnapshotException(path, chunk, "payload cut short at file offset " + pos + " (file truncated?)");
+            }
+            pos += k;
+        }
+        if (src != dst) {
+            String problem = ChunkCodecs.decompress(codec, src, stored, dst, raw);
+            if (problem != null) {
+                throw new CorruptSnapshotException(path, chunk, problem);
+            }
+        }
+        ByteBuffer check = dst.duplicate().clear().limit(raw);
+        if (FormatV1.crc(check) != index.crc32c(chunk)) {
+            throw new CorruptSnapshotException(path, chunk, "CRC32C mismatch after decompression");
+        }
+    }
+
+    private ByteBuffer scratch(int size) {
+        ByteBuffer b = scratch.get();
+        if (b == null || b.capacity() < size) {
+            b = ByteBuffer.allocateDirect(Math.max(size, 64 << 10)).order(ByteOrder.LITTLE_ENDIAN);
+            scratch.set(b);
+        }
+        return b;
+    }
+
+    /** Decompresses and checks every chunk; never stops at the first bad one. */
+    public VerifyReport verify(ProgressListener progress) throws IOException {
+        ensureOpen();
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        List<CorruptSnapshotException> errors = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger next = new AtomicInteger();
+        AtomicLong done = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "snapstore-verify");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                fs.add(pool.submit(() -> {
+                    ByteBuffer out = ByteBuffer.allocateDirect(chunkSize());
+                    for (int c; (c = next.getAndIncrement()) < chunkCount(); ) {
+                        int raw = index.rawLength(c);
+                        try {
+                            if (!index.isZero(c)) {
+                                ByteBuffer o = out.duplicate().clear().limit(raw);
+                                decompressInto(c, o.slice());
+                            }
+                        } catch (CorruptSnapshotException e) {
+                            errors.add(e);
+                        }
+                        progress.progress(done.addAndGet(raw), length());
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                Workers.await(f);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<CorruptSnapshotException> sorted = new ArrayList<>(errors);
+        sorted.sort((a, b) -> Long.compare(a.chunk(), b.chunk()));
+        return new VerifyReport(chunkCount(), length(), sorted);
+    }
+
+    /** Maps the image with default options. */
+    public Region map(Mode mode) throws IOException {
+        return map(mode, MapOptions.defaults());
+    }
+
+    /**
+     * Maps the image into memory. EAGER regions are built here; lazy modes come from a
+     * {@link RegionProvider} on the class path ({@code store-native} on Linux). AUTO tries
+     * HUGETLB, SHMEM, ANONYMOUS, then EAGER, and logs which it picked and why.
+     *
+     * @throws ModeUnavailableException when a lazy mode was asked for and cannot be used here
+     */
+    public Region map(Mode mode, MapOptions options) throws IOException {
+        ensureOpen();
+        if (mode == Mode.EAGER) {
+            return EagerRegion.restore(this, options, "EAGER asked for");
+        }
+        List<RegionProvider> providers = providers();
+        if (mode == Mode.AUTO) {
+            StringBuilder why = new StringBuilder();
+            for (Mode m : new Mode[] {Mode.HUGETLB, Mode.SHMEM, Mode.ANONYMOUS}) {
+                for (RegionProvider p : providers) {
+                    RegionProvider.Availability a = p.availability(m, this, options);
+                    if (a.available()) {
+                        try {
+                            Region r = p.map(this, m, options);
+                            LOG.log(System.Logger.Level.INFO, "snapstore: AUTO picked {0} for {1}: {2}", m, path, a.reason());
+                            return r;
+                        } catch (ModeUnavailableException e) {
+                            why.append(m).append(": ").append(e.getMessage()).append("; ");
+                        }
+                    } else {
+                        why.append(m).append(": ").append(a.reason()).append("; ");
+                    }
+                }
+            }
+            String reason = providers.isEmpty()
+                    ? "no lazy engine on the class path (add store-native, Linux only)"
+                    : "no lazy mode usable: " + why;
+            LOG.log(System.Logger.Level.INFO, "snapstore: AUTO picked EAGER for {0}: {1}", path, reason);
+            return EagerRegion.restore(this, options, "AUTO: " + reason);
+        }
+        if (providers.isEmpty()) {
+            throw new ModeUnavailableException(mode, "no lazy engine on the class path: add the store-native module "
+                    + "(Linux with userfaultfd); run 'snapstore doctor' to see what this machine offers");
+        }
+        StringBuilder why = new StringBuilder();
+        for (RegionProvider p : providers) {
+            RegionProvider.Availability a = p.availability(mode, this, options);
+            if (a.available()) {
+                return p.map(this, mode, options);
+            }
+            why.append(a.reason());
+        }
+        throw new ModeUnavailableException(mode, why.toString());
+    }
+
+    static List<RegionProvider> providers() {
+        List<RegionProvider> list = new ArrayList<>();
+        for (RegionProvider p : ServiceLoader.load(RegionProvider.class, Snapshot.class.getClassLoader())) {
+            list.add(p);
+        }
+        return list;
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            cache.close();
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // nothing was written; a failing close of a read-only channel loses nothing
+            }
+        }
+    }
+
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("snapshot " + path + " is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Snapshot[" + path + ", " + length() + " bytes, " + chunkCount() + " chunks of " + chunkSize() + "]";
+    }
+
+    // ---- validation helpers ----
+
+    private CorruptSnapshotException corrupt(String reason) {
+        return new CorruptSnapshotException(path, reason);
+    }
+
+    private void checkSection(String name, long off, long len, long end) throws CorruptSnapshotException {
+        if (off < FormatV1.HEADER_SIZE || len < 0 || off > end || len > end - off) {
+            throw corrupt(name + " section [" + off + ", +" + len + ") lies outside the file's "
+                    + FormatV1.HEADER_SIZE + ".." + end + " (truncated or corrupt footer)");
+        }
+    }
+
+    private static boolean overlaps(long a, long alen, long b, long blen) {
+        return alen > 0 && blen > 0 && a < b + blen && b < a + alen;
+    }
+
+    private ByteBuffer readAt(long pos, int len, boolean direct) throws IOException {
+        ByteBuffer b = (direct ? ByteBuffer.allocateDirect(len) : ByteBuffer.allocate(len)).order(ByteOrder.LITTLE_ENDIAN);
+        while (b.hasRemaining()) {
+            int k = channel.read(b, pos + b.position());
+            if (k < 0) {
+                throw corrupt("unexpected end of file at offset " + (pos + b.position()));
+            }
+        }
+        return b.flip();
+    }
+
+    static byte[] digestOf(ByteBuffer header, ByteBuffer index) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(header.duplicate());
+            md.update(index.duplicate());
+            return md.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    /** @return {stored payload bytes (unique), max stored length} */
+    private long[] validateEntries(long dataEnd) throws CorruptSnapshotException {
+        long stored = 0;
+        long max = 0;
+        long length = header.length();
+        int shift = header.chunkShift();
+        for (int i = 0; i < index.count(); i++) {
+            int codecId = index.codecId(i);
+            Codec codec = Codec.ofId(codecId);
+            if (codec == null) {
+                throw new CorruptSnapshotException(path, i, "unknown codec id " + codecId);
+            }
+            int flags = index.flags(i);
+            if ((flags & ~(ChunkIndex.FLAG_ZERO | ChunkIndex.FLAG_DEDUP)) != 0
+                    || flags == (ChunkIndex.FLAG_ZERO | ChunkIndex.FLAG_DEDUP)) {
+                throw new CorruptSnapshotException(path, i, "invalid flags 0x" + Integer.toHexString(flags));
+            }
+            if (index.entries().getShort(i * ChunkIndex.ENTRY_SIZE + 18) != 0) {
+                throw new CorruptSnapshotException(path, i, "reserved index bytes are not zero");
+            }
+            int expected = FormatV1.rawLength(length, shift, i);
+            int raw = index.rawLength(i);
+            if (raw != expected) {
+                throw new CorruptSnapshotException(path, i, "raw length " + Integer.toUnsignedString(raw)
+                        + " but the chunk holds " + expected + " bytes (chunk size " + (1 << shift) + ")");
+            }
+            long off = index.offset(i);
+            long len = Integer.toUnsignedLong(index.storedLength(i));
+            if ((flags & ChunkIndex.FLAG_ZERO) != 0) {
+                if (off != 0 || len != 0 || codec != Codec.NONE) {
+                    throw new CorruptSnapshotException(path, i, "zero chunk with a payload");
+                }
+                continue;
+            }
+            if (len == 0 || off < FormatV1.HEADER_SIZE || off > dataEnd || len > dataEnd - off) {
+                throw new CorruptSnapshotException(path, i, "payload [" + off + ", +" + len
+                        + ") lies outside the data area " + FormatV1.HEADER_SIZE + ".." + dataEnd);
+            }
+            if (codec == Codec.NONE ? len != raw : len >= raw) {
+                throw new CorruptSnapshotException(path, i, "stored length " + len + " impossible for "
+                        + codec + " with raw length " + raw);
+            }
+            if ((flags & ChunkIndex.FLAG_DEDUP) == 0) {
+                stored += len;
+            }
+            max = Math.max(max, len);
+        }
+        return new long[] {stored, max};
+    }
+
+    private Map<String, String> parseMetadata(ByteBuffer b) throws CorruptSnapshotException {
+        b.order(ByteOrder.LITTLE_ENDIAN);
+        long count = Integer.toUnsignedLong(b.getInt());
+        if (count > b.remaining() / 8) {
+            throw corrupt("metadata claims " + count + " entries in " + b.remaining() + " bytes");
+        }
+        Map<String, String> m = new LinkedHashMap<>();
+        for (long i = 0; i < count; i++) {
+            String k = string(b, "metadata key");
+            String v = string(b, "metadata value");
+            if (m.put(k, v) != null) {
+                throw corrupt("duplicate metadata key '" + k + "'");
+            }
+        }
+        if (b.hasRemaining()) {
+            throw corrupt("metadata has " + b.remaining() + " trailing bytes");
+        }
+        return Collections.unmodifiableMap(m);
+    }
+
+    private String string(ByteBuffer b, String what) throws CorruptSnapshotException {
+        if (b.remaining() < 4) {
+            throw corrupt(what + " cut short");
+        }
+        long n = Integer.toUnsignedLong(b.getInt());
+        if (n > b.remaining()) {
+            throw corrupt(what + " of " + n + " bytes overruns the metadata section");
+        }
+        byte[] s = new byte[(int) n];
+        b.get(s);
+        return new String(s, StandardCharsets.UTF_8);
+    }
+
+    private int[] parseProfile(ByteBuffer b, long chunks) throws CorruptSnapshotException {
+        b.order(ByteOrder.LITTLE_ENDIAN);
+        if (b.remaining() < 4) {
+            throw corrupt("profile section cut short");
+        }
+        long count = Integer.toUnsignedLong(b.getInt());
+        if (count * 4 != b.remaining()) {
+            throw corrupt("profile claims " + count + " chunk ids but holds " + b.remaining() + " bytes");
+        }
+        int[] ids = new int[(int) count];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = b.getInt();
+            if (Integer.toUnsignedLong(ids[i]) >= chunks) {
+                throw corrupt("profile names chunk " + Integer.toUnsignedString(ids[i]) + " of " + chunks);
+            }
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,173 @@
+package dev.snapstore.store.format;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/**
+ * Constants and fixed-size structures of snapshot format version 1. The byte layout is specified
+ * in {@code docs/FORMAT.md}; this class is its one implementation. Stateless and thread-safe.
+ */
+public final class FormatV1 {
+    public static final int VERSION = 1;
+    public static final int HEADER_SIZE = 64;
+    public static final int FOOTER_SIZE = 112;
+    public static final byte[] HEADER_MAGIC = "SNAPSTOR".getBytes(StandardCharsets.US_ASCII);
+    public static final byte[] FOOTER_MAGIC = "SNAPEND1".getBytes(StandardCharsets.US_ASCII);
+    public static final int MIN_CHUNK_SHIFT = 16;
+    public static final int MAX_CHUNK_SHIFT = 26;
+    public static final int DEFAULT_CHUNK_SHIFT = 21;
+    /** Largest index a reader accepts (about 53 million chunks). */
+    public static final long MAX_INDEX_BYTES = Integer.MAX_VALUE - 7;
+    /** Largest metadata section a reader accepts. */
+    public static final long MAX_META_BYTES = 16L << 20;
+    /** Seeds of the two XXH64 values forming a chunk's 128-bit content hash. */
+    public static final long HASH_SEED_LO = 0L;
+    public static final long HASH_SEED_HI = 0x9E3779B97F4A7C15L;
+
+    private FormatV1() {
+    }
+
+    /** The fixed header fields. */
+    public record Header(int chunkShift, long length, long chunkCount, int flags) {
+        public int chunkSize() {
+            return 1 << chunkShift;
+        }
+    }
+
+    /** The fixed footer fields. */
+    public record Footer(long indexOffset, long indexLength, long metaOffset, long metaLength,
+                         long profileOffset, long profileLength, int indexCrc, int metaCrc,
+                         int profileCrc, byte[] digest) {
+    }
+
+    /** Number of chunks of an image of {@code length} bytes. */
+    public static long chunkCount(long length, int chunkShift) {
+        return (length + (1L << chunkShift) - 1) >>> chunkShift;
+    }
+
+    /** Raw length of chunk {@code i} of an image of {@code length} bytes. */
+    public static int rawLength(long length, int chunkShift, long i) {
+        long start = i << chunkShift;
+        return (int) Math.min(1L << chunkShift, length - start);
+    }
+
+    public static ByteBuffer encodeHeader(Header h) {
+        ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(HEADER_MAGIC);
+        b.putShort((short) VERSION);
+        b.putShort((short) HEADER_SIZE);
+        b.putInt(h.flags());
+        b.put((byte) h.chunkShift());
+        b.position(24);
+        b.putLong(h.length());
+        b.putLong(h.chunkCount());
+        b.putInt(60, crc(b.array(), 0, 60));
+        b.clear();
+        return b;
+    }
+
+    /**
+     * Parses a header, or returns the reason it is invalid through {@link FormatException}.
+     */
+    public static Header decodeHeader(ByteBuffer src) throws FormatException {
+        ByteBuffer b = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        if (b.remaining() < HEADER_SIZE) {
+            throw new FormatException("file too short for a header (" + b.remaining() + " bytes)");
+        }
+        byte[] raw = new byte[HEADER_SIZE];
+        b.get(raw);
+        ByteBuffer h = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 8; i++) {
+            if (raw[i] != HEADER_MAGIC[i]) {
+                throw new FormatException("not a snapshot: bad magic (expected SNAPSTOR)");
+            }
+        }
+        int version = Short.toUnsignedInt(h.getShort(8));
+        if (version != VERSION) {
+            throw new FormatException("unsupported format version " + version + " (this reader knows " + VERSION + ")");
+        }
+        int headerLen = Short.toUnsignedInt(h.getShort(10));
+        if (headerLen != HEADER_SIZE) {
+            throw new FormatException("bad header length " + headerLen);
+        }
+        if (h.getInt(60) != crc(raw, 0, 60)) {
+            throw new FormatException("header checksum mismatch");
+        }
+        int flags = h.getInt(12);
+        if (flags != 0) {
+            throw new FormatException("unknown header flags 0x" + Integer.toHexString(flags));
+        }
+        int shift = Byte.toUnsignedInt(raw[16]);
+        if (shift < MIN_CHUNK_SHIFT || shift > MAX_CHUNK_SHIFT) {
+            throw new FormatException("chunk size 2^" + shift + " outside 64 KiB..64 MiB");
+        }
+        long length = h.getLong(24);
+        if (length < 0) {
+            throw new FormatException("negative logical length " + length);
+        }
+        long count = h.getLong(32);
+        if (count != chunkCount(length, shift)) {
+            throw new FormatException("chunk count " + count + " does not match length " + length
+                    + " and chunk size " + (1 << shift));
+        }
+        return new Header(shift, length, count, flags);
+    }
+
+    public static ByteBuffer encodeFooter(Footer f) {
+        ByteBuffer b = ByteBuffer.allocate(FOOTER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(f.indexOffset()).putLong(f.indexLength())
+         .putLong(f.metaOffset()).putLong(f.metaLength())
+         .putLong(f.profileOffset()).putLong(f.profileLength())
+         .putInt(f.indexCrc()).putInt(f.metaCrc()).putInt(f.profileCrc()).putInt(0);
+        b.put(f.digest());
+        b.putInt(96, crc(b.array(), 0, 96));
+        b.position(104);
+        b.put(FOOTER_MAGIC);
+        b.clear();
+        return b;
+    }
+
+    public static Footer decodeFooter(ByteBuffer src) throws FormatException {
+        if (src.remaining() < FOOTER_SIZE) {
+            throw new FormatException("file too short for a footer");
+        }
+        byte[] raw = new byte[FOOTER_SIZE];
+        src.duplicate().get(raw);
+        for (int i = 0; i < 8; i++) {
+            if (raw[104 + i] != FOOTER_MAGIC[i]) {
+                throw new FormatException("truncated or not a snapshot: footer magic missing (expected SNAPEND1 at the end)");
+            }
+        }
+        ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        if (b.getInt(96) != crc(raw, 0, 96)) {
+            throw new FormatException("footer checksum mismatch");
+        }
+        byte[] digest = new byte[32];
+        System.arraycopy(raw, 64, digest, 0, 32);
+        return new Footer(b.getLong(0), b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(32),
+                b.getLong(40), b.getInt(48), b.getInt(52), b.getInt(56), digest);
+    }
+
+    public static int crc(byte[] a, int off, int len) {
+        CRC32C c = new CRC32C();
+        c.update(a, off, len);
+        return (int) c.getValue();
+    }
+
+    public static int crc(ByteBuffer b) {
+        CRC32C c = new CRC32C();
+        c.update(b.duplicate());
+        return (int) c.getValue();
+    }
+
+    /** A structural problem found while decoding; callers wrap it with the file name. */
+    public static final class FormatException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public FormatException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}
