@@ -107,6 +107,9 @@ final class DemoCommand implements Callable<Integer> {
                 } catch (IllegalStateException ignored) {
                     // already shutting down: the hook runs anyway
                 }
+            } else if (json) {
+                spec.commandLine().getErr().println("snapstore: demo: kept " + work);
+                spec.commandLine().getErr().flush();
             } else {
                 say(o, "kept " + work);
             }

@@ -22,14 +22,37 @@ import picocli.CommandLine.ParseResult;
  * {@link ExitCode}; {@code --verbose} adds the stack trace.
  */
 public final class Main {
+    /** Held so its level sticks (JUL keeps loggers weakly). */
+    private static final java.util.logging.Logger LIBRARY_LOG = java.util.logging.Logger.getLogger("dev.snapstore");
+
     private Main() {
     }
 
     public static void main(String[] args) {
+        quietLibraries(java.util.Arrays.asList(args).contains("--verbose"));
         int status = commandLine().execute(args);
         System.out.flush();
         System.err.flush();
         System.exit(status);
+    }
+
+    /**
+     * The command reports what the libraries would log (the mode AUTO picked and why), so their
+     * INFO lines are noise on stderr; --verbose lets them through. Chronicle logs through SLF4J,
+     * which without a provider warns on every start: give it the no-op provider explicitly. And a
+     * command-line tool has no business sending Chronicle's usage analytics anywhere.
+     */
+    static void quietLibraries(boolean verbose) {
+        setIfAbsent("chronicle.analytics.disable", "true");
+        setIfAbsent("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+        setIfAbsent("slf4j.internal.verbosity", "WARN");
+        LIBRARY_LOG.setLevel(verbose ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING);
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
     }
 
     /** The configured command line; tests set its out/err writers and call {@code execute}. */

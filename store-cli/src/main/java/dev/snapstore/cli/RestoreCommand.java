@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 
 import dev.snapstore.store.MapOptions;
 import dev.snapstore.store.Mode;
+import dev.snapstore.store.ModeUnavailableException;
 import dev.snapstore.store.RegionStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -85,8 +86,12 @@ final class RestoreCommand implements Callable<Integer> {
         if (warmCache != null) {
             ob.warmCache(warmCache);
         }
-        Restore.Result r = Restore.run(new Restore.Request(file, mode, ob.build(), touch, seed, tn, sha256,
-                !json));
+        Restore.Result r;
+        try {
+            r = Restore.run(new Restore.Request(file, mode, ob.build(), touch, seed, tn, sha256, !json));
+        } catch (ModeUnavailableException e) {
+            throw CliException.failure(file + ": " + e.getMessage(), e);
+        }
         PrintWriter o = spec.commandLine().getOut();
         if (json) {
             o.println(Json.write(r.asMap()));

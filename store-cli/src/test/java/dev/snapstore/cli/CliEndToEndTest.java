@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import dev.snapstore.store.Snapshot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -133,20 +134,26 @@ class CliEndToEndTest {
         Path snap = dir.resolve("damaged.snap");
         Files.write(in, data);
         assertEquals(0, Cli.run("pack", "--chunk-size", "64K", in.toString(), snap.toString()).status);
-        // The first payload starts right after the 64-byte header; damage bytes inside it.
+        // Damage the payload of chunk 5 (a stored, non-duplicate chunk of the synthetic content).
+        int victim = 5;
+        long at;
+        try (Snapshot s = Snapshot.open(snap)) {
+            assertFalse(s.index().isZero(victim) || s.index().isDedup(victim), "chunk 5 has its own payload");
+            at = s.index().offset(victim) + s.index().storedLength(victim) / 2;
+        }
         try (FileChannel ch = FileChannel.open(snap, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.allocate(16);
-            ch.read(b, 100);
+            ch.read(b, at);
             for (int i = 0; i < 16; i++) {
                 b.put(i, (byte) ~b.get(i));
             }
             b.clear();
-            ch.write(b, 100);
+            ch.write(b, at);
         }
         Cli verify = Cli.run("verify", snap.toString());
         assertEquals(1, verify.status, verify.toString());
         assertTrue(verify.err.contains(snap.toString()), verify.toString());
-        assertTrue(verify.err.contains("chunk 0"), verify.toString());
+        assertTrue(verify.err.contains(snap + ": chunk 5: "), verify.toString());
         for (String line : verify.err.split("\n")) {
             assertTrue(line.startsWith("snapstore: " + snap), "one clean line per problem: " + line);
         }
