@@ -3,72 +3,100 @@ package dev.snapstore.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * This process's resident memory from {@code /proc/self/status}, in bytes; -1 for what the system
- * does not report (not Linux).
+ * Memory of this process and of the machine's hugepage pool, from {@code /proc}, in bytes; -1 for
+ * what the system does not report (not Linux).
  *
- * <p>{@code VmRSS} is the kernel's resident set: {@code RssAnon + RssFile + RssShmem}. HugeTLB pages
- * are never in it; the kernel reports them apart as {@code HugetlbPages}. {@link #resident()} adds
- * the two, which is what a region of any mode really occupies.
- *
- * @param rss     VmRSS
- * @param anon    RssAnon: private anonymous pages (heap, eager regions on normal pages, ANONYMOUS regions)
- * @param file    RssFile: mapped file pages (the JDK, jars, a snapshot read through mmap)
- * @param shmem   RssShmem: shmem pages mapped here (SHMEM regions, memfds, /dev/shm)
- * @param hugetlb HugetlbPages: hugetlb pages mapped here (HUGETLB regions, eager regions on hugepages)
+ * <ul>
+ *   <li>{@code rss}, {@code anon}, {@code file}, {@code shmem}: {@code VmRSS}, {@code RssAnon},
+ *       {@code RssFile}, {@code RssShmem} of {@code /proc/self/status}. The kernel counts a page once
+ *       per mapping: a lazy region whose backing file is also mapped by the engine (to fill it) counts
+ *       twice. HugeTLB pages are never in these.</li>
+ *   <li>{@code pss}: {@code Pss} of {@code /proc/self/smaps_rollup}: each page once (a page mapped at
+ *       two addresses counts once, a page shared with other processes is split among them).
+ *       HugeTLB pages are not in it either.</li>
+ *   <li>{@code hugetlb}: {@code HugetlbPages} of {@code /proc/self/status} (per mapping, like RSS).</li>
+ *   <li>{@code hugepagesUsed}, {@code hugepagesReserved}: the machine's default-size hugepage pool,
+ *       {@code (HugePages_Total - HugePages_Free)} and {@code HugePages_Rsvd} times
+ *       {@code Hugepagesize} from {@code /proc/meminfo}: system-wide, so other processes show too.</li>
+ * </ul>
+ * {@link #footprintSince} is what a restore really added: growth of PSS plus hugepages taken from
+ * the pool.
  */
-record MemoryUsage(long rss, long anon, long file, long shmem, long hugetlb) {
-    private static final Path STATUS = Path.of("/proc/self/status");
+record MemoryUsage(long rss, long anon, long file, long shmem, long hugetlb, long pss, long hugepagesUsed,
+                   long hugepagesReserved) {
 
     static MemoryUsage current() {
+        Map<String, Long> status = read(Path.of("/proc/self/status"));
+        Map<String, Long> rollup = read(Path.of("/proc/self/smaps_rollup"));
+        Map<String, Long> meminfo = read(Path.of("/proc/meminfo"));
+        long pageSize = meminfo.getOrDefault("Hugepagesize", -1L);
+        long total = meminfo.getOrDefault("HugePages_Total", -1L);
+        long free = meminfo.getOrDefault("HugePages_Free", -1L);
+        long rsvd = meminfo.getOrDefault("HugePages_Rsvd", -1L);
+        boolean pool = pageSize > 0 && total >= 0 && free >= 0;
+        return new MemoryUsage(
+                status.getOrDefault("VmRSS", -1L),
+                status.getOrDefault("RssAnon", -1L),
+                status.getOrDefault("RssFile", -1L),
+                status.getOrDefault("RssShmem", -1L),
+                status.getOrDefault("HugetlbPages", -1L),
+                rollup.getOrDefault("Pss", -1L),
+                pool ? (total - free) * pageSize : -1,
+                pool && rsvd >= 0 ? rsvd * pageSize : -1);
+    }
+
+    /** "Key:   123 kB" lines; sizes in kB become bytes, bare counts stay counts. */
+    private static Map<String, Long> read(Path file) {
         List<String> lines;
         try {
-            lines = Files.readAllLines(STATUS);
+            lines = Files.readAllLines(file);
         } catch (IOException | UnsupportedOperationException e) {
-            return new MemoryUsage(-1, -1, -1, -1, -1);
+            return Map.of();
         }
-        long rss = -1, anon = -1, file = -1, shmem = -1, hugetlb = -1;
+        Map<String, Long> m = new HashMap<>();
         for (String line : lines) {
             int colon = line.indexOf(':');
-            if (colon < 0) {
+            if (colon <= 0) {
                 continue;
             }
-            String key = line.substring(0, colon);
-            switch (key) {
-                case "VmRSS": rss = kib(line, colon); break;
-                case "RssAnon": anon = kib(line, colon); break;
-                case "RssFile": file = kib(line, colon); break;
-                case "RssShmem": shmem = kib(line, colon); break;
-                case "HugetlbPages": hugetlb = kib(line, colon); break;
-                default: break;
+            String v = line.substring(colon + 1).trim();
+            boolean kb = v.endsWith(" kB");
+            if (kb) {
+                v = v.substring(0, v.length() - 3).trim();
+            }
+            try {
+                long n = Long.parseLong(v);
+                m.putIfAbsent(line.substring(0, colon), kb ? n * 1024 : n);
+            } catch (NumberFormatException ignored) {
+                // not a number: not ours
             }
         }
-        return new MemoryUsage(rss, anon, file, shmem, hugetlb);
+        return m;
     }
 
-    private static long kib(String line, int colon) {
-        String v = line.substring(colon + 1).trim();
-        int space = v.indexOf(' ');
-        try {
-            long n = Long.parseLong(space < 0 ? v : v.substring(0, space));
-            return v.endsWith("kB") ? n * 1024 : n;
-        } catch (NumberFormatException e) {
+    /** PSS (or RSS where PSS is not reported) plus hugepages in use by the machine; -1 when unknown. */
+    private long footprint() {
+        long base = pss >= 0 ? pss : rss;
+        if (base < 0) {
             return -1;
         }
+        return base + Math.max(0, hugepagesUsed);
     }
 
-    /** RSS plus hugetlb pages: everything resident, -1 when unknown. */
-    long resident() {
-        return rss < 0 ? -1 : rss + Math.max(0, hugetlb);
-    }
-
-    /** Growth of {@link #resident()} since {@code before}; meaningless (-1) when unknown. */
-    long residentSince(MemoryUsage before) {
-        return resident() < 0 || before.resident() < 0 ? -1 : resident() - before.resident();
+    /**
+     * What was added since {@code before}: growth of this process's PSS plus hugepages taken from
+     * the pool; {@code Long.MIN_VALUE} when unknown.
+     */
+    long footprintSince(MemoryUsage before) {
+        long now = footprint();
+        long then = before.footprint();
+        return now < 0 || then < 0 ? Long.MIN_VALUE : now - then;
     }
 
     /** For JSON: the fields with their units in the names. */
@@ -78,20 +106,39 @@ record MemoryUsage(long rss, long anon, long file, long shmem, long hugetlb) {
         m.put("rss_anon_bytes", anon);
         m.put("rss_file_bytes", file);
         m.put("rss_shmem_bytes", shmem);
+        m.put("pss_bytes", pss);
         m.put("hugetlb_bytes", hugetlb);
-        m.put("resident_bytes", resident());
+        m.put("hugepages_used_bytes", hugepagesUsed);
+        m.put("hugepages_reserved_bytes", hugepagesReserved);
         if (before != null) {
-            m.put("resident_delta_bytes", residentSince(before));
+            long d = footprintSince(before);
+            m.put("memory_added_bytes", d == Long.MIN_VALUE ? null : d);
         }
         return m;
     }
 
-    /** "RSS 2.10 GiB (anon 2.00 GiB, file 40 MiB, shmem 0 B) + hugetlb 0 B". */
+    /** One line for people. */
     String describe() {
         if (rss < 0) {
             return "not reported on this system";
         }
-        return "RSS " + Sizes.format(rss) + " (anon " + Sizes.format(anon) + ", file " + Sizes.format(file)
-                + ", shmem " + Sizes.format(shmem) + ") + hugetlb " + Sizes.format(Math.max(0, hugetlb));
+        StringBuilder sb = new StringBuilder();
+        sb.append("RSS ").append(Sizes.format(rss)).append(" (anon ").append(Sizes.format(anon))
+                .append(", file ").append(Sizes.format(file)).append(", shmem ").append(Sizes.format(shmem))
+                .append(")");
+        if (pss >= 0) {
+            sb.append(", PSS ").append(Sizes.format(pss));
+        }
+        if (hugetlb > 0) {
+            sb.append(", hugetlb mapped ").append(Sizes.format(hugetlb));
+        }
+        return sb.toString();
+    }
+
+    static String signed(long bytes) {
+        if (bytes == Long.MIN_VALUE) {
+            return "n/a";
+        }
+        return bytes < 0 ? "-" + Sizes.format(-bytes) : "+" + Sizes.format(bytes);
     }
 }

@@ -155,13 +155,23 @@ final class RegionReader {
         return new TouchResult(chunks.length, b, p, nanos, sum);
     }
 
-    /** SHA-256 of the whole region, read in order through slices of {@code sliceSize} bytes. */
+    /**
+     * SHA-256 of the whole region, read in order through slices of {@code sliceSize} bytes. The bytes
+     * go through a 1 MiB heap buffer: MessageDigest reaches its intrinsic (SHA-NI) far sooner on
+     * large arrays than on direct buffers, which it copies 4 KiB at a time (10x slower on a cold JVM).
+     */
     static byte[] sha256(Region region, int sliceSize, Progress progress) {
         MessageDigest md = newSha256();
+        byte[] buf = new byte[1 << 20];
         long size = region.size();
         for (long off = 0; off < size; off += sliceSize) {
             int len = (int) Math.min(sliceSize, size - off);
-            md.update(region.slice(off, len));
+            ByteBuffer slice = region.slice(off, len);
+            while (slice.hasRemaining()) {
+                int n = Math.min(buf.length, slice.remaining());
+                slice.get(buf, 0, n);
+                md.update(buf, 0, n);
+            }
             progress.add(len);
         }
         return md.digest();

@@ -123,10 +123,12 @@ final class RestoreCommand implements Callable<Integer> {
                     r.sha256(), Sizes.format(r.length()), Sizes.millis(r.shaNanos()),
                     Sizes.gbPerSecond(r.length(), r.shaNanos()));
         }
-        o.printf(Locale.ROOT, "  memory    after touch: %s; %s more resident than before open%n",
-                r.afterTouch().describe(), signed(r.afterTouch().residentSince(r.before())));
+        o.printf(Locale.ROOT, "  memory    %s added by map + touch (PSS growth + hugepages taken from the pool)%n",
+                MemoryUsage.signed(r.afterTouch().footprintSince(r.before())));
+        o.printf(Locale.ROOT, "            process after touch: %s%n", r.afterTouch().describe());
         if (r.afterSha() != null) {
-            o.printf(Locale.ROOT, "            after sha256: %s resident%n", Sizes.format(r.afterSha().resident()));
+            o.printf(Locale.ROOT, "            %s added once sha256 read everything%n",
+                    MemoryUsage.signed(r.afterSha().footprintSince(r.before())));
         }
         RegionStats s = r.stats();
         if (r.mode().isLazy()) {
@@ -140,10 +142,10 @@ final class RestoreCommand implements Callable<Integer> {
     }
 
     private static String micros(long nanos) {
-        return nanos == 0 ? "n/a" : String.format(Locale.ROOT, "%.1f us", nanos / 1000.0);
-    }
-
-    private static String signed(long bytes) {
-        return bytes < 0 ? "-" + Sizes.format(-bytes) : Sizes.format(bytes);
+        if (nanos == 0) {
+            return "n/a";
+        }
+        return nanos < 1_000_000 ? String.format(Locale.ROOT, "%.1f us", nanos / 1e3)
+                : String.format(Locale.ROOT, "%.1f ms", nanos / 1e6);
     }
 }
