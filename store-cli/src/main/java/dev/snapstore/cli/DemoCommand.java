@@ -233,13 +233,21 @@ final class DemoCommand implements Callable<Integer> {
             o.println();
             Table table = new Table("mode", "open ms", "full touch ms", "touch GB/s", "open+touch ms", "sha256 ms",
                     "memory", "sha256");
-            List<String> notes = new ArrayList<>();
+            // Modes skipped for the same reason share one note.
+            Map<String, List<String>> notes = new LinkedHashMap<>();
             for (Row r : rows) {
                 String name = r.mode.name().toLowerCase(Locale.ROOT);
                 if (r.result == null) {
-                    notes.add(name + ": " + (r.skipped != null ? r.skipped : r.failed));
-                    table.row(name, "-", "-", "-", "-", "-", "-", r.skipped != null ? "skipped (" + notes.size() + ")"
-                            : "FAILED (" + notes.size() + ")");
+                    String why = r.skipped != null ? r.skipped : r.failed;
+                    String prefix = r.mode.name() + " regions are not available: ";
+                    if (why.startsWith(prefix)) {
+                        why = why.substring(prefix.length());
+                    }
+                    String note = (r.skipped != null ? "" : "FAILED: ") + why;
+                    notes.computeIfAbsent(note, k -> new ArrayList<>()).add(name);
+                    int number = new ArrayList<>(notes.keySet()).indexOf(note) + 1;
+                    table.row(name, "-", "-", "-", "-", "-", "-", (r.skipped != null ? "skipped (" : "FAILED (")
+                            + number + ")");
                     continue;
                 }
                 Restore.Result x = r.result;
@@ -248,8 +256,9 @@ final class DemoCommand implements Callable<Integer> {
                         MemoryUsage.signed(x.afterTouch().footprintSince(x.before())), r.shaOk ? "ok" : "MISMATCH");
             }
             table.print(o, "  ");
-            for (int i = 0; i < notes.size(); i++) {
-                o.printf(Locale.ROOT, "  (%d) %s%n", i + 1, notes.get(i));
+            int number = 0;
+            for (Map.Entry<String, List<String>> e : notes.entrySet()) {
+                o.printf(Locale.ROOT, "  (%d) %s: %s%n", ++number, String.join(", ", e.getValue()), e.getKey());
             }
             o.println();
             o.println("  open: snapshot open + map (eager decompresses everything here); full touch: one byte of "
