@@ -1,11 +1,9 @@
 package dev.snapstore.cli;
 
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
+import dev.snapstore.store.linux.MachineReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -13,39 +11,24 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "doctor", sortOptions = false,
         description = "Reports what this machine offers the lazy modes (userfaultfd and its features, "
-                + "/dev/userfaultfd and the sysctl, free hugepages per size, hugetlbfs mounts, /dev/shm space) "
-                + "and the exact commands that fix what is missing.")
+                + "/dev/userfaultfd and the sysctl, free hugepages per size, hugetlbfs mounts, /dev/shm space, "
+                + "the codec libraries) and the exact commands that fix what is missing.")
 final class DoctorCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--json", description = "Print the report as one JSON object.")
+    @Option(names = "--json", description = "Print the report as one JSON object (problems and fixes included).")
     boolean json;
 
     @Override
     public Integer call() {
-        if (!MachineProbe.available()) {
-            throw CliException.failure("doctor: this build has no machine probe yet (" + MachineProbe.CLASS
-                    + " is not in store-native); nothing to report", null);
-        }
-        MachineProbe report = MachineProbe.probe();
+        MachineReport report = MachineReport.probe();
         PrintWriter o = spec.commandLine().getOut();
-        List<String> fixes = report.fixes();
         if (json) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            report.map().forEach((k, v) -> m.put(String.valueOf(k), v));
-            m.putIfAbsent("fixes", fixes);
-            o.println(Json.write(m));
+            o.println(Json.write(report.toMap()));
         } else {
-            String text = report.text();
+            String text = report.toText();
             o.print(text.endsWith("\n") ? text : text + "\n");
-            if (!fixes.isEmpty() && !text.contains(fixes.get(0))) {
-                o.println();
-                o.println("To fix:");
-                for (String f : fixes) {
-                    o.println("  " + f);
-                }
-            }
         }
         o.flush();
         return ExitCode.OK;

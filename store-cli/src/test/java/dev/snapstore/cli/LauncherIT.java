@@ -19,10 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real {@code ./snapstore} launcher in a child process: JVM flags, exit codes and output as a
- * user sees them. Needs the shaded jar from a previous {@code mvn install} (surefire runs before
- * this module's package phase), so it skips when the jar is not there.
+ * user sees them. Runs with failsafe after the package phase, against the jar just shaded; skips
+ * when there is no jar (run from an IDE before a build).
  */
-class LauncherTest {
+class LauncherIT {
     static final Path ROOT = Path.of("").toAbsolutePath().getParent();
     static final Path LAUNCHER = ROOT.resolve("snapstore");
     static final Path JAR = ROOT.resolve("store-cli/target/snapstore.jar");
@@ -62,7 +62,7 @@ class LauncherTest {
 
     private static void assumeBuilt() {
         assumeTrue(Files.isExecutable(LAUNCHER), "no launcher at " + LAUNCHER);
-        assumeTrue(Files.isRegularFile(JAR), "no " + JAR + " yet: run mvn -DskipTests install first");
+        assumeTrue(Files.isRegularFile(JAR), "no " + JAR + " yet: run mvn -DskipTests package first");
     }
 
     @Test
