@@ -289,6 +289,67 @@ class CliEndToEndTest {
     }
 
     @Test
+    void restoringADamagedChunkFailsWithExitOneInEveryMode() throws IOException {
+        byte[] data = content(12 * CHUNK, 13);
+        Path in = dir.resolve("in.bin");
+        Path snap = dir.resolve("bad.snap");
+        Files.write(in, data);
+        assertEquals(0, Cli.run("pack", "--chunk-size", "64K", in.toString(), snap.toString()).status);
+        int victim = 7;
+        long at;
+        try (Snapshot s = Snapshot.open(snap)) {
+            assertFalse(s.index().isZero(victim) || s.index().isDedup(victim));
+            at = s.index().offset(victim) + s.index().storedLength(victim) / 2;
+        }
+        try (FileChannel ch = FileChannel.open(snap, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}), at);
+        }
+        for (String mode : List.of("eager", "hugetlb", "shmem", "anonymous")) {
+            Cli r = Cli.run("restore", "--mode", mode, "--sha256", "--json", snap.toString());
+            if (r.status == 3) {
+                assertTrue(r.err.contains("not available"), mode + ": " + r);
+                continue;
+            }
+            assertEquals(1, r.status, mode + ": never a result from a damaged chunk: " + r);
+            assertEquals("", r.out, mode + ": " + r);
+            assertTrue(r.err.startsWith("snapstore: " + snap + ": "), mode + ": " + r);
+            assertEquals(1, r.err.strip().split("\n").length, mode + ": one line: " + r);
+        }
+    }
+
+    @Test
+    void packReadsStandardInput() throws IOException {
+        byte[] data = content(3 * CHUNK + 5, 17);
+        Path snap = dir.resolve("stdin.snap");
+        Path out = dir.resolve("out.bin");
+        java.io.InputStream saved = System.in;
+        System.setIn(new java.io.ByteArrayInputStream(data));
+        Cli pack;
+        try {
+            pack = Cli.run("pack", "--chunk-size", "64K", "-", snap.toString());
+        } finally {
+            System.setIn(saved);
+        }
+        assertEquals(0, pack.status, pack.toString());
+        assertEquals(0, Cli.run("unpack", snap.toString(), out.toString()).status);
+        assertArrayEquals(data, Files.readAllBytes(out));
+    }
+
+    @Test
+    void doctorReportsThisMachine() {
+        Cli r = Cli.run("doctor", "--json");
+        assertEquals(0, r.status, r.toString());
+        Map<String, Object> m = MiniJson.object(r.out);
+        for (String key : List.of("kernel", "userfaultfd", "hugepages", "dev_shm", "problems", "fixes")) {
+            assertTrue(m.containsKey(key), key + " in " + r.out);
+        }
+        assertEquals(((List<?>) m.get("problems")).size(), ((List<?>) m.get("fixes")).size(), "a fix per problem");
+        Cli text = Cli.run("doctor");
+        assertEquals(0, text.status, text.toString());
+        assertTrue(text.out.contains("userfaultfd"), text.out);
+    }
+
+    @Test
     void demoRestoresEveryAvailableModeWithMatchingSha() {
         Cli r = Cli.run("demo", "--size", "24M", "--chunk-size", "256K", "--threads", "2", "--json",
                 "--dir", dir.toString());
