@@ -68,6 +68,11 @@ final class DemoCommand implements Callable<Integer> {
             description = "Seed of the synthetic content (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--writable",
+            description = "Map regions writable (copy-on-write) instead of read-only. A writable HUGETLB region "
+                    + "reserves hugepages for its private copies too (twice the image).")
+    boolean writable;
+
     @Option(names = "--keep", description = "Keep the image and the snapshot; print where they are.")
     boolean keep;
 
@@ -175,7 +180,7 @@ final class DemoCommand implements Callable<Integer> {
                 o.printf(Locale.ROOT, "  restoring %s ...%n", mode.name().toLowerCase(Locale.ROOT));
                 o.flush();
             }
-            MapOptions options = MapOptions.builder().resolverThreads(n).eagerThreads(n).build();
+            MapOptions options = MapOptions.builder().resolverThreads(n).eagerThreads(n).writable(writable).build();
             Row row = new Row(mode);
             try {
                 row.result = Restore.run(new Restore.Request(snap, mode, options, "seq", 1, n, true, text));
@@ -200,6 +205,7 @@ final class DemoCommand implements Callable<Integer> {
             m.put("codec", codec);
             m.put("threads", n);
             m.put("seed", seed);
+            m.put("writable", writable);
             m.put("input_sha256", inputSha);
             m.put("generate_ms", Sizes.millis(genNanos));
             m.put("warm_up_ms", Sizes.millis(warmNanos));
@@ -261,6 +267,8 @@ final class DemoCommand implements Callable<Integer> {
                 o.printf(Locale.ROOT, "  (%d) %s: %s%n", ++number, String.join(", ", e.getValue()), e.getKey());
             }
             o.println();
+            o.println("  regions mapped " + (writable ? "writable (copy-on-write)" : "read-only (the demo only reads; "
+                    + "--writable for copy-on-write)") + ";");
             o.println("  open: snapshot open + map (eager decompresses everything here); full touch: one byte of "
                     + "every 4 KiB page, " + n + " threads;");
             o.println("  memory: added from just before map to after the touch: growth of the process's PSS (each "
@@ -276,13 +284,13 @@ final class DemoCommand implements Callable<Integer> {
      * Opens the snapshot, decompresses one chunk, and maps and unmaps each lazy mode once touching a
      * single page: loads the classes and the native library, starts the JIT on the read path.
      */
-    private static long warmUp(Path snap, int threads) throws IOException {
+    private long warmUp(Path snap, int threads) throws IOException {
         long t = System.nanoTime();
         try (Snapshot s = Snapshot.open(snap)) {
             if (s.chunkCount() > 0) {
                 s.decompressChunk(0, ByteBuffer.allocateDirect(s.chunkSize()));
             }
-            MapOptions options = MapOptions.builder().resolverThreads(threads).build();
+            MapOptions options = MapOptions.builder().resolverThreads(threads).writable(writable).build();
             for (Mode m : MODES) {
                 if (!m.isLazy()) {
                     continue;
