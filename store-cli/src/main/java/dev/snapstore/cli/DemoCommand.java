@@ -32,7 +32,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "demo", sortOptions = false,
+@Command(name = "demo", sortOptions = false, mixinStandardHelpOptions = true,
+        header = "Pack a synthetic multi-GiB image and restore it in every mode, side by side.",
         description = {
                 "Builds a synthetic memory image (text-like records, bf16-like weights, zero runs, repeated "
                         + "chunks, integer tables), packs it, restores it in every mode this machine offers, "

@@ -9,7 +9,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "doctor", sortOptions = false,
+@Command(name = "doctor", sortOptions = false, mixinStandardHelpOptions = true,
+        header = "Show what this machine offers the lazy modes, and how to fix what is missing.",
         description = "Reports what this machine offers the lazy modes (userfaultfd and its features, "
                 + "/dev/userfaultfd and the sysctl, free hugepages per size, hugetlbfs mounts, /dev/shm space, "
                 + "the codec libraries) and the exact commands that fix what is missing.")

@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "inspect", sortOptions = false,
+@Command(name = "inspect", sortOptions = false, mixinStandardHelpOptions = true,
+        header = "Show what a snapshot holds.",
         description = "Shows what a snapshot holds: header, chunking, codecs, sizes, dedup and zero chunks, "
                 + "digest, metadata and profile. Reads only the header, index and footer.")
 final class InspectCommand implements Callable<Integer> {

@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "pack", sortOptions = false,
+@Command(name = "pack", sortOptions = false, mixinStandardHelpOptions = true,
+        header = "Pack a file or standard input into a snapshot.",
         description = "Packs a file (or - for standard input) into a snapshot: compressed, checksummed "
                 + "chunks; all-zero chunks and repeated chunks are stored once or not at all.")
 final class PackCommand implements Callable<Integer> {

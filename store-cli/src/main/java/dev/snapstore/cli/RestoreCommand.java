@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "restore", sortOptions = false,
+@Command(name = "restore", sortOptions = false, mixinStandardHelpOptions = true,
+        header = "Map a snapshot off-heap, touch it, and report the cost.",
         description = {
                 "Maps a snapshot into off-heap memory, touches it, and reports what that cost: time to open and "
                         + "map, touch time and throughput, memory, and the region's counters.",
@@ -32,7 +33,7 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Option(names = "--touch", defaultValue = "seq", paramLabel = "none|seq|random:P%",
             description = "After mapping, read one byte of every 4 KiB page: of every chunk in order (seq), "
-                    + "of P% of the chunks in random order (random:P%), or nothing (default: ${DEFAULT-VALUE}).")
+                    + "of P%% of the chunks in random order (random:P%%), or nothing (default: ${DEFAULT-VALUE}).")
     String touch;
 
     @Option(names = "--sha256", description = "Hash the whole region, read through its memory, after the touch.")
@@ -61,7 +62,7 @@ final class RestoreCommand implements Callable<Integer> {
     boolean noHugepages;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N",
-            description = "Seed of the random:P% chunk order (default: ${DEFAULT-VALUE}).")
+            description = "Seed of the random:P%% chunk order (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Parameters(index = "0", paramLabel = "SNAP", description = "The snapshot.")

@@ -28,7 +28,9 @@ import picocli.CommandLine.Spec;
                 "  0  done",
                 "  1  the snapshot is corrupt or failed verification",
                 "  2  usage error: bad option or value, missing or unreadable file",
-                "  3  could not be done here: I/O error, restore mode not available"})
+                "  3  could not be done here: I/O error, restore mode not available",
+                "",
+                "Run 'snapstore COMMAND --help' for a command's options."})
 final class SnapstoreCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "unpack", sortOptions = false,
+@Command(name = "unpack", sortOptions = false, mixinStandardHelpOptions = true,
+        header = "Write a snapshot's image back to a file, byte for byte.",
         description = "Writes the snapshot's image back to a file, byte for byte (or to standard output with "
                 + "-). All-zero chunks become holes in a sparse file. The file appears under its name only "
                 + "when complete.")

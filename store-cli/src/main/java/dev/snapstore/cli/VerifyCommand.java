@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "verify", sortOptions = false,
+@Command(name = "verify", sortOptions = false, mixinStandardHelpOptions = true,
+        header = "Check every chunk of a snapshot (exit 1 when any is bad).",
         description = "Decompresses every chunk and checks its length and CRC32C. Exits 1 and prints one "
                 + "line per bad chunk on stderr when anything is wrong.")
 final class VerifyCommand implements Callable<Integer> {

@@ -226,6 +226,13 @@ class CliEndToEndTest {
         for (String cmd : List.of("pack", "inspect", "verify", "unpack", "restore", "doctor", "demo")) {
             assertTrue(help.out.contains(cmd), cmd + " in help: " + help.out);
         }
+        for (String cmd : List.of("pack", "inspect", "verify", "unpack", "restore", "doctor", "demo")) {
+            Cli sub = Cli.run(cmd, "--help");
+            assertEquals(0, sub.status, sub.toString());
+            assertTrue(sub.out.startsWith("Usage: snapstore " + cmd) || sub.out.contains("Usage: snapstore " + cmd),
+                    sub.toString());
+            assertEquals("", sub.err, "help renders without warnings: " + sub);
+        }
         Cli v = Cli.run("--version");
         assertEquals(0, v.status, v.toString());
         assertTrue(v.out.startsWith("snapstore "), v.out);
