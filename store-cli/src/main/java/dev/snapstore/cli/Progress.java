@@ -3,6 +3,7 @@ package dev.snapstore.cli;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.snapstore.store.ProgressListener;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -33,6 +34,9 @@ final class Progress implements ProgressListener, AutoCloseable {
             return NONE;
         }
         ProgressBar bar = new ProgressBarBuilder()
+                // An explicit consumer and width keep JLine out: its system terminal puts the OS default
+                // handler on SIGINT, so Ctrl-C killed the JVM without running shutdown hooks (demo's cleanup).
+                .setConsumer(new ConsoleProgressBarConsumer(System.err, Terminal.columns() - 1))
                 .setTaskName(task)
                 .setInitialMax(totalBytes)
                 .setUnit("MiB", 1L << 20)

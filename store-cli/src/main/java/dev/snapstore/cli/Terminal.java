@@ -8,7 +8,27 @@ final class Terminal {
     /** Set by the launcher to whether stderr is a terminal ({@code [ -t 2 ]}); wins when present. */
     static final String PROPERTY = "snapstore.progress";
 
+    /** Set by the launcher to the terminal's width ({@code stty size}). */
+    static final String COLUMNS = "snapstore.columns";
+
     private Terminal() {
+    }
+
+    /** Width of the terminal: from the launcher, else $COLUMNS, else 100. */
+    static int columns() {
+        Integer fromLauncher = Integer.getInteger(COLUMNS);
+        if (fromLauncher != null && fromLauncher >= 40) {
+            return fromLauncher;
+        }
+        try {
+            int env = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", ""));
+            if (env >= 40) {
+                return env;
+            }
+        } catch (NumberFormatException ignored) {
+            // not set
+        }
+        return 100;
     }
 
     static boolean interactive() {
