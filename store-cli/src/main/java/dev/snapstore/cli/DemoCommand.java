@@ -272,8 +272,8 @@ final class DemoCommand implements Callable<Integer> {
                     + "--writable for copy-on-write)") + ";");
             o.println("  open: snapshot open + map (eager decompresses everything here); full touch: one byte of "
                     + "every 4 KiB page, " + n + " threads;");
-            o.println("  memory: added from just before map to after the touch: growth of the process's PSS (each "
-                    + "page once) + hugepages taken from the pool;");
+            o.println("  memory: added to the process from just before map to after the touch: PSS + hugetlb pages, "
+                    + "each page counted once;");
             o.println("  sha256: every byte read through the region's memory, compared with the input's.");
             o.println(allOk ? "  all restores match the input." : "  SOME RESTORES DID NOT MATCH THE INPUT.");
         }

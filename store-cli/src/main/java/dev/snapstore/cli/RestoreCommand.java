@@ -124,7 +124,7 @@ final class RestoreCommand implements Callable<Integer> {
                     r.sha256(), Sizes.format(r.length()), Sizes.millis(r.shaNanos()),
                     Sizes.gbPerSecond(r.length(), r.shaNanos()));
         }
-        o.printf(Locale.ROOT, "  memory    %s added by map + touch (PSS growth + hugepages taken from the pool)%n",
+        o.printf(Locale.ROOT, "  memory    %s added to this process by map + touch (PSS + hugetlb pages, each page once)%n",
                 MemoryUsage.signed(r.afterTouch().footprintSince(r.before())));
         o.printf(Locale.ROOT, "            process after touch: %s%n", r.afterTouch().describe());
         if (r.afterSha() != null) {
