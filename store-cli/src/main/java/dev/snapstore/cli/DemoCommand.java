@@ -23,8 +23,6 @@ import dev.snapstore.store.CorruptSnapshotException;
 import dev.snapstore.store.MapOptions;
 import dev.snapstore.store.Mode;
 import dev.snapstore.store.ModeUnavailableException;
-import dev.snapstore.store.Region;
-import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.SnapshotWriter;
 import dev.snapstore.store.SnapshotWriter.WriteResult;
 import picocli.CommandLine.Command;
@@ -168,7 +166,8 @@ final class DemoCommand implements Callable<Integer> {
 
         // Class loading, JIT and the native engine's start-up are paid once per process; pay them here,
         // say what they cost, and keep them out of the first row of the table.
-        long warmNanos = warmUp(snap, n);
+        long warmNanos = Restore.warmUp(snap, List.of(MODES),
+                MapOptions.builder().resolverThreads(n).writable(writable).build());
         if (text) {
             say(o, String.format(Locale.ROOT, "  one-time start-up of the reader and the native engine: %.0f ms "
                     + "(paid once per process; not in the table)", warmNanos / 1e6));
@@ -279,33 +278,6 @@ final class DemoCommand implements Callable<Integer> {
         }
         o.flush();
         return allOk ? ExitCode.OK : ExitCode.CORRUPT;
-    }
-
-    /**
-     * Opens the snapshot, decompresses one chunk, and maps and unmaps each lazy mode once touching a
-     * single page: loads the classes and the native library, starts the JIT on the read path.
-     */
-    private long warmUp(Path snap, int threads) throws IOException {
-        long t = System.nanoTime();
-        try (Snapshot s = Snapshot.open(snap)) {
-            if (s.chunkCount() > 0) {
-                s.decompressChunk(0, ByteBuffer.allocateDirect(s.chunkSize()));
-            }
-            MapOptions options = MapOptions.builder().resolverThreads(threads).writable(writable).build();
-            for (Mode m : MODES) {
-                if (!m.isLazy()) {
-                    continue;
-                }
-                try (Region r = s.map(m, options)) {
-                    if (r.size() > 0) {
-                        r.slice(0, 1).get(0);
-                    }
-                } catch (ModeUnavailableException e) {
-                    // reported by the real run
-                }
-            }
-        }
-        return System.nanoTime() - t;
     }
 
     private static final class Row {

@@ -130,6 +130,64 @@ final class Restore {
         }
     }
 
+    /**
+     * Pays what a process pays once, before anything is timed: class loading (Chronicle, the codecs),
+     * the JIT's first compilations of the read path, the native library, and the engine's and the
+     * allocator's start-up. Opens {@code file} and decompresses its first chunk, then restores a
+     * one-chunk snapshot of the same chunk size, written to a temporary file, in each of
+     * {@code modes} (AUTO stands for every mode), touching all of it. Modes that are not available
+     * are skipped: the timed run reports them.
+     *
+     * @return how long that took, in nanoseconds
+     */
+    static long warmUp(Path file, java.util.Collection<Mode> modes, MapOptions options) throws IOException {
+        long t = System.nanoTime();
+        java.util.Set<Mode> wanted = java.util.EnumSet.noneOf(Mode.class);
+        for (Mode m : modes) {
+            if (m == Mode.AUTO) {
+                wanted.addAll(java.util.EnumSet.of(Mode.HUGETLB, Mode.SHMEM, Mode.ANONYMOUS, Mode.EAGER));
+            } else {
+                wanted.add(m);
+            }
+        }
+        int chunkSize;
+        dev.snapstore.store.Codec codec = dev.snapstore.store.Codec.LZ4;
+        try (Snapshot s = Snapshots.open(file)) {
+            chunkSize = s.chunkSize();
+            for (int i = 0; i < s.chunkCount(); i++) {
+                if (!s.index().isZero(i)) {
+                    s.decompressChunk(i, java.nio.ByteBuffer.allocateDirect(chunkSize));
+                    codec = s.index().codec(i);
+                    break;
+                }
+            }
+        }
+        Path dir = java.nio.file.Files.createTempDirectory("snapstore-warm-up-");
+        try {
+            Path tiny = dir.resolve("one-chunk.snap");
+            byte[] content = new byte[chunkSize];
+            new SyntheticImage(1, chunkSize).page(0, content, chunkSize);
+            dev.snapstore.store.SnapshotWriter.builder().codec(codec).chunkSize(chunkSize).threads(1).build()
+                    .write(new java.io.ByteArrayInputStream(content), tiny, "warm-up");
+            try (Snapshot s = Snapshot.open(tiny)) {
+                for (Mode m : wanted) {
+                    try (Region r = s.map(m, options)) {
+                        RegionReader.touch(r, chunkSize, RegionReader.TouchPlan.sequential(s.chunkCount()), 1,
+                                Progress.none());
+                    } catch (ModeUnavailableException e) {
+                        // reported by the timed run
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("interrupted while warming up");
+                    }
+                }
+            }
+        } finally {
+            DemoCommand.deleteTree(dir);
+        }
+        return System.nanoTime() - t;
+    }
+
     private static Progress progressFor(Request rq, boolean wanted, String task, long total) {
         return rq.progress() && wanted ? Progress.start(task, total) : Progress.none();
     }
