@@ -156,9 +156,9 @@ final class DemoCommand implements Callable<Integer> {
                     .metadata("source", "snapstore demo (seed " + seed + ")").build().write(input, snap);
         }
         if (text) {
-            say(o, String.format(Locale.ROOT, "  packed: %d chunks (%d all-zero, %d duplicates), file %s, ratio %.2fx, "
+            say(o, String.format(Locale.ROOT, "  packed: %d chunks (%d all-zero, %d duplicates), file %s, ratio %s, "
                             + "%.1f s, %.0f MB/s", packed.chunks(), packed.zeroChunks(), packed.dedupChunks(),
-                    Sizes.format(packed.fileBytes()), PackCommand.ratio(packed.logicalBytes(), packed.fileBytes()),
+                    Sizes.format(packed.fileBytes()), Sizes.ratio(PackCommand.ratio(packed.logicalBytes(), packed.fileBytes())),
                     packed.nanos() / 1e9, Sizes.mbPerSecond(packed.logicalBytes(), packed.nanos())));
         }
         // The image served its purpose (its hash); free the disk and page cache before restoring.

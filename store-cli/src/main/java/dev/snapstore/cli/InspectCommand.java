@@ -117,13 +117,14 @@ final class InspectCommand implements Callable<Integer> {
                 String label = "codecs";
                 for (Map.Entry<Codec, CodecTotals> e : codecs.entrySet()) {
                     CodecTotals t = e.getValue();
-                    o.printf(Locale.ROOT, "%-11s %-4s %d chunks, %s -> %s (%.2fx)%n", label,
+                    o.printf(Locale.ROOT, "%-11s %-4s %d chunks, %s -> %s (%s)%n", label,
                             e.getKey().name().toLowerCase(Locale.ROOT), t.chunks, Sizes.format(t.rawBytes),
-                            Sizes.format(t.storedBytes), PackCommand.ratio(t.rawBytes, t.storedBytes));
+                            Sizes.format(t.storedBytes), Sizes.ratio(PackCommand.ratio(t.rawBytes, t.storedBytes)));
                     label = "";
                 }
-                o.printf(Locale.ROOT, "ratio       %.2fx (length / file size), payload %.2fx (length / payload)%n",
-                        PackCommand.ratio(s.length(), s.fileSize()), PackCommand.ratio(s.length(), s.storedBytes()));
+                o.printf(Locale.ROOT, "ratio       %s (length / file size), payload %s (length / payload)%n",
+                        Sizes.ratio(PackCommand.ratio(s.length(), s.fileSize())),
+                        Sizes.ratio(PackCommand.ratio(s.length(), s.storedBytes())));
                 o.printf(Locale.ROOT, "digest      %s%n", s.digest());
                 Map<String, String> meta = s.metadata();
                 if (meta.isEmpty()) {

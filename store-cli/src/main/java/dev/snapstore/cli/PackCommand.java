@@ -150,8 +150,8 @@ final class PackCommand implements Callable<Integer> {
                 r.logicalBytes(), r.chunks(), Sizes.format(chunkSize));
         o.printf(Locale.ROOT, "  chunks   %d stored, %d all-zero (not stored), %d duplicates (stored once)%n",
                 stored, r.zeroChunks(), r.dedupChunks());
-        o.printf(Locale.ROOT, "  size     %s of payload, %s file: ratio %.2fx (input / file)%n",
-                Sizes.format(r.storedBytes()), Sizes.format(r.fileBytes()), ratio(r.logicalBytes(), r.fileBytes()));
+        o.printf(Locale.ROOT, "  size     %s of payload, %s file: ratio %s (input / file)%n",
+                Sizes.format(r.storedBytes()), Sizes.format(r.fileBytes()), Sizes.ratio(ratio(r.logicalBytes(), r.fileBytes())));
         o.printf(Locale.ROOT, "  speed    %.2f s, %.0f MB/s of input (%s%s, %d threads)%n", r.nanos() / 1e9,
                 Sizes.mbPerSecond(r.logicalBytes(), r.nanos()), codec.name().toLowerCase(Locale.ROOT),
                 level != null ? " level " + level : "", nThreads);

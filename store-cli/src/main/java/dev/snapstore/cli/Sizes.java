@@ -105,6 +105,11 @@ final class Sizes {
         return Math.round(v * f) / f;
     }
 
+    /** A ratio as "2.50x", or "n/a" when it is not a number (nothing stored). */
+    static String ratio(double r) {
+        return Double.isNaN(r) || Double.isInfinite(r) ? "n/a" : String.format(Locale.ROOT, "%.2fx", r);
+    }
+
     /** Picocli converter for size options. */
     static final class Converter implements ITypeConverter<Long> {
         @Override
