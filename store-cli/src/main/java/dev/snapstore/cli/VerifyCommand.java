@@ -64,13 +64,16 @@ final class VerifyCommand implements Callable<Integer> {
         for (CorruptSnapshotException e : errors) {
             err.println("snapstore: " + Main.oneLine(e.getMessage()));
         }
-        if (!report.ok()) {
-            err.printf(Locale.ROOT, "snapstore: %s: %d of %d chunks are corrupt%n", file, errors.size(),
-                    report.chunksChecked());
-        } else if (!json) {
-            o.printf(Locale.ROOT, "%s: ok: %d chunks, %s checked in %.2f s (%.0f MB/s)%n", file,
-                    report.chunksChecked(), Sizes.format(report.bytesChecked()), nanos / 1e9,
-                    Sizes.mbPerSecond(report.bytesChecked(), nanos));
+        if (!json) {
+            // The verdict on stdout; stderr carries exactly one line per bad chunk.
+            if (report.ok()) {
+                o.printf(Locale.ROOT, "%s: ok: %d chunks, %s checked in %.2f s (%.0f MB/s)%n", file,
+                        report.chunksChecked(), Sizes.format(report.bytesChecked()), nanos / 1e9,
+                        Sizes.mbPerSecond(report.bytesChecked(), nanos));
+            } else {
+                o.printf(Locale.ROOT, "%s: CORRUPT: %d of %d chunks are bad%n", file, errors.size(),
+                        report.chunksChecked());
+            }
         }
         o.flush();
         err.flush();
