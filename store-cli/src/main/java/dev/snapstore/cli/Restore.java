@@ -26,11 +26,11 @@ final class Restore {
                    boolean sha256, boolean progress) {
     }
 
-    /** What happened; times in nanoseconds. */
+    /** What happened; times in nanoseconds; {@code stats} and memory as they were after the touch. */
     record Result(Path file, long length, int chunkSize, int chunkCount, Mode requested, Mode mode,
                   String modeReason, long openNanos, long mapNanos, String touchName, int touchThreads,
                   RegionReader.TouchResult touch, String sha256, long shaNanos, MemoryUsage before,
-                  MemoryUsage afterTouch, MemoryUsage afterSha, RegionStats stats) {
+                  MemoryUsage afterTouch, MemoryUsage afterSha, RegionStats stats, RegionStats statsAfterSha) {
 
         long readyNanos() {
             return openNanos + mapNanos;
@@ -67,7 +67,10 @@ final class Restore {
                 long d = afterSha.footprintSince(before);
                 m.put("memory_added_after_sha256_bytes", d == Long.MIN_VALUE ? null : d);
             }
-            m.put("region", stats.asMap());
+            m.put("region", stats.asMap()); // after the touch, like the memory figures
+            if (statsAfterSha != null) {
+                m.put("region_after_sha256", statsAfterSha.asMap());
+            }
             return m;
         }
     }
@@ -106,6 +109,7 @@ final class Restore {
                     throw poisoned(rq.file(), r, e);
                 }
                 MemoryUsage afterTouch = MemoryUsage.current();
+                RegionStats statsAfterTouch = r.stats();
                 String sha = null;
                 long shaNanos = 0;
                 MemoryUsage afterSha = null;
@@ -125,7 +129,7 @@ final class Restore {
                 }
                 return new Result(rq.file(), s.length(), s.chunkSize(), s.chunkCount(), requested, r.mode(), reason,
                         t1 - t0, t2 - tMap, plan.name, rq.touchThreads(), touch, sha, shaNanos, before, afterTouch,
-                        afterSha, r.stats());
+                        afterSha, statsAfterTouch, sha == null ? null : r.stats());
             }
         }
     }

@@ -146,7 +146,7 @@ final class RestoreCommand implements Callable<Integer> {
         }
         RegionStats s = r.stats();
         if (r.mode().isLazy()) {
-            o.printf(Locale.ROOT, "  faults    %d (minor %d, missing %d, zero %d), p50 <= %s, p99 <= %s%n", s.faults(),
+            o.printf(Locale.ROOT, "  faults    during the touch: %d (minor %d, missing %d, zero %d), p50 <= %s, p99 <= %s%n", s.faults(),
                     s.minorFaults(), s.missingFaults(), s.zeroFaults(), micros(s.faultLatencyPercentileNanos(0.5)),
                     micros(s.faultLatencyPercentileNanos(0.99)));
             o.printf(Locale.ROOT, "  engine    %d chunks decompressed (%s), %s mapped, %d revalidations, %d errors%n",
