@@ -110,6 +110,9 @@ final class Restore {
                 }
                 MemoryUsage afterTouch = MemoryUsage.current();
                 RegionStats statsAfterTouch = r.stats();
+                // HotSpot may raise the InternalError of a poisoned page after the access that hit it;
+                // the region's own count of chunks it could not produce is the reliable signal.
+                checkNoErrors(rq.file(), r, statsAfterTouch);
                 String sha = null;
                 long shaNanos = 0;
                 MemoryUsage afterSha = null;
@@ -122,6 +125,7 @@ final class Restore {
                     }
                     shaNanos = System.nanoTime() - t3;
                     afterSha = MemoryUsage.current();
+                    checkNoErrors(rq.file(), r, r.stats());
                 }
                 String reason = r.modeReason();
                 if (fallback != null) {
@@ -194,6 +198,14 @@ final class Restore {
 
     private static Progress progressFor(Request rq, boolean wanted, String task, long total) {
         return rq.progress() && wanted ? Progress.start(task, total) : Progress.none();
+    }
+
+    private static void checkNoErrors(Path file, Region r, RegionStats stats) throws CorruptSnapshotException {
+        if (stats.errors() > 0) {
+            throw new CorruptSnapshotException(file, -1, "the " + r.mode().name().toLowerCase(java.util.Locale.ROOT)
+                    + " region could not produce " + stats.errors() + " chunk(s); their pages were poisoned, "
+                    + "never served");
+        }
     }
 
     /** A page the engine could not produce: the region poisoned it rather than serve wrong bytes. */
