@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>about 10%: all zeros (unused heap, padding, sparse tables);</li>
  *   <li>about 12%: an exact copy of an earlier page (duplicated buffers, replicated tensors);</li>
  *   <li>the rest: runs of 16 KiB to 512 KiB, each one of text-like records (words from a skewed
- *       vocabulary: compresses about 2-3x with LZ4), bf16-like weights (normally distributed
+ *       vocabulary: compressible), bf16-like weights (normally distributed
  *       values, sign/exponent/7-bit mantissa: barely compressible), zero runs, or tables of
  *       structured little-endian integers (ids, offsets, counters).</li>
  * </ul>
