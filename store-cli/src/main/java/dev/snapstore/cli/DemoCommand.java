@@ -238,7 +238,7 @@ final class DemoCommand implements Callable<Integer> {
         } else {
             o.println();
             Table table = new Table("mode", "open ms", "full touch ms", "touch GB/s", "open+touch ms", "sha256 ms",
-                    "memory", "sha256");
+                    "VmRSS", "memory +", "sha256");
             // Modes skipped for the same reason share one note.
             Map<String, List<String>> notes = new LinkedHashMap<>();
             for (Row r : rows) {
@@ -252,13 +252,13 @@ final class DemoCommand implements Callable<Integer> {
                     String note = (r.skipped != null ? "" : "FAILED: ") + why;
                     notes.computeIfAbsent(note, k -> new ArrayList<>()).add(name);
                     int number = new ArrayList<>(notes.keySet()).indexOf(note) + 1;
-                    table.row(name, "-", "-", "-", "-", "-", "-", (r.skipped != null ? "skipped (" : "FAILED (")
+                    table.row(name, "-", "-", "-", "-", "-", "-", "-", (r.skipped != null ? "skipped (" : "FAILED (")
                             + number + ")");
                     continue;
                 }
                 Restore.Result x = r.result;
                 table.row(name, ms(x.readyNanos()), ms(x.touch().nanos()), String.format(Locale.ROOT, "%.2f", x.touchGbps()),
-                        ms(x.readyNanos() + x.touch().nanos()), ms(x.shaNanos()),
+                        ms(x.readyNanos() + x.touch().nanos()), ms(x.shaNanos()), Sizes.format(x.afterTouch().rss()),
                         MemoryUsage.signed(x.afterTouch().footprintSince(x.before())), r.shaOk ? "ok" : "MISMATCH");
             }
             table.print(o, "  ");
@@ -271,8 +271,10 @@ final class DemoCommand implements Callable<Integer> {
                     + "--writable for copy-on-write)") + ";");
             o.println("  open: snapshot open + map (eager decompresses everything here); full touch: one byte of "
                     + "every 4 KiB page, " + n + " threads;");
-            o.println("  memory: added to the process from just before map to after the touch: PSS + hugetlb pages, "
-                    + "each page counted once;");
+            o.println("  VmRSS: the process's RSS after the touch as the kernel counts it (no hugetlb pages; a page "
+                    + "mapped twice counts twice);");
+            o.println("  memory +: added to the process from just before map to after the touch: PSS + hugetlb "
+                    + "pages, each page counted once;");
             o.println("  sha256: every byte read through the region's memory, compared with the input's.");
             o.println(allOk ? "  all restores match the input." : "  SOME RESTORES DID NOT MATCH THE INPUT.");
         }
