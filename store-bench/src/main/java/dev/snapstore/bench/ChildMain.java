@@ -1,0 +1,440 @@
+package dev.snapstore.bench;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.snapstore.store.MapOptions;
+import dev.snapstore.store.Mode;
+import dev.snapstore.store.Snapshot;
+import dev.snapstore.store.format.ChunkIndex;
+
+/**
+ * One measurement in a JVM of its own, started by {@link BenchCommand}: one scenario, one system
+ * (and mode), a cold pass then a warm pass. Running each measurement in a fresh JVM keeps RSS, CPU
+ * time and the safepoint log (-Xlog:safepoint,gc, parsed by the parent) its own.
+ *
+ * <p>Writes tab-separated lines to the {@code --result} file: {@code state metric value unit}, and
+ * {@code window state startMillis endMillis} (wall clock) for each pass.
+ */
+public final class ChildMain {
+    private final Map<String, String> args;
+    private final List<String> out = new ArrayList<>();
+
+    private ChildMain(Map<String, String> args) {
+        this.args = args;
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Map<String, String> a = new HashMap<>();
+        for (int i = 0; i + 1 < argv.length; i += 2) {
+            a.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
+        }
+        ChildMain child = new ChildMain(a);
+        Path result = Path.of(a.get("result"));
+        try {
+            child.run();
+        } finally {
+            Files.write(result, child.out);
+        }
+        System.exit(0); // engine and pool threads must not keep this JVM alive
+    }
+
+    private String arg(String k) {
+        String v = args.get(k);
+        if (v == null) {
+            throw new IllegalArgumentException("missing --" + k);
+        }
+        return v;
+    }
+
+    private void run() throws Exception {
+        Scenario scenario = Scenario.byName(arg("scenario"));
+        String system = arg("system");
+        Path snap = Path.of(arg("snap"));
+        Path raw = Path.of(arg("raw"));
+        int threads = Integer.parseInt(arg("threads"));
+        long seed = Long.parseLong(arg("seed"));
+        boolean probe = Boolean.parseBoolean(args.getOrDefault("probe", "true"));
+        int chunkSize;
+        long size;
+        try (Snapshot s = Snapshot.open(snap)) {
+            chunkSize = s.chunkSize();
+            size = s.length();
+        }
+        Plan plan = Plan.of(scenario, size, chunkSize, Safetensors.read(raw), seed);
+        warmUpJit(plan);
+
+        SafepointProber prober = probe ? SafepointProber.start() : null;
+        try {
+            switch (system) {
+                case "codec-raw":
+                    codecRaw(snap, threads);
+                    break;
+                case "memcpy":
+                    memcpy(size, threads);
+                    break;
+                default:
+                    Subject subject = subject(system, snap, raw, threads, plan);
+                    try {
+                        if (plan.iterations() > 1) {
+                            fork(subject, plan, snap, raw);
+                        } else {
+                            coldThenWarm(subject, plan, snap, raw);
+                        }
+                    } finally {
+                        subject.close();
+                        if (subject instanceof EagerSubject) {
+                            ((EagerSubject) subject).shutdown();
+                        }
+                    }
+            }
+        } finally {
+            if (prober != null) {
+                prober.stop();
+            }
+        }
+    }
+
+    private Subject subject(String system, Path snap, Path raw, int threads, Plan plan) {
+        switch (system) {
+            case "snapstore": {
+                String m = arg("mode");
+                boolean load = m.endsWith("+load");
+                Mode mode = Mode.valueOf(m.replace("+load", "").toUpperCase(Locale.ROOT));
+                MapOptions.Builder o = MapOptions.builder().resolverThreads(threads).eagerThreads(threads);
+                if (!plan.write()) {
+                    o.writable(true); // the default; stated so the warm reset() has something to discard
+                }
+                return new SnapstoreSubject(snap, mode, o.build(), load);
+            }
+            case "eager":
+                return new EagerSubject(snap, threads, arg("mode"));
+            case "mmap":
+                return new MmapSubject(raw, plan.write());
+            case "chronicle-mapped":
+                return new ChronicleSubject(raw);
+            default:
+                throw new IllegalArgumentException("unknown system " + system);
+        }
+    }
+
+    /** Drops both files from the page cache and records what stayed resident. */
+    private void dropCaches(Path snap, Path raw) {
+        Os.dropFromPageCache(snap);
+        Os.dropFromPageCache(raw);
+        emit("cold", "cold_resident_snap", Os.residentFraction(snap), "fraction");
+        emit("cold", "cold_resident_raw", Os.residentFraction(raw), "fraction");
+    }
+
+    private void coldThenWarm(Subject s, Plan plan, Path snap, Path raw) throws IOException {
+        boolean load = s.mode().endsWith("+load");
+        Toucher toucher = new Toucher(plan.imageSize());
+        dropCaches(snap, raw);
+        pass("cold", s, plan, load, toucher, true);
+        if (s.warmByReset()) {
+            toucher.forget();
+            pass("warm", s, plan, load, toucher, false);
+        } else {
+            s.close();
+            toucher.forget();
+            pass("warm", s, plan, load, toucher, true);
+        }
+    }
+
+    private void pass(String state, Subject s, Plan plan, boolean load, Toucher toucher, boolean open) throws IOException {
+        Map<String, Double> before = s.counters();
+        long cpu0 = Os.processCpuNanos();
+        long wall0 = System.currentTimeMillis();
+        Toucher.Times t = new Toucher.Times();
+        long t0 = System.nanoTime();
+        if (open) {
+            s.open();
+        } else {
+            s.reset(plan);
+        }
+        t.open = System.nanoTime() - t0;
+        toucher.touch(s, plan, load, t0, t);
+        long cpu1 = Os.processCpuNanos();
+        long wall1 = System.currentTimeMillis();
+        window(state, wall0, wall1);
+        for (Map.Entry<String, Object[]> e : Toucher.metrics(plan, t, load).entrySet()) {
+            emit(state, e.getKey(), ((Number) e.getValue()[0]).doubleValue(), (String) e.getValue()[1]);
+        }
+        emit(state, "cpu_ms", (cpu1 - cpu0) / 1e6, "ms");
+        rss(state);
+        Map<String, Double> after = s.counters();
+        for (Map.Entry<String, Double> e : after.entrySet()) {
+            double b = open ? 0 : before.getOrDefault(e.getKey(), 0.0);
+            emit(state, e.getKey(), e.getValue() - b, "count");
+        }
+        if (toucher.sink() == 0x5EED) {
+            System.err.print(""); // the sum is used, so the JIT keeps every read
+        }
+    }
+
+    /** jmh-fork: iteration 0 (open + touch) is "cold"; iterations 1.. (reset + touch) are "warm", averaged. */
+    private void fork(Subject s, Plan plan, Path snap, Path raw) throws IOException {
+        Toucher toucher = new Toucher(plan.imageSize());
+        dropCaches(snap, raw);
+        pass("cold", s, plan, false, toucher, true);
+        int n = plan.iterations() - 1;
+        double[] resetMs = new double[n];
+        double[] allMs = new double[n];
+        double[] ttfb = new double[n];
+        org.HdrHistogram.Histogram faults = new org.HdrHistogram.Histogram(3);
+        long cpu0 = Os.processCpuNanos();
+        long wall0 = System.currentTimeMillis();
+        Map<String, Double> before = s.counters();
+        for (int i = 0; i < n; i++) {
+            toucher.forget();
+            Toucher.Times t = new Toucher.Times();
+            long t0 = System.nanoTime();
+            s.reset(plan);
+            t.open = System.nanoTime() - t0;
+            toucher.touch(s, plan, false, t0, t);
+            resetMs[i] = t.open / 1e6;
+            allMs[i] = t.all / 1e6;
+            ttfb[i] = t.ttfb / 1e3;
+            faults.add(t.faults);
+        }
+        long cpu1 = Os.processCpuNanos();
+        window("warm", wall0, System.currentTimeMillis());
+        double all = mean(allMs);
+        emit("warm", "open_ms", mean(resetMs), "ms");
+        emit("warm", "reset_ms", mean(resetMs), "ms");
+        emit("warm", "ttfb_us", mean(ttfb), "us");
+        emit("warm", "touch_all_ms", all, "ms");
+        emit("warm", "touch_all_gbps", plan.touchBytes() / (all * 1e6), "GB/s");
+        emit("warm", "iterations", n, "count");
+        emit("warm", "faults_timed", faults.getTotalCount(), "count");
+        emit("warm", "fault_p50_us", faults.getValueAtPercentile(50) / 1e3, "us");
+        emit("warm", "fault_p99_us", faults.getValueAtPercentile(99) / 1e3, "us");
+        emit("warm", "fault_p999_us", faults.getValueAtPercentile(99.9) / 1e3, "us");
+        emit("warm", "fault_max_us", faults.getMaxValue() / 1e3, "us");
+        emit("warm", "cpu_ms", (cpu1 - cpu0) / 1e6 / n, "ms");
+        rss("warm");
+        for (Map.Entry<String, Double> e : s.counters().entrySet()) {
+            emit("warm", e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0.0), "count");
+        }
+    }
+
+    private static double mean(double[] v) {
+        double s = 0;
+        for (double d : v) {
+            s += d;
+        }
+        return s / v.length;
+    }
+
+    /**
+     * codec-raw: the codec library decompressing every stored chunk memory to memory on the same
+     * threads, into memory already faulted in: the ceiling of any cold restore.
+     */
+    private void codecRaw(Path snap, int threads) throws Exception {
+        ChunkIndex index;
+        int shift;
+        long size;
+        try (Snapshot s = Snapshot.open(snap)) {
+            index = s.index();
+            shift = s.chunkShift();
+            size = s.length();
+        }
+        long fileSize = Files.size(snap);
+        long src = Os.mapAnonymous(fileSize, true);
+        long dst = Os.mapAnonymous(Math.max(size, 1), true);
+        try {
+            try (FileChannel ch = FileChannel.open(snap, StandardOpenOption.READ)) {
+                for (long off = 0; off < fileSize; off += 1 << 30) {
+                    int len = (int) Math.min(1 << 30, fileSize - off);
+                    Safetensors.readFully(ch, Os.buffer(src + off, len), off);
+                }
+            }
+            preTouch(dst, size);
+            long cpu0 = Os.processCpuNanos();
+            long wall0 = System.currentTimeMillis();
+            long t0 = System.nanoTime();
+            parallel(threads, index.count(), dec -> i -> dec.decodeFromMemory(src + index.offset(i), index, i, dst + ((long) i << shift)));
+            long t = System.nanoTime() - t0;
+            long cpu1 = Os.processCpuNanos();
+            window("cold", wall0, System.currentTimeMillis());
+            emit("cold", "touch_all_ms", t / 1e6, "ms");
+            emit("cold", "touch_all_gbps", size / (double) t, "GB/s");
+            emit("cold", "cpu_ms", (cpu1 - cpu0) / 1e6, "ms");
+            rss("cold");
+        } finally {
+            Os.unmap(src, fileSize);
+            Os.unmap(dst, Math.max(size, 1));
+        }
+    }
+
+    /** memcpy: copying the image's size between two buffers already faulted in, on the same threads. */
+    private void memcpy(long size, int threads) throws Exception {
+        long src = Os.mapAnonymous(size, true);
+        long dst = Os.mapAnonymous(size, true);
+        try {
+            preTouch(src, size);
+            preTouch(dst, size);
+            int block = 1 << 20;
+            int blocks = (int) ((size + block - 1) / block);
+            long cpu0 = Os.processCpuNanos();
+            long wall0 = System.currentTimeMillis();
+            long t0 = System.nanoTime();
+            parallel(threads, blocks, dec -> i -> {
+                long o = (long) i * block;
+                Os.copy(src + o, dst + o, Math.min(block, size - o));
+            });
+            long t = System.nanoTime() - t0;
+            long cpu1 = Os.processCpuNanos();
+            window("warm", wall0, System.currentTimeMillis());
+            emit("warm", "touch_all_ms", t / 1e6, "ms");
+            emit("warm", "touch_all_gbps", size / (double) t, "GB/s");
+            emit("warm", "cpu_ms", (cpu1 - cpu0) / 1e6, "ms");
+            rss("warm");
+        } finally {
+            Os.unmap(src, size);
+            Os.unmap(dst, size);
+        }
+    }
+
+    private interface Work {
+        void apply(int i) throws IOException;
+    }
+
+    private interface WorkFactory {
+        Work make(ChunkDecoder dec);
+    }
+
+    private static void parallel(int threads, int count, WorkFactory factory) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            AtomicInteger next = new AtomicInteger();
+            List<Future<?>> jobs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                jobs.add(pool.submit(() -> {
+                    try (ChunkDecoder dec = new ChunkDecoder()) {
+                        Work w = factory.make(dec);
+                        for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                            w.apply(i);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : jobs) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    throw new IOException(e.getCause());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void preTouch(long address, long size) {
+        for (long o = 0; o < size; o += Os.PAGE) {
+            Os.putLong(address + o, 0);
+        }
+    }
+
+    /** Runs the touch loop on plain memory first so the measured passes run compiled code. */
+    private static void warmUpJit(Plan real) throws IOException {
+        long size = 64L << 20;
+        Plan p = Plan.of(Scenario.FULL_SCAN, size, 2 << 20, null, 1);
+        long address = Os.mapAnonymous(size, false);
+        try {
+            Subject mem = new Subject() {
+                @Override public String system() { return "warm-up"; }
+                @Override public String mode() { return "-"; }
+                @Override public void open() { }
+                @Override public long readLong(long offset) { return Os.getLong(address + offset); }
+                @Override public void writeLong(long offset, long value) { Os.putLong(address + offset, value); }
+                @Override public void reset(Plan plan) { }
+                @Override public void close() { }
+            };
+            Toucher t = new Toucher(size);
+            for (int i = 0; i < 20; i++) {
+                t.forget();
+                t.touch(mem, p, false, System.nanoTime(), new Toucher.Times());
+            }
+        } finally {
+            Os.unmap(address, size);
+        }
+    }
+
+    private void rss(String state) {
+        Map<String, Long> r = Os.rss();
+        if (r.containsKey("VmRSS")) {
+            emit(state, "rss_bytes", r.get("VmRSS"), "bytes");
+        }
+        for (String k : new String[] {"RssAnon", "RssFile", "RssShmem"}) {
+            if (r.containsKey(k)) {
+                emit(state, "rss_" + k.substring(3).toLowerCase(Locale.ROOT) + "_bytes", r.get(k), "bytes");
+            }
+        }
+    }
+
+    private void emit(String state, String metric, double value, String unit) {
+        out.add(state + "\t" + metric + "\t" + value + "\t" + unit);
+    }
+
+    private void window(String state, long startMillis, long endMillis) {
+        out.add("window\t" + state + "\t" + startMillis + "\t" + endMillis);
+    }
+
+    /** Requests a global safepoint every few milliseconds and allocates a little, so the log shows how long threads take to stop. */
+    static final class SafepointProber implements Runnable {
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        private SafepointProber() {
+            thread = new Thread(this, "safepoint-prober");
+            thread.setDaemon(true);
+        }
+
+        static SafepointProber start() {
+            SafepointProber p = new SafepointProber();
+            p.thread.start();
+            return p;
+        }
+
+        @Override
+        public void run() {
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            Object[] keep = new Object[16];
+            int k = 0;
+            while (running) {
+                mx.dumpAllThreads(false, false); // VM operation at a global safepoint
+                keep[k++ & 15] = new byte[256 << 10]; // some garbage for the collector
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.interrupt();
+            thread.join(5000);
+        }
+    }
+}
