@@ -301,6 +301,7 @@ public final class BenchCommand {
             machine.put("unavailable", unavailable);
             machine.put("failures", failures);
             run.put("duration_s", (System.nanoTime() - started) / 1e9);
+            run.put("loadavg_at_end", Os.firstLine("/proc/loadavg"));
 
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("machine", machine);

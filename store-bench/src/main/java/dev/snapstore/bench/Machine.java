@@ -27,6 +27,7 @@ final class Machine {
         m.put("hugepage_size_kb", number(grep("/proc/meminfo", "Hugepagesize")));
         m.put("userfaultfd_device", Files.exists(Path.of("/dev/userfaultfd")));
         m.put("unprivileged_userfaultfd", Os.firstLine("/proc/sys/vm/unprivileged_userfaultfd"));
+        m.put("loadavg_at_start", Os.firstLine("/proc/loadavg"));
         m.put("note", "shared virtual machine, noisy: compare ratios measured in the same run, not absolute numbers");
         return m;
     }
