@@ -9,14 +9,16 @@ import net.openhft.chronicle.bytes.MappedBytes;
  * The {@code chronicle-mapped} baseline: Chronicle Bytes {@code MappedBytes} over the
  * uncompressed image, read-only, in 256 MiB mapped chunks as Chronicle manages them; every touch
  * goes through {@code MappedBytes.readLong(offset)}, Chronicle's own access path.
+ *
+ * <p>Not thread-safe: one thread opens, touches and closes it.
  */
-final class ChronicleSubject implements Subject {
+public final class ChronicleSubject implements Subject {
     static final long CHUNK = 256L << 20;
 
     private final Path file;
     private MappedBytes bytes;
 
-    ChronicleSubject(Path file) {
+    public ChronicleSubject(Path file) {
         this.file = file;
     }
 

@@ -16,14 +16,14 @@ import dev.snapstore.store.format.ChunkIndex;
  * user without snapstore would: this is the engine of the {@code eager} and {@code codec-raw}
  * baselines, independent of store-api's own decoding. Not thread-safe: one per worker thread.
  */
-final class ChunkDecoder implements AutoCloseable {
+public final class ChunkDecoder implements AutoCloseable {
     private static final LZ4SafeDecompressor LZ4 = LZ4Factory.fastestInstance().safeDecompressor();
 
     private final ZstdDecompressCtx zstd = new ZstdDecompressCtx();
     private ByteBuffer scratch;
 
     /** Reads chunk {@code i}'s payload from {@code file} and decompresses it to {@code dst}. Zero chunks are skipped. */
-    void decodeFromFile(FileChannel file, ChunkIndex index, int i, long dst) throws IOException {
+    public void decodeFromFile(FileChannel file, ChunkIndex index, int i, long dst) throws IOException {
         if (index.isZero(i)) {
             return;
         }
@@ -43,7 +43,7 @@ final class ChunkDecoder implements AutoCloseable {
     }
 
     /** Decompresses chunk {@code i} whose payload is at {@code src} in memory to {@code dst}. Zero chunks are skipped. */
-    void decodeFromMemory(long src, ChunkIndex index, int i, long dst) throws IOException {
+    public void decodeFromMemory(long src, ChunkIndex index, int i, long dst) throws IOException {
         if (index.isZero(i)) {
             return;
         }

@@ -23,8 +23,10 @@ import dev.snapstore.store.format.ChunkIndex;
  * anonymous mmap advised MADV_HUGEPAGE (transparent hugepages when the machine allows them);
  * zero chunks are left untouched (the memory is already zero). Only the chunk index is read
  * through store-api.
+ *
+ * <p>Not thread-safe: one thread opens, touches and closes it.
  */
-final class EagerSubject implements Subject {
+public final class EagerSubject implements Subject {
     private final Path snap;
     private final int threads;
     private final ExecutorService pool;
@@ -34,7 +36,7 @@ final class EagerSubject implements Subject {
     private long address;
     private final String codec;
 
-    EagerSubject(Path snap, int threads, String codec) {
+    public EagerSubject(Path snap, int threads, String codec) {
         this.snap = snap;
         this.codec = codec;
         this.threads = threads;
@@ -134,7 +136,7 @@ final class EagerSubject implements Subject {
         }
     }
 
-    void shutdown() {
+    public void shutdown() {
         close();
         pool.shutdownNow();
     }

@@ -14,8 +14,10 @@ import com.sun.jna.Pointer;
  * MappedByteBuffer holds at most 2 GiB, so the file is mapped in 1 GiB pieces; touches read the
  * pieces' memory directly. Read-only, or private (copy-on-write) when the scenario writes; reset
  * of a private mapping is unmap + map again.
+ *
+ * <p>Not thread-safe: one thread opens, touches and closes it.
  */
-final class MmapSubject implements Subject {
+public final class MmapSubject implements Subject {
     private static final int PIECE_SHIFT = 30;
     private static final long PIECE = 1L << PIECE_SHIFT;
 
@@ -24,7 +26,7 @@ final class MmapSubject implements Subject {
     private MappedByteBuffer[] pieces;
     private long[] addresses;
 
-    MmapSubject(Path file, boolean writable) {
+    public MmapSubject(Path file, boolean writable) {
         this.file = file;
         this.writable = writable;
     }

@@ -119,6 +119,11 @@ public final class Os {
         libc().munmap(new Pointer(address), length);
     }
 
+    /** Unmaps a MappedByteBuffer now instead of at some later GC; the buffer must not be used again. */
+    public static void unmapBuffer(java.nio.MappedByteBuffer buffer) {
+        UNSAFE.invokeCleaner(buffer);
+    }
+
     /** A direct ByteBuffer over native memory (no copy). */
     public static ByteBuffer buffer(long address, int length) {
         return new Pointer(address).getByteBuffer(0, length);

@@ -12,8 +12,11 @@ import dev.snapstore.store.Region;
 import dev.snapstore.store.RegionStats;
 import dev.snapstore.store.Snapshot;
 
-/** snapstore itself: {@code Snapshot.open} + {@code map(mode)}; touches go straight to the region's memory. */
-final class SnapstoreSubject implements Subject {
+/**
+ * snapstore itself: {@code Snapshot.open} + {@code map(mode)}; touches go straight to the region's memory.
+ * Not thread-safe (the region it holds is).
+ */
+public final class SnapstoreSubject implements Subject {
     private final Path snap;
     private final Mode mode;
     private final MapOptions options;
@@ -22,7 +25,7 @@ final class SnapstoreSubject implements Subject {
     private Region region;
     private long address;
 
-    SnapstoreSubject(Path snap, Mode mode, MapOptions options, boolean useLoad) {
+    public SnapstoreSubject(Path snap, Mode mode, MapOptions options, boolean useLoad) {
         this.snap = snap;
         this.mode = mode;
         this.options = options;
@@ -52,7 +55,7 @@ final class SnapstoreSubject implements Subject {
         address = region.address();
     }
 
-    Region region() {
+    public Region region() {
         return region;
     }
 

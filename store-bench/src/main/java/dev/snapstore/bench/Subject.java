@@ -10,7 +10,7 @@ import java.util.Map;
  *
  * <p>Not thread-safe: one measuring thread drives it.
  */
-interface Subject extends AutoCloseable {
+public interface Subject extends AutoCloseable {
 
     /** results.json {@code system}: snapstore, eager, mmap, chronicle-mapped. */
     String system();
