@@ -44,6 +44,8 @@ public final class Snapshot implements AutoCloseable {
     public static final long DEFAULT_CACHE_BYTES = 256L << 20;
 
     private static final System.Logger LOG = System.getLogger("dev.snapstore");
+    /** Source of zeros for reads of zero chunks (shared, never written). */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 16).asReadOnlyBuffer();
 
     private final Path path;
     private final FileChannel channel;
@@ -237,8 +239,8 @@ public final class Snapshot implements AutoCloseable {
             int raw = index.rawLength(chunk);
             int take = Math.min(left, raw - within);
             if (index.isZero(chunk)) {
-                for (int i = 0; i < take; i++) {
-                    dst.put((byte) 0);
+                for (int z = take; z > 0; z -= ZEROS.capacity()) {
+                    dst.put(ZEROS.duplicate().limit(Math.min(z, ZEROS.capacity())));
                 }
             } else {
                 var h = cache.acquire(chunk, raw);

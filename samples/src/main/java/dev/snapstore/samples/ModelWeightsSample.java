@@ -1,0 +1,130 @@
+package dev.snapstore.samples;
+
+import java.io.BufferedOutputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import dev.snapstore.store.Codec;
+import dev.snapstore.store.MapOptions;
+import dev.snapstore.store.Mode;
+import dev.snapstore.store.Region;
+import dev.snapstore.store.Snapshot;
+import dev.snapstore.store.SnapshotWriter;
+import net.openhft.chronicle.bytes.BytesStore;
+
+/**
+ * A model server loading bf16 weights on demand: a safetensors file is packed once (zstd), then
+ * mapped read-only and used layer by layer. The first layer is usable long before the whole
+ * model would have been read; layers never used are never decompressed; with a read-only lazy
+ * mode every process on the machine shares one physical copy.
+ *
+ * <p>Run: {@code java $(cat store-cli/target/jvm.flags) -cp samples/target/samples.jar
+ * dev.snapstore.samples.ModelWeightsSample [layers] [hidden]}
+ */
+public final class ModelWeightsSample {
+
+    public static void main(String[] args) throws Exception {
+        int layers = args.length > 0 ? Integer.parseInt(args[0]) : 16;
+        int hidden = args.length > 1 ? Integer.parseInt(args[1]) : 2048;
+        Path dir = Files.createTempDirectory("snapstore-model");
+        Path weights = dir.resolve("model.safetensors");
+        Path snap = dir.resolve("model.snap");
+        try {
+            List<SafeTensors.Tensor> tensors = writeModel(weights, layers, hidden);
+            long t0 = System.nanoTime();
+            SnapshotWriter.WriteResult r = SnapshotWriter.builder().codec(Codec.ZSTD).metadata("format", "safetensors")
+                    .build().write(weights, snap);
+            System.out.printf("model: %d tensors, %,d MiB; packed to %,d MiB (ratio %.2f) in %d ms%n", tensors.size(),
+                    Files.size(weights) >> 20, r.fileBytes() >> 20, r.ratio(), (System.nanoTime() - t0) / 1_000_000);
+
+            try (Snapshot s = Snapshot.open(snap)) {
+                t0 = System.nanoTime();
+                try (Region region = s.map(Mode.AUTO, MapOptions.builder().readOnly().build())) {
+                    long mapNs = System.nanoTime() - t0;
+                    BytesStore<?, Void> mem = region.bytesStore();
+                    long headerLen = mem.readLong(0);
+                    byte[] json = new byte[(int) headerLen];
+                    mem.read(8, json, 0, json.length);
+                    List<SafeTensors.Tensor> table = SafeTensors.parse(new String(json, StandardCharsets.UTF_8));
+                    long dataStart = 8 + headerLen;
+                    System.out.printf("mapped in %s (%s) in %.3f ms; header lists %d tensors%n", region.mode(),
+                            region.modeReason(), mapNs / 1e6, table.size());
+                    double checksum = 0;
+                    long firstLayerNs = -1;
+                    t0 = System.nanoTime();
+                    for (int layer = 0; layer < layers; layer++) {
+                        String prefix = "layers." + layer + ".";
+                        for (SafeTensors.Tensor t : table) {
+                            if (t.name().startsWith(prefix)) {
+                                checksum += sumBf16(mem, dataStart + t.begin(), t.bytes());
+                            }
+                        }
+                        if (layer == 0) {
+                            firstLayerNs = System.nanoTime() - t0;
+                        }
+                    }
+                    long allNs = System.nanoTime() - t0;
+                    System.out.printf("first layer ready after %.1f ms, all %d layers after %.1f ms (checksum %.4f)%n",
+                            firstLayerNs / 1e6, layers, allNs / 1e6, checksum);
+                    System.out.println("region stats: " + region.stats().asMap());
+                }
+            }
+        } finally {
+            Files.deleteIfExists(weights);
+            Files.deleteIfExists(snap);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    static double sumBf16(BytesStore<?, ?> mem, long at, long bytes) {
+        double sum = 0;
+        for (long p = at; p + 2 <= at + bytes; p += 2) {
+            int bits = (mem.readShort(p) & 0xFFFF) << 16;
+            sum += Float.intBitsToFloat(bits);
+        }
+        return sum;
+    }
+
+    /** Writes a transformer-shaped safetensors file of bf16 weights drawn from N(0, 0.02). */
+    static List<SafeTensors.Tensor> writeModel(Path file, int layers, int hidden) throws Exception {
+        List<SafeTensors.Tensor> tensors = new ArrayList<>();
+        long at = 0;
+        String[] names = {"attn.qkv.weight", "attn.out.weight", "mlp.up.weight", "mlp.down.weight"};
+        long[][] shapes = {{3L * hidden, hidden}, {hidden, hidden}, {4L * hidden, hidden}, {hidden, 4L * hidden}};
+        for (int l = 0; l < layers; l++) {
+            for (int k = 0; k < names.length; k++) {
+                long bytes = shapes[k][0] * shapes[k][1] * 2;
+                tensors.add(new SafeTensors.Tensor("layers." + l + "." + names[k], "BF16", shapes[k], at, at + bytes));
+                at += bytes;
+            }
+        }
+        byte[] header = SafeTensors.header(tensors);
+        SplittableRandom rnd = new SplittableRandom(3);
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
+            out.write(len.array());
+            out.write(header);
+            byte[] buf = new byte[1 << 16];
+            for (long left = at; left > 0; ) {
+                int n = (int) Math.min(buf.length, left);
+                for (int i = 0; i < n; i += 2) {
+                    double u = 1.0 - rnd.nextDouble();
+                    double g = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd.nextDouble());
+                    int bits = Float.floatToRawIntBits((float) (g * 0.02)) >>> 16;
+                    buf[i] = (byte) bits;
+                    buf[i + 1] = (byte) (bits >>> 8);
+                }
+                out.write(buf, 0, n);
+                left -= n;
+            }
+        }
+        return tensors;
+    }
+}

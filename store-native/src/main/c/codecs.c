@@ -1,0 +1,131 @@
+/*
+ * Decompression through the system's liblz4.so.1 and libzstd.so.1, opened with dlopen so no
+ * -dev headers are needed: the few prototypes used are declared here as function pointers.
+ * A chunk is read from the snapshot file with pread into the resolver's buffer and decompressed
+ * straight into its destination (scratch buffer or the backing file's alias mapping).
+ */
+#include "snapstore.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
+
+/* liblz4: int LZ4_decompress_safe(const char *src, char *dst, int srcSize, int dstCapacity) */
+typedef int (*lz4_decompress_safe_fn)(const char *, char *, int, int);
+/* libzstd */
+typedef void *(*zstd_create_dctx_fn)(void);
+typedef size_t (*zstd_free_dctx_fn)(void *);
+typedef size_t (*zstd_decompress_dctx_fn)(void *, void *, size_t, const void *, size_t);
+typedef unsigned (*zstd_is_error_fn)(size_t);
+
+static lz4_decompress_safe_fn lz4_decompress_safe;
+static zstd_create_dctx_fn zstd_create_dctx;
+static zstd_free_dctx_fn zstd_free_dctx;
+static zstd_decompress_dctx_fn zstd_decompress_dctx;
+static zstd_is_error_fn zstd_is_error;
+static int loaded_mask;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void load(void) {
+    void *lz4 = dlopen("liblz4.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (lz4) {
+        lz4_decompress_safe = (lz4_decompress_safe_fn)dlsym(lz4, "LZ4_decompress_safe");
+        if (lz4_decompress_safe) {
+            loaded_mask |= 1 << SN_CODEC_LZ4;
+        }
+    }
+    void *zstd = dlopen("libzstd.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (zstd) {
+        zstd_create_dctx = (zstd_create_dctx_fn)dlsym(zstd, "ZSTD_createDCtx");
+        zstd_free_dctx = (zstd_free_dctx_fn)dlsym(zstd, "ZSTD_freeDCtx");
+        zstd_decompress_dctx = (zstd_decompress_dctx_fn)dlsym(zstd, "ZSTD_decompressDCtx");
+        zstd_is_error = (zstd_is_error_fn)dlsym(zstd, "ZSTD_isError");
+        if (zstd_create_dctx && zstd_free_dctx && zstd_decompress_dctx && zstd_is_error) {
+            loaded_mask |= 1 << SN_CODEC_ZSTD;
+        }
+    }
+    loaded_mask |= 1 << SN_CODEC_NONE;
+    /* The libraries stay loaded for the life of the process. */
+}
+
+/* Bit (1 << codec id) set for each codec that can be decoded. */
+int sn_codecs_load(void) {
+    pthread_once(&once, load);
+    return loaded_mask;
+}
+
+SN_API int sn_codecs_available(void) {
+    return sn_codecs_load();
+}
+
+void *sn_zstd_dctx_new(void) {
+    if (!(sn_codecs_load() & (1 << SN_CODEC_ZSTD))) {
+        return NULL;
+    }
+    return zstd_create_dctx();
+}
+
+void sn_zstd_dctx_free(void *dctx) {
+    if (dctx) {
+        zstd_free_dctx(dctx);
+    }
+}
+
+/* pread exactly len bytes; -EIO on a short read (the file is shorter than its index says). */
+static int read_fully(int fd, uint8_t *dst, size_t len, uint64_t off) {
+    while (len) {
+        ssize_t n = pread(fd, dst, len, (off_t)off);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -errno;
+        }
+        if (n == 0) {
+            return -EIO;
+        }
+        dst += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
+    }
+    return 0;
+}
+
+/*
+ * Produces chunk c's raw bytes at dst (c->raw bytes; dst must hold them). Returns 0, or
+ * -EIO (short read / I/O error), -EBADMSG (payload does not decode to its raw length),
+ * -ENOSYS (codec library absent). The CRC is checked by the caller.
+ */
+int sn_decompress(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst) {
+    int fd = r->region->snap_fd;
+    int rc;
+    switch (c->codec) {
+    case SN_CODEC_NONE:
+        if (c->stored != c->raw) {
+            return -EBADMSG;
+        }
+        return read_fully(fd, dst, c->raw, c->offset);
+    case SN_CODEC_LZ4:
+        if (!lz4_decompress_safe) {
+            return -ENOSYS;
+        }
+        if ((rc = read_fully(fd, r->cbuf, c->stored, c->offset)) != 0) {
+            return rc;
+        }
+        rc = lz4_decompress_safe((const char *)r->cbuf, (char *)dst, (int)c->stored, (int)c->raw);
+        return rc == (int)c->raw ? 0 : -EBADMSG;
+    case SN_CODEC_ZSTD: {
+        if (!r->zstd_dctx) {
+            return -ENOSYS;
+        }
+        if ((rc = read_fully(fd, r->cbuf, c->stored, c->offset)) != 0) {
+            return rc;
+        }
+        size_t n = zstd_decompress_dctx(r->zstd_dctx, dst, c->raw, r->cbuf, c->stored);
+        return (!zstd_is_error(n) && n == c->raw) ? 0 : -EBADMSG;
+    }
+    default:
+        return -EBADMSG;
+    }
+}

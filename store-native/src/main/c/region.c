@@ -1,0 +1,379 @@
+/*
+ * Region lifecycle: builds the mapping, the backing file and the userfaultfd registration, starts
+ * the resolver pool, and tears everything down on close. Exported functions take and return
+ * `long` so the Java binding stays a flat JNA direct mapping; a handle is the region's address,
+ * a negative return is -errno (sn_error_call() names the call that failed).
+ *
+ * close() while other threads still touch the region: resolvers stop filling and answer every
+ * queued fault with UFFDIO_POISON (the touching Java thread gets an InternalError, never zeros and
+ * never a hang); the region is then unmapped before the userfaultfd is closed, so a late access
+ * faults like any access to freed memory.
+ */
+#define _GNU_SOURCE
+#include "snapstore.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+SN_API int sn_version(void) {
+    return 1;
+}
+
+static void region_free(struct sn_region *g) {
+    if (g->resolvers) {
+        for (int i = 0; i < g->nresolvers; i++) {
+            struct sn_resolver *r = &g->resolvers[i];
+            if (r->started) {
+                pthread_join(r->thread, NULL);
+            }
+        }
+    }
+    if (g->base && g->base != MAP_FAILED) {
+        munmap(g->base, g->map_len);
+    }
+    if (g->uffd >= 0) {
+        close(g->uffd);
+    }
+    if (g->resolvers) {
+        for (int i = 0; i < g->nresolvers; i++) {
+            struct sn_resolver *r = &g->resolvers[i];
+            if (r->epfd >= 0) {
+                close(r->epfd);
+            }
+            if (r->scratch) {
+                munmap(r->scratch, r->scratch_len);
+            }
+            if (r->cbuf) {
+                munmap(r->cbuf, r->cbuf_len);
+            }
+            sn_zstd_dctx_free(r->zstd_dctx);
+        }
+        free(g->resolvers);
+    }
+    if (g->stop_fd >= 0) {
+        close(g->stop_fd);
+    }
+    if (g->alias && g->alias != MAP_FAILED) {
+        munmap(g->alias, g->map_len);
+    }
+    sn_warm_close(g);
+    if (g->file_fd >= 0) {
+        close(g->file_fd);
+    }
+    if (g->snap_fd >= 0) {
+        close(g->snap_fd);
+    }
+    free(g->chunks);
+    free((void *)g->state);
+    free((void *)g->unit_mapped);
+    free((void *)g->stats);
+    free(g);
+}
+
+static void *map_anon(size_t len) {
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/* Page size and mapped length: the image rounded up to whole pages, at least one page. */
+void sn_set_geometry(struct sn_region *g, uint64_t page_size) {
+    g->page_size = page_size;
+    g->map_len = (g->length + page_size - 1) & ~(page_size - 1);
+    if (g->map_len == 0) {
+        g->map_len = page_size;
+    }
+}
+
+static long open_file_backing(struct sn_region *g, const char *warm_dir, const char *warm_name) {
+    int hugetlb = g->mode == SN_MODE_HUGETLB;
+    if (warm_dir && *warm_dir) {
+        int rc = sn_warm_open(g, warm_dir, warm_name);
+        if (rc < 0) {
+            return rc;
+        }
+    } else {
+        g->file_fd = memfd_create(hugetlb ? "snapstore-hugetlb" : "snapstore-shmem",
+                                  MFD_CLOEXEC | (hugetlb ? MFD_HUGETLB : 0));
+        if (g->file_fd < 0) {
+            return sn_fail(hugetlb ? "memfd_create(MFD_HUGETLB)" : "memfd_create", errno);
+        }
+        g->fresh_file = 1;
+        struct stat st;
+        if (fstat(g->file_fd, &st) != 0) {
+            return sn_fail("fstat(memfd)", errno);
+        }
+        sn_set_geometry(g, hugetlb ? (uint64_t)st.st_blksize : (uint64_t)sysconf(_SC_PAGESIZE));
+        if (ftruncate(g->file_fd, (off_t)g->map_len) != 0) {
+            return sn_fail("ftruncate(memfd)", errno);
+        }
+    }
+    /* The alias is never registered; MAP_NORESERVE because produce() fallocates before writing. */
+    g->alias = mmap(NULL, g->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, g->file_fd, 0);
+    if (g->alias == MAP_FAILED) {
+        g->alias = NULL;
+        return sn_fail("mmap(alias MAP_SHARED)", errno);
+    }
+    if (g->writable) {
+        /* hugetlb MAP_PRIVATE reserves the whole size now, so a copy-on-write can never SIGBUS */
+        int flags = MAP_PRIVATE | (hugetlb ? 0 : MAP_NORESERVE);
+        g->base = mmap(NULL, g->map_len, PROT_READ | PROT_WRITE, flags, g->file_fd, 0);
+        if (g->base == MAP_FAILED) {
+            g->base = NULL;
+            return sn_fail(hugetlb ? "mmap(hugetlb MAP_PRIVATE)" : "mmap(shmem MAP_PRIVATE)", errno);
+        }
+    } else {
+        g->base = mmap(NULL, g->map_len, PROT_READ, MAP_SHARED | MAP_NORESERVE, g->file_fd, 0);
+        if (g->base == MAP_FAILED) {
+            g->base = NULL;
+            return sn_fail("mmap(MAP_SHARED PROT_READ)", errno);
+        }
+    }
+    return 0;
+}
+
+SN_API long sn_region_open(const char *snap_path, long snap_size, const void *index, int chunk_count,
+                           int chunk_shift, long length, int mode, int flags, int resolvers,
+                           const char *warm_dir, const char *warm_name) {
+    if (!snap_path || chunk_shift < 12 || chunk_shift > 30 || length < 0 || chunk_count < 0 ||
+        resolvers < 1 || resolvers > 256 || mode < SN_MODE_ANONYMOUS || mode > SN_MODE_HUGETLB ||
+        (chunk_count > 0 && !index)) {
+        return sn_fail("sn_region_open(arguments)", EINVAL);
+    }
+    uint64_t cs = (uint64_t)1 << chunk_shift;
+    if ((uint64_t)chunk_count != ((uint64_t)length + cs - 1) / cs) {
+        return sn_fail("sn_region_open(chunk count)", EINVAL);
+    }
+    sn_codecs_load();
+    struct sn_region *g = calloc(1, sizeof *g);
+    if (!g) {
+        return sn_fail("calloc", ENOMEM);
+    }
+    g->snap_fd = g->uffd = g->stop_fd = g->file_fd = g->warm_state_fd = -1;
+    g->mode = mode;
+    g->writable = (flags & SN_OPEN_WRITABLE) != 0 || mode == SN_MODE_ANONYMOUS;
+    g->length = (uint64_t)length;
+    g->chunk_shift = (uint32_t)chunk_shift;
+    g->chunk_count = (uint32_t)chunk_count;
+    long rc;
+
+    g->stats = aligned_alloc(64, SN_STATS_SLOTS * sizeof(uint64_t));
+    g->chunks = calloc(chunk_count ? (size_t)chunk_count : 1, sizeof *g->chunks);
+    g->state = calloc(chunk_count ? (size_t)chunk_count : 1, sizeof *g->state);
+    if (!g->stats || !g->chunks || !g->state) {
+        rc = sn_fail("calloc", ENOMEM);
+        goto fail;
+    }
+    memset((void *)g->stats, 0, SN_STATS_SLOTS * sizeof(uint64_t));
+    if ((rc = sn_chunks_parse(g, index, (uint32_t)chunk_count)) < 0) {
+        goto fail;
+    }
+    g->snap_fd = open(snap_path, O_RDONLY | O_CLOEXEC);
+    if (g->snap_fd < 0) {
+        rc = sn_fail("open(snapshot)", errno);
+        goto fail;
+    }
+    struct stat sst;
+    if (fstat(g->snap_fd, &sst) != 0) {
+        rc = sn_fail("fstat(snapshot)", errno);
+        goto fail;
+    }
+    if (snap_size >= 0 && sst.st_size != snap_size) {
+        rc = sn_fail("fstat(snapshot) size changed", ESTALE);
+        goto fail;
+    }
+
+    uint64_t features = UFFD_FEATURE_POISON;
+    uint64_t reg_mode = UFFDIO_REGISTER_MODE_MISSING;
+    uint64_t need_ioctls = (1ull << _UFFDIO_WAKE) | (1ull << _UFFDIO_POISON);
+    if (mode == SN_MODE_ANONYMOUS) {
+        sn_set_geometry(g, (uint64_t)sysconf(_SC_PAGESIZE));
+        g->base = mmap(NULL, g->map_len, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (g->base == MAP_FAILED) {
+            g->base = NULL;
+            rc = sn_fail("mmap(MAP_ANONYMOUS)", errno);
+            goto fail;
+        }
+        g->ops = &sn_anon_ops;
+        need_ioctls |= (1ull << _UFFDIO_COPY) | (1ull << _UFFDIO_ZEROPAGE);
+    } else {
+        if ((rc = open_file_backing(g, warm_dir, warm_name)) < 0) {
+            goto fail;
+        }
+        features |= mode == SN_MODE_HUGETLB ? UFFD_FEATURE_MINOR_HUGETLBFS | UFFD_FEATURE_MISSING_HUGETLBFS
+                                            : UFFD_FEATURE_MINOR_SHMEM | UFFD_FEATURE_MISSING_SHMEM;
+        reg_mode |= UFFDIO_REGISTER_MODE_MINOR;
+        g->ops = &sn_file_ops;
+        need_ioctls |= (1ull << _UFFDIO_CONTINUE);
+    }
+    g->unit = cs > g->page_size ? cs : g->page_size;
+    size_t units = (size_t)((g->map_len + g->unit - 1) / g->unit);
+    g->unit_mapped = calloc(units, 1);
+    if (!g->unit_mapped) {
+        rc = sn_fail("calloc", ENOMEM);
+        goto fail;
+    }
+
+    int fd = sn_uffd_open(features, NULL);
+    if (fd < 0) {
+        rc = fd;
+        goto fail;
+    }
+    g->uffd = fd;
+    struct uffdio_register reg = {
+        .range = {.start = (uint64_t)(uintptr_t)g->base, .len = g->map_len},
+        .mode = reg_mode,
+    };
+    if (ioctl(g->uffd, UFFDIO_REGISTER, &reg) != 0) {
+        rc = sn_fail("ioctl(UFFDIO_REGISTER)", errno);
+        goto fail;
+    }
+    if ((reg.ioctls & need_ioctls) != need_ioctls) {
+        rc = sn_fail("ioctl(UFFDIO_REGISTER) ioctls", EOPNOTSUPP);
+        goto fail;
+    }
+    g->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (g->stop_fd < 0) {
+        rc = sn_fail("eventfd", errno);
+        goto fail;
+    }
+
+    g->nresolvers = resolvers;
+    g->resolvers = calloc((size_t)resolvers, sizeof *g->resolvers);
+    if (!g->resolvers) {
+        rc = sn_fail("calloc", ENOMEM);
+        goto fail;
+    }
+    for (int i = 0; i < resolvers; i++) {
+        g->resolvers[i].epfd = -1;
+    }
+    for (int i = 0; i < resolvers; i++) {
+        struct sn_resolver *r = &g->resolvers[i];
+        r->region = g;
+        if (mode == SN_MODE_ANONYMOUS && chunk_count > 0) {
+            r->scratch_len = (size_t)g->unit;
+            if (!(r->scratch = map_anon(r->scratch_len))) {
+                rc = sn_fail("mmap(scratch)", errno);
+                goto fail;
+            }
+        }
+        if (g->max_stored > 0) {
+            r->cbuf_len = ((size_t)g->max_stored + 4095) & ~(size_t)4095;
+            if (!(r->cbuf = map_anon(r->cbuf_len))) {
+                rc = sn_fail("mmap(read buffer)", errno);
+                goto fail;
+            }
+        }
+        r->zstd_dctx = sn_zstd_dctx_new();
+    }
+    for (int i = 0; i < resolvers; i++) {
+        if ((rc = sn_resolver_start(&g->resolvers[i])) < 0) {
+            goto fail;
+        }
+    }
+    return (long)(uintptr_t)g;
+
+fail:
+    if (g->resolvers && g->stop_fd >= 0) {
+        uint64_t one = 1;
+        if (write(g->stop_fd, &one, sizeof one) < 0) {
+            /* the eventfd cannot fail to count one; nothing more to do */
+        }
+    }
+    {
+        const char *call = sn_error_call();
+        region_free(g);
+        sn_set_error_call(call);
+    }
+    return rc;
+}
+
+static struct sn_region *H(long handle) {
+    return (struct sn_region *)(uintptr_t)handle;
+}
+
+SN_API long sn_region_address(long handle) {
+    return (long)(uintptr_t)H(handle)->base;
+}
+
+SN_API long sn_region_mapped_length(long handle) {
+    return (long)H(handle)->map_len;
+}
+
+SN_API long sn_region_page_size(long handle) {
+    return (long)H(handle)->page_size;
+}
+
+SN_API long sn_region_stats(long handle) {
+    return (long)(uintptr_t)H(handle)->stats;
+}
+
+static int clip(struct sn_region *g, long offset, long length, uint64_t *start, uint64_t *len) {
+    if (offset < 0 || length < 0 || (uint64_t)offset > g->map_len || (uint64_t)length > g->map_len - (uint64_t)offset) {
+        return sn_fail("range", EINVAL);
+    }
+    uint64_t ps = g->page_size;
+    uint64_t s = (uint64_t)offset & ~(ps - 1);
+    uint64_t e = ((uint64_t)offset + (uint64_t)length + ps - 1) & ~(ps - 1);
+    if (e > g->map_len) {
+        e = g->map_len;
+    }
+    *start = s;
+    *len = e - s;
+    return 0;
+}
+
+/* Fills a range from this (native) thread: the resolvers serve the faults MADV_POPULATE_* raises. */
+SN_API int sn_region_populate(long handle, long offset, long length, int write) {
+    struct sn_region *g = H(handle);
+    uint64_t s, n;
+    int rc = clip(g, offset, length, &s, &n);
+    if (rc < 0 || n == 0) {
+        return rc;
+    }
+    int advice = write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
+    while (madvise(g->base + s, n, advice) != 0) {
+        if (errno != EINTR && errno != EAGAIN) {
+            return sn_fail(write ? "madvise(MADV_POPULATE_WRITE)" : "madvise(MADV_POPULATE_READ)", errno);
+        }
+    }
+    return 0;
+}
+
+/* Drops private pages (and mapped pages) of a range: the snapshot's bytes come back on next touch. */
+SN_API int sn_region_reset(long handle, long offset, long length) {
+    struct sn_region *g = H(handle);
+    uint64_t s, n;
+    int rc = clip(g, offset, length, &s, &n);
+    if (rc < 0 || n == 0) {
+        return rc;
+    }
+    for (uint64_t u = s / g->unit; u * g->unit < s + n; u++) {
+        atomic_store_explicit(&g->unit_mapped[u], 0, memory_order_relaxed);
+    }
+    if (madvise(g->base + s, n, MADV_DONTNEED) != 0) {
+        return sn_fail("madvise(MADV_DONTNEED)", errno);
+    }
+    return 0;
+}
+
+SN_API int sn_region_close(long handle) {
+    struct sn_region *g = H(handle);
+    if (!g) {
+        return 0;
+    }
+    atomic_store(&g->closing, 1);
+    uint64_t one = 1;
+    if (write(g->stop_fd, &one, sizeof one) < 0) {
+        return sn_fail("write(eventfd)", errno);
+    }
+    region_free(g);
+    return 0;
+}

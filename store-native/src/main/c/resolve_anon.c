@@ -1,0 +1,91 @@
+/*
+ * ANONYMOUS mode: the region is private anonymous memory registered for MISSING faults. A fault
+ * decompresses its whole chunk into the resolver's scratch buffer, checks the CRC32C and places the
+ * chunk with one UFFDIO_COPY (pages already present are skipped). All-zero chunks are mapped with
+ * UFFDIO_ZEROPAGE and never decompressed. The chunk word serialises producers, so concurrent faults
+ * on one chunk decompress it once: a resolver that waited finds its page present (mincore) and
+ * only wakes it.
+ */
+#include "snapstore.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+static int page_present(struct sn_region *g, uint64_t off) {
+    unsigned char v = 0;
+    if (mincore(g->base + off, g->page_size, &v) != 0) {
+        return 0;
+    }
+    return v & 1;
+}
+
+static void finish(struct sn_region *g, int rc, uint64_t page) {
+    if (rc != 0) {
+        /* skipped pages (1) or an ioctl error (<0): make sure the faulting thread runs again */
+        sn_uffd_wake(g, page, g->page_size);
+    }
+}
+
+static int anon_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
+    (void)flags;
+    struct sn_region *g = r->region;
+    uint64_t ps = g->page_size;
+    uint64_t page = off & ~(ps - 1);
+    uint32_t c = (uint32_t)(off >> g->chunk_shift);
+    if ((uint64_t)c >= g->chunk_count) {
+        /* the tail page past the last chunk (or the single page of an empty region) */
+        sn_count(g, SN_C_ZERO_FAULTS, 1);
+        finish(g, sn_uffd_zero(g, page, ps), page);
+        return 0;
+    }
+    const struct sn_chunk *ch = &g->chunks[c];
+    uint64_t start = (uint64_t)c << g->chunk_shift;
+    uint64_t len = ((uint64_t)ch->raw + ps - 1) & ~(ps - 1);
+    if (ch->flags & SN_FLAG_ZERO) {
+        sn_count(g, SN_C_ZERO_FAULTS, 1);
+        finish(g, sn_uffd_zero(g, start, len), page);
+        return 0;
+    }
+    sn_count(g, SN_C_MISSING_FAULTS, 1);
+    int st = sn_chunk_wait_or_claim(g, c);
+    if (st == SN_S_FAILED) {
+        sn_count(g, SN_C_POISONED_FAULTS, 1);
+        finish(g, sn_uffd_poison(g, page, ps), page);
+        return 0;
+    }
+    /* we own the chunk */
+    if (page_present(g, page)) {
+        sn_chunk_publish(g, c, SN_S_UNKNOWN);
+        sn_uffd_wake(g, page, ps);
+        return 0;
+    }
+    int rc = sn_decompress(r, ch, r->scratch);
+    if (rc == 0 && sn_crc32c(0, r->scratch, ch->raw) != ch->crc) {
+        rc = -EBADMSG;
+    }
+    if (rc != 0) {
+        sn_record_error(g, c, rc);
+        sn_chunk_publish(g, c, SN_S_FAILED);
+        sn_count(g, SN_C_POISONED_FAULTS, 1);
+        finish(g, sn_uffd_poison(g, start, len), page);
+        return rc;
+    }
+    sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
+    sn_count(g, SN_C_BYTES_DECOMPRESSED, ch->raw);
+    if (len > ch->raw) {
+        memset(r->scratch + ch->raw, 0, len - ch->raw);
+    }
+    rc = sn_uffd_copy(g, start, len, r->scratch);
+    if (rc < 0) {
+        /* the kernel refused the copy: poison rather than let the thread fault forever */
+        sn_record_error(g, c, rc);
+        sn_count(g, SN_C_POISONED_FAULTS, 1);
+        sn_uffd_poison(g, page, ps);
+    }
+    sn_chunk_publish(g, c, SN_S_UNKNOWN);
+    finish(g, rc, page);
+    return rc < 0 ? rc : 0;
+}
+
+const struct sn_resolve_ops sn_anon_ops = {.fault = anon_fault};

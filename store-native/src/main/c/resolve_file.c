@@ -1,0 +1,150 @@
+/*
+ * SHMEM and HUGETLB modes: the decompressed image lives in a file (a memfd, or the warm cache
+ * file), mapped into the region MAP_PRIVATE (copy-on-write) or MAP_SHARED + PROT_READ, registered
+ * MINOR|MISSING. A fault makes every chunk of its fill unit valid in the file, then maps the unit
+ * with UFFDIO_CONTINUE:
+ *   - a chunk marked valid in the warm state file is revalidated (CRC32C of the file's bytes) once
+ *     per region, and refilled when the check fails;
+ *   - otherwise its pages are allocated with fallocate (an exhausted hugepage pool is ENOSPC, not
+ *     SIGBUS), it is decompressed into the file through the unregistered alias mapping, its CRC32C
+ *     is checked on the bytes in the file, and only then is it marked valid (state after data).
+ * A chunk that cannot be produced poisons the unit. Zero chunks of a private shmem region are
+ * mapped with UFFDIO_ZEROPAGE and cost no file memory.
+ */
+#define _GNU_SOURCE
+#include "snapstore.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+static int produce(struct sn_resolver *r, uint32_t c) {
+    struct sn_region *g = r->region;
+    const struct sn_chunk *ch = &g->chunks[c];
+    uint64_t ps = g->page_size;
+    uint64_t start = (uint64_t)c << g->chunk_shift;
+    uint64_t astart = start & ~(ps - 1);
+    uint64_t aend = (start + ch->raw + ps - 1) & ~(ps - 1);
+    uint8_t *dst = g->alias + start;
+    /* Allocate first: nothing below may touch a hugetlb page that does not exist yet. */
+    while (fallocate(g->file_fd, 0, (off_t)astart, (off_t)(aend - astart)) != 0) {
+        if (errno != EINTR) {
+            return -errno;
+        }
+    }
+    if (g->warm_state &&
+        atomic_load_explicit(&g->warm_state[c], memory_order_acquire) == SN_WARM_VALID) {
+        sn_count(g, SN_C_REVALIDATIONS, 1);
+        if (sn_crc32c(0, dst, ch->raw) == ch->crc) {
+            return 0;
+        }
+        /* corrupted in the warm file: invalidate, then refill below */
+        atomic_store_explicit(&g->warm_state[c], SN_WARM_EMPTY, memory_order_release);
+    }
+    if (ch->flags & SN_FLAG_ZERO) {
+        if (!g->fresh_file) {
+            memset(dst, 0, ch->raw);
+        }
+    } else {
+        int rc = sn_decompress(r, ch, dst);
+        if (rc != 0) {
+            return rc;
+        }
+        sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
+        sn_count(g, SN_C_BYTES_DECOMPRESSED, ch->raw);
+        if (sn_crc32c(0, dst, ch->raw) != ch->crc) {
+            return -EBADMSG;
+        }
+    }
+    if (g->warm_state) {
+        atomic_store_explicit(&g->warm_state[c], SN_WARM_VALID, memory_order_release);
+    }
+    return 0;
+}
+
+/* Makes chunk c valid in the file (once per region); returns SN_S_VALID or SN_S_FAILED. */
+static int ensure_valid(struct sn_resolver *r, uint32_t c) {
+    struct sn_region *g = r->region;
+    int st = sn_chunk_wait_or_claim(g, c);
+    if (st != SN_S_BUSY) {
+        return st;
+    }
+    int rc = produce(r, c);
+    if (rc != 0) {
+        sn_record_error(g, c, rc);
+    }
+    sn_chunk_publish(g, c, rc == 0 ? SN_S_VALID : SN_S_FAILED);
+    return rc == 0 ? SN_S_VALID : SN_S_FAILED;
+}
+
+static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
+    struct sn_region *g = r->region;
+    uint64_t ps = g->page_size;
+    uint64_t page = off & ~(ps - 1);
+    uint64_t u = off / g->unit;
+    uint64_t ustart = u * g->unit;
+    uint64_t ulen = g->map_len - ustart < g->unit ? g->map_len - ustart : g->unit;
+    uint64_t first = ustart >> g->chunk_shift;
+    uint64_t last = (ustart + ulen + sn_chunk_size(g) - 1) >> g->chunk_shift;
+    if (last > g->chunk_count) {
+        last = g->chunk_count;
+    }
+    int minor = (flags & UFFD_PAGEFAULT_FLAG_MINOR) != 0;
+    int rc;
+
+    if (!minor && g->mode == SN_MODE_SHMEM && g->writable && last == first + 1 &&
+        (g->chunks[first].flags & SN_FLAG_ZERO)) {
+        sn_count(g, SN_C_ZERO_FAULTS, 1);
+        rc = sn_uffd_zero(g, ustart, ulen);
+        if (rc != 0) {
+            sn_uffd_wake(g, page, ps);
+        }
+        return rc < 0 ? rc : 0;
+    }
+
+    int all_zero = 1;
+    int failed = 0;
+    for (uint64_t c = first; c < last; c++) {
+        if (ensure_valid(r, (uint32_t)c) != SN_S_VALID) {
+            failed = 1;
+        }
+        if (!(g->chunks[c].flags & SN_FLAG_ZERO)) {
+            all_zero = 0;
+        }
+    }
+    if (first >= last) {
+        /* a page past every chunk (the page of an empty image): allocate it so CONTINUE finds it */
+        int e;
+        while ((e = fallocate(g->file_fd, 0, (off_t)ustart, (off_t)ulen)) != 0 && errno == EINTR) {
+        }
+        if (e != 0) {
+            sn_record_error(g, (uint32_t)first, -errno);
+            failed = 1;
+        }
+    }
+    sn_count(g, minor ? SN_C_MINOR_FAULTS : all_zero ? SN_C_ZERO_FAULTS : SN_C_MISSING_FAULTS, 1);
+    if (failed) {
+        sn_count(g, SN_C_POISONED_FAULTS, 1);
+        rc = sn_uffd_poison(g, ustart, ulen);
+    } else if (atomic_load_explicit(&g->unit_mapped[u], memory_order_relaxed)) {
+        /* the unit was mapped since the last reset: only this page went missing */
+        rc = sn_uffd_continue(g, page, ps);
+    } else {
+        rc = sn_uffd_continue(g, ustart, ulen);
+        if (rc >= 0) {
+            atomic_store_explicit(&g->unit_mapped[u], 1, memory_order_relaxed);
+        }
+    }
+    if (rc < 0 && !failed) {
+        /* the kernel refused to map a valid page: never let the thread spin on it */
+        sn_record_error(g, (uint32_t)first, rc);
+        sn_count(g, SN_C_POISONED_FAULTS, 1);
+        rc = sn_uffd_poison(g, page, ps);
+    }
+    if (rc != 0) {
+        sn_uffd_wake(g, page, ps);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+const struct sn_resolve_ops sn_file_ops = {.fault = file_fault};

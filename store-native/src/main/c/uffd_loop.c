@@ -1,0 +1,296 @@
+/*
+ * userfaultfd plumbing and the resolver pool. Resolvers are plain pthreads, never attached to the
+ * JVM: each waits on its own epoll set (the non-blocking userfaultfd with EPOLLEXCLUSIVE, plus the
+ * region's stop eventfd), reads fault messages in batches and resolves them through the region's
+ * resolve ops. No allocation and no logging per fault; counters and the latency histogram live in
+ * the region's native stats block.
+ *
+ * Kernel protocol notes: a readable fd can still give EAGAIN (another resolver's ioctl woke the
+ * fault before it was read); EEXIST from COPY/ZEROPAGE/CONTINUE/POISON means the page is already
+ * there; EAGAIN with progress means a partial range; EAGAIN without progress means retry.
+ */
+#include "snapstore.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static __thread const char *error_call;
+
+void sn_set_error_call(const char *call) {
+    error_call = call;
+}
+
+SN_API const char *sn_error_call(void) {
+    return error_call ? error_call : "";
+}
+
+/*
+ * A non-blocking, close-on-exec userfaultfd with the API handshake done for `features`. Tries the
+ * userfaultfd(2) syscall first, then /dev/userfaultfd (which works when vm.unprivileged_userfaultfd
+ * is 0 but the device is accessible). Not UFFD_USER_MODE_ONLY: faults raised inside the kernel
+ * (read(2) into the region, O_DIRECT) must reach the resolvers too.
+ */
+int sn_uffd_open(uint64_t features, uint64_t *got) {
+    int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        int first = errno;
+        int dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+        if (dev < 0) {
+            return sn_fail("userfaultfd", first);
+        }
+        fd = ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
+        int err = errno;
+        close(dev);
+        if (fd < 0) {
+            return sn_fail("ioctl(/dev/userfaultfd, USERFAULTFD_IOC_NEW)", err);
+        }
+    }
+    struct uffdio_api api = {.api = UFFD_API, .features = features};
+    if (ioctl(fd, UFFDIO_API, &api) != 0) {
+        int err = errno;
+        close(fd);
+        return sn_fail("ioctl(UFFDIO_API)", err);
+    }
+    if ((api.features & features) != features) {
+        close(fd);
+        return sn_fail("ioctl(UFFDIO_API) features", EOPNOTSUPP);
+    }
+    if (got) {
+        *got = api.features;
+    }
+    return fd;
+}
+
+/* out[0] features the kernel offers, out[1] 1 = syscall / 2 = /dev/userfaultfd, out[2] syscall errno. */
+SN_API int sn_uffd_probe(uint64_t *out) {
+    out[0] = out[1] = out[2] = 0;
+    int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+    int how = 1;
+    if (fd < 0) {
+        out[2] = (uint64_t)errno;
+        int dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+        if (dev < 0) {
+            return sn_fail("open(/dev/userfaultfd)", errno);
+        }
+        fd = ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC | O_NONBLOCK);
+        int err = errno;
+        close(dev);
+        if (fd < 0) {
+            return sn_fail("ioctl(/dev/userfaultfd, USERFAULTFD_IOC_NEW)", err);
+        }
+        how = 2;
+    }
+    struct uffdio_api api = {.api = UFFD_API, .features = 0};
+    int rc = ioctl(fd, UFFDIO_API, &api);
+    int err = errno;
+    close(fd);
+    if (rc != 0) {
+        return sn_fail("ioctl(UFFDIO_API)", err);
+    }
+    out[0] = api.features;
+    out[1] = (uint64_t)how;
+    return 0;
+}
+
+/*
+ * The range helpers below map [off, off + len) of the region and return 0 when every page is
+ * present afterwards, 1 when some pages were already there (skipped, so the caller wakes the
+ * faulting page itself), or -errno. bytes_mapped counts what they placed.
+ */
+#define RANGE_LOOP(IOCTL, STRUCT, FIELD, SETUP)                                                    \
+    uint64_t done = 0;                                                                             \
+    int skipped = 0;                                                                               \
+    while (done < len) {                                                                           \
+        STRUCT a;                                                                                  \
+        memset(&a, 0, sizeof a);                                                                   \
+        a.range.start = (uint64_t)(uintptr_t)(g->base + off + done);                               \
+        a.range.len = len - done;                                                                  \
+        SETUP;                                                                                     \
+        if (ioctl(g->uffd, IOCTL, &a) == 0) {                                                      \
+            sn_count(g, SN_C_BYTES_MAPPED, len - done);                                            \
+            break;                                                                                 \
+        }                                                                                          \
+        int e = errno;                                                                             \
+        if (a.FIELD > 0) {                                                                         \
+            sn_count(g, SN_C_BYTES_MAPPED, (uint64_t)a.FIELD);                                     \
+            done += (uint64_t)a.FIELD;                                                             \
+        } else if (e == EEXIST) {                                                                  \
+            done += g->page_size;                                                                  \
+            skipped = 1;                                                                           \
+        } else if (e == EAGAIN || e == EINTR) {                                                    \
+            sched_yield();                                                                         \
+        } else {                                                                                   \
+            return sn_fail(#IOCTL, e);                                                             \
+        }                                                                                          \
+    }                                                                                              \
+    return skipped;
+
+int sn_uffd_copy(struct sn_region *g, uint64_t off, uint64_t len, const uint8_t *src) {
+    /* struct uffdio_copy has dst/src/len rather than a range: adapt through a local view */
+    uint64_t done = 0;
+    int skipped = 0;
+    while (done < len) {
+        struct uffdio_copy a = {
+            .dst = (uint64_t)(uintptr_t)(g->base + off + done),
+            .src = (uint64_t)(uintptr_t)(src + done),
+            .len = len - done,
+            .mode = 0,
+        };
+        if (ioctl(g->uffd, UFFDIO_COPY, &a) == 0) {
+            sn_count(g, SN_C_BYTES_MAPPED, len - done);
+            break;
+        }
+        int e = errno;
+        if (a.copy > 0) {
+            sn_count(g, SN_C_BYTES_MAPPED, (uint64_t)a.copy);
+            done += (uint64_t)a.copy;
+        } else if (e == EEXIST) {
+            done += g->page_size;
+            skipped = 1;
+        } else if (e == EAGAIN || e == EINTR) {
+            sched_yield();
+        } else {
+            return sn_fail("ioctl(UFFDIO_COPY)", e);
+        }
+    }
+    return skipped;
+}
+
+int sn_uffd_zero(struct sn_region *g, uint64_t off, uint64_t len) {
+    RANGE_LOOP(UFFDIO_ZEROPAGE, struct uffdio_zeropage, zeropage, (void)0)
+}
+
+int sn_uffd_continue(struct sn_region *g, uint64_t off, uint64_t len) {
+    RANGE_LOOP(UFFDIO_CONTINUE, struct uffdio_continue, mapped, (void)0)
+}
+
+int sn_uffd_poison(struct sn_region *g, uint64_t off, uint64_t len) {
+    RANGE_LOOP(UFFDIO_POISON, struct uffdio_poison, updated, (void)0)
+}
+
+int sn_uffd_wake(struct sn_region *g, uint64_t off, uint64_t len) {
+    struct uffdio_range r = {.start = (uint64_t)(uintptr_t)(g->base + off), .len = len};
+    if (ioctl(g->uffd, UFFDIO_WAKE, &r) != 0) {
+        return sn_fail("ioctl(UFFDIO_WAKE)", errno);
+    }
+    return 0;
+}
+
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void record_latency(struct sn_region *g, uint64_t ns) {
+    int b = ns ? 63 - __builtin_clzll(ns) : 0;
+    if (b >= SN_HIST_BUCKETS) {
+        b = SN_HIST_BUCKETS - 1;
+    }
+    sn_count(g, SN_C_HIST_BASE + b, 1);
+}
+
+/* Reads and serves every queued fault; when `poison` is set (closing) answers them all with POISON. */
+static int drain(struct sn_resolver *r, int poison) {
+    struct sn_region *g = r->region;
+    struct uffd_msg msgs[16];
+    for (;;) {
+        ssize_t n = read(g->uffd, msgs, sizeof msgs);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return errno == EAGAIN ? 0 : -errno;
+        }
+        size_t count = (size_t)n / sizeof msgs[0];
+        for (size_t i = 0; i < count; i++) {
+            if (msgs[i].event != UFFD_EVENT_PAGEFAULT) {
+                continue;
+            }
+            uint64_t addr = msgs[i].arg.pagefault.address;
+            uint64_t off = (addr - (uint64_t)(uintptr_t)g->base) & ~(g->page_size - 1);
+            if (off >= g->map_len) {
+                continue;
+            }
+            if (poison || atomic_load_explicit(&g->closing, memory_order_relaxed)) {
+                if (sn_uffd_poison(g, off, g->page_size) > 0) {
+                    sn_uffd_wake(g, off, g->page_size);
+                }
+                sn_count(g, SN_C_POISONED_FAULTS, 1);
+                continue;
+            }
+            uint64_t t0 = now_ns();
+            g->ops->fault(r, off, msgs[i].arg.pagefault.flags);
+            record_latency(g, now_ns() - t0);
+        }
+    }
+}
+
+static void *resolver_main(void *arg) {
+    struct sn_resolver *r = arg;
+    struct sn_region *g = r->region;
+    struct epoll_event evs[2];
+    for (;;) {
+        int n = epoll_wait(r->epfd, evs, 2, -1);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            break;
+        }
+        int stop = 0;
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.fd == g->stop_fd) {
+                stop = 1;
+            }
+        }
+        if (stop) {
+            break;
+        }
+        if (drain(r, 0) < 0) {
+            break;
+        }
+    }
+    /* Closing: nothing is filled any more; queued faults get POISON, never zeros, never a hang. */
+    drain(r, 1);
+    return NULL;
+}
+
+/* Starts one resolver thread with every signal blocked (the JVM's signals are not ours to take). */
+int sn_resolver_start(struct sn_resolver *r) {
+    struct sn_region *g = r->region;
+    r->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (r->epfd < 0) {
+        return sn_fail("epoll_create1", errno);
+    }
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = g->uffd};
+    if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, g->uffd, &ev) != 0) {
+        return sn_fail("epoll_ctl(userfaultfd)", errno);
+    }
+    struct epoll_event sv = {.events = EPOLLIN, .data.fd = g->stop_fd};
+    if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, g->stop_fd, &sv) != 0) {
+        return sn_fail("epoll_ctl(eventfd)", errno);
+    }
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&r->thread, &attr, resolver_main, r);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        return sn_fail("pthread_create", rc);
+    }
+    r->started = 1;
+    return 0;
+}

@@ -1,0 +1,410 @@
+package dev.snapstore.store.linux;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import com.sun.jna.Pointer;
+
+import dev.snapstore.store.CorruptSnapshotException;
+import dev.snapstore.store.DirectBuffers;
+import dev.snapstore.store.MapOptions;
+import dev.snapstore.store.Mode;
+import dev.snapstore.store.ModeUnavailableException;
+import dev.snapstore.store.Region;
+import dev.snapstore.store.RegionStats;
+import dev.snapstore.store.Snapshot;
+import dev.snapstore.store.format.ChunkIndex;
+import dev.snapstore.store.linux.internal.Errno;
+import dev.snapstore.store.linux.internal.SnapEngine;
+import dev.snapstore.store.linux.internal.Userfaultfd;
+import net.openhft.chronicle.bytes.BytesStore;
+
+/**
+ * A region filled on first touch by the native fault engine: pages are produced by a pool of C
+ * resolver threads (never attached to the JVM) that read userfaultfd messages, decompress the
+ * chunk behind the page and map it. See {@link Mode} for the backings.
+ *
+ * <ul>
+ *   <li>{@link Mode#ANONYMOUS}: private anonymous memory, chunks placed with UFFDIO_COPY.</li>
+ *   <li>{@link Mode#SHMEM} / {@link Mode#HUGETLB}: the decompressed image lives in a shmem or
+ *       hugetlb file (a memfd, or {@code DIR/<digest>.<mode>.img} with
+ *       {@link MapOptions#warmCache()}), mapped MAP_PRIVATE (writable, copy-on-write) or
+ *       MAP_SHARED + PROT_READ ({@link MapOptions#writable()} false: one physical copy shared by
+ *       every region and process using the same warm file); pages already in the file are mapped
+ *       with UFFDIO_CONTINUE after a once-per-region CRC32C revalidation.</li>
+ * </ul>
+ *
+ * <p>A chunk that cannot be produced (CRC mismatch, short read, I/O error, hugepage pool exhausted
+ * at fill time) is poisoned: the touching thread gets an {@link InternalError} from the JVM,
+ * {@link RegionStats#errors()} counts it, and nothing is ever zero-filled in its place.
+ *
+ * <p>{@link #close()} while other threads still touch the region: resolvers stop filling, every
+ * fault still queued is answered with UFFDIO_POISON (an {@link InternalError} in the touching
+ * thread, never zeros, never a hang), then the memory is unmapped; an access after close returns
+ * faults like any access to freed native memory. {@link #load}, {@link #reset} and {@link #stats}
+ * are safe against a concurrent close (they fail with {@link IllegalStateException} after it).
+ * Writes to a read-only region through {@link #bytesStore()} crash like writes to any read-only
+ * mapping; {@link #slice} returns read-only buffers for it.
+ *
+ * <p>Thread-safety: all methods may be called from any thread concurrently.
+ */
+public final class LazyRegion implements Region {
+    private static final System.Logger LOG = System.getLogger(LazyRegion.class.getName());
+
+    private final Snapshot snapshot;
+    private final Mode mode;
+    private final String reason;
+    private final boolean writable;
+    private final long handle;
+    private final long address;
+    private final long size;
+    private final long pageSize;
+    private final long stats;
+    private final String backing;
+    private final BytesStore<?, Void> view;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private volatile RegionStats finalStats;
+
+    private LazyRegion(Snapshot snapshot, Mode mode, String reason, boolean writable, long handle, String backing) {
+        this.snapshot = snapshot;
+        this.mode = mode;
+        this.writable = writable;
+        this.handle = handle;
+        this.address = SnapEngine.sn_region_address(handle);
+        this.size = snapshot.length();
+        this.pageSize = SnapEngine.sn_region_page_size(handle);
+        this.stats = SnapEngine.sn_region_stats(handle);
+        this.backing = backing;
+        this.reason = reason + "; " + backing;
+        this.view = BytesStore.wrap(address, size);
+    }
+
+    /**
+     * Maps {@code snapshot} lazily in {@code mode} (HUGETLB, SHMEM or ANONYMOUS). Returns at once:
+     * nothing is decompressed until touched.
+     *
+     * @param reason why this mode was chosen, for {@link #modeReason()}
+     * @throws ModeUnavailableException the kernel lacks a feature, a permission or hugepages
+     * @throws CorruptSnapshotException the index is rejected by the engine
+     * @throws NativeIoException another system call failed
+     */
+    public static LazyRegion map(Snapshot snapshot, Mode mode, MapOptions options, String reason) throws IOException {
+        if (!mode.isLazy()) {
+            throw new IllegalArgumentException("not a lazy mode: " + mode);
+        }
+        if (!SnapEngine.isLoaded()) {
+            throw new ModeUnavailableException(mode, "the native engine libsnapstore.so could not be loaded ("
+                    + SnapEngine.loadError() + "); it is built for Linux x86-64 by the store-native module");
+        }
+        String missing = missingCodecs(snapshot);
+        if (missing != null) {
+            throw new ModeUnavailableException(mode, missing);
+        }
+        ChunkIndex index = snapshot.index();
+        ByteBuffer entries = index.entries().duplicate();
+        byte[] raw = new byte[entries.remaining()];
+        entries.get(raw);
+        int engineMode = mode == Mode.ANONYMOUS ? SnapEngine.SN_MODE_ANONYMOUS
+                : mode == Mode.SHMEM ? SnapEngine.SN_MODE_SHMEM : SnapEngine.SN_MODE_HUGETLB;
+        boolean writable = mode == Mode.ANONYMOUS || options.writable();
+        String warmDir = mode == Mode.ANONYMOUS ? null : options.warmCache().map(p -> p.toAbsolutePath().toString()).orElse(null);
+        String warmName = snapshot.digest() + "." + mode.name().toLowerCase(Locale.ROOT);
+        long h = SnapEngine.sn_region_open(snapshot.path().toAbsolutePath().toString(), snapshot.fileSize(), raw,
+                index.count(), snapshot.chunkShift(), snapshot.length(), engineMode,
+                writable ? SnapEngine.SN_OPEN_WRITABLE : 0, options.resolverThreads(), warmDir, warmName);
+        if (h < 0) {
+            Exception e = translate(snapshot, mode, options, SnapEngine.sn_error_call(), (int) -h);
+            if (e instanceof IOException) {
+                throw (IOException) e;
+            }
+            throw (RuntimeException) e;
+        }
+        String backing = backing(mode, writable, warmDir, warmName, options.resolverThreads());
+        LazyRegion r = new LazyRegion(snapshot, mode, reason, writable, h, backing);
+        LOG.log(System.Logger.Level.DEBUG, "snapstore: mapped {0} as {1}: {2}", snapshot.path(), mode, r.reason);
+        return r;
+    }
+
+    private static String backing(Mode mode, boolean writable, String warmDir, String warmName, int resolvers) {
+        String file = mode == Mode.ANONYMOUS ? "anonymous memory, UFFDIO_COPY"
+                : (warmDir != null ? "warm file " + warmDir + "/" + warmName + ".img" : (mode == Mode.HUGETLB ? "hugetlb memfd" : "shmem memfd"))
+                        + (writable ? " mapped MAP_PRIVATE (copy-on-write)" : " mapped MAP_SHARED read-only");
+        return file + ", " + resolvers + " native resolver" + (resolvers == 1 ? "" : "s");
+    }
+
+    /** Null when the engine can decode every codec the snapshot uses, else what is missing. */
+    static String missingCodecs(Snapshot snapshot) {
+        int available = SnapEngine.sn_codecs_available();
+        ChunkIndex index = snapshot.index();
+        int used = 0;
+        for (int i = 0; i < index.count(); i++) {
+            if (!index.isZero(i)) {
+                used |= 1 << index.codecId(i);
+            }
+        }
+        int lacking = used & ~available;
+        if ((lacking & (1 << SnapEngine.SN_CODEC_LZ4)) != 0) {
+            return "the snapshot uses LZ4 and liblz4.so.1 cannot be loaded: run 'apt-get install liblz4-1'";
+        }
+        if ((lacking & (1 << SnapEngine.SN_CODEC_ZSTD)) != 0) {
+            return "the snapshot uses ZSTD and libzstd.so.1 cannot be loaded: run 'apt-get install libzstd1'";
+        }
+        return null;
+    }
+
+    /** A {@link ModeUnavailableException}, {@link CorruptSnapshotException} or {@link NativeIoException}. */
+    private static Exception translate(Snapshot snapshot, Mode mode, MapOptions options, String call, int errno) {
+        String err = Errno.name(errno) + " (" + NativeIoException.describe(errno) + ")";
+        if (call.startsWith("userfaultfd") || call.contains("USERFAULTFD_IOC_NEW")) {
+            if (errno == Errno.EPERM || errno == Errno.EACCES) {
+                return new ModeUnavailableException(mode, "userfaultfd is not permitted for this process (" + call + ": "
+                        + err + "); fix: 'sysctl -w vm.unprivileged_userfaultfd=1' or give this user read/write access "
+                        + "to /dev/userfaultfd (e.g. 'setfacl -m u:$USER:rw /dev/userfaultfd')");
+            }
+            return new ModeUnavailableException(mode, "userfaultfd cannot be created (" + call + ": " + err
+                    + "); the kernel needs CONFIG_USERFAULTFD; run 'snapstore doctor'");
+        }
+        if (call.startsWith("ioctl(UFFDIO_API)") || call.startsWith("ioctl(UFFDIO_REGISTER)")) {
+            Userfaultfd.Probe p = Userfaultfd.probe();
+            return new ModeUnavailableException(mode, "the kernel's userfaultfd lacks what " + mode + " needs (" + call
+                    + ": " + err + "; offered features: " + Userfaultfd.featureNames(p.features())
+                    + "); needs POISON (Linux 6.6+)" + (mode == Mode.ANONYMOUS ? "" : mode == Mode.SHMEM
+                            ? " and MINOR_SHMEM (5.14+)" : " and MINOR_HUGETLBFS (5.13+)") + "; upgrade the kernel");
+        }
+        if (call.startsWith("memfd_create(MFD_HUGETLB)")) {
+            return new ModeUnavailableException(mode, "hugetlb memfds are not supported here (" + err
+                    + "); the kernel needs CONFIG_HUGETLBFS");
+        }
+        if (call.startsWith("mmap(hugetlb MAP_PRIVATE)") && errno == Errno.ENOMEM) {
+            long pages = Hugepages.pagesFor(snapshot.length(), Hugepages.SIZE_2M);
+            Hugepages.Pool pool = Hugepages.pool2m();
+            return new ModeUnavailableException(mode, "a writable HUGETLB region reserves " + pages
+                    + " free 2 MiB hugepages for its private copies on top of the image's own pages, and only "
+                    + pool.available() + " are free; fix: 'echo " + (pool.total() + 2 * pages - pool.available())
+                    + " > /proc/sys/vm/nr_hugepages', or map it read-only (MapOptions.readOnly(): one shared copy, "
+                    + "no reservation), or use SHMEM");
+        }
+        if (call.startsWith("warm cache directory is not on")) {
+            String dir = options.warmCache().map(Object::toString).orElse("?");
+            return new ModeUnavailableException(mode, "the warm cache directory " + dir + " is not on "
+                    + (mode == Mode.HUGETLB ? "hugetlbfs; fix: 'mkdir -p " + dir + " && mount -t hugetlbfs -o pagesize=2M none " + dir + "'"
+                            : "tmpfs; fix: use a directory under /dev/shm"));
+        }
+        if (call.startsWith("index entry")) {
+            return new CorruptSnapshotException(snapshot.path(), "index rejected by the native engine (raw length, codec, "
+                    + "flags or stored length out of range)");
+        }
+        if (call.startsWith("fstat(snapshot) size changed")) {
+            return new CorruptSnapshotException(snapshot.path(), "the file changed size since it was opened");
+        }
+        return new NativeIoException(call, errno);
+    }
+
+    @Override
+    public long address() {
+        return address;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public Mode mode() {
+        return mode;
+    }
+
+    @Override
+    public String modeReason() {
+        return reason;
+    }
+
+    @Override
+    public boolean writable() {
+        return writable;
+    }
+
+    /** Page size of the mapping: 4 KiB, or the hugepage size for HUGETLB. */
+    public long pageSize() {
+        return pageSize;
+    }
+
+    /** What backs the region, e.g. "shmem memfd mapped MAP_PRIVATE (copy-on-write), 2 native resolvers". */
+    public String backing() {
+        return backing;
+    }
+
+    /** The snapshot this region restores. */
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    @Override
+    public BytesStore<?, Void> bytesStore() {
+        ensureOpen();
+        return view;
+    }
+
+    @Override
+    public ByteBuffer slice(long offset, int length) {
+        ensureOpen();
+        checkRange(offset, length);
+        ByteBuffer b = DirectBuffers.wrap(address + offset, length);
+        return writable ? b : b.asReadOnlyBuffer();
+    }
+
+    /**
+     * Fills the range with MADV_POPULATE_READ from native code (the calling thread waits in a
+     * system call, never inside a page fault with a safepoint pending).
+     *
+     * @throws UncheckedIOException wrapping a {@link NativeIoException} when a page cannot be
+     *         produced (the chunk is poisoned and counted in {@link RegionStats#errors()})
+     */
+    @Override
+    public void load(long offset, long length) {
+        checkRange(offset, length);
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            int rc = SnapEngine.sn_region_populate(handle, offset, length, 0);
+            if (rc < 0) {
+                throw new UncheckedIOException(NativeIoException.of(SnapEngine.sn_error_call() + " on [" + offset
+                        + ", +" + length + ") of " + snapshot.path(), rc));
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /**
+     * Drops the pages of the range (MADV_DONTNEED), discarding private writes; the snapshot's bytes
+     * come back on next touch (MINOR faults from the backing file, or MISSING faults that
+     * decompress again for ANONYMOUS). Widened to whole {@link #pageSize()} pages.
+     */
+    @Override
+    public void reset(long offset, long length) {
+        checkRange(offset, length);
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            int rc = SnapEngine.sn_region_reset(handle, offset, length);
+            if (rc < 0) {
+                throw new UncheckedIOException(NativeIoException.of(SnapEngine.sn_error_call(), rc));
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    @Override
+    public RegionStats stats() {
+        lifecycle.readLock().lock();
+        try {
+            RegionStats f = finalStats;
+            return f != null ? f : readStats();
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** Chunks the warm state file marked valid when this region was opened (0 without a warm cache). */
+    public long warmValidChunksAtOpen() {
+        return counter(SnapEngine.SN_C_WARM_VALID_AT_OPEN);
+    }
+
+    /** Faults answered with UFFDIO_POISON (chunks that could not be produced, or faults during close). */
+    public long poisonedFaults() {
+        return counter(SnapEngine.SN_C_POISONED_FAULTS);
+    }
+
+    /** The last chunk error as "chunk N: EBADMSG (Bad message)", or null when none. */
+    public String lastError() {
+        long e = counter(SnapEngine.SN_C_LAST_ERROR);
+        if (e == 0) {
+            return null;
+        }
+        int errno = (int) -e;
+        return "chunk " + counter(SnapEngine.SN_C_LAST_ERROR_CHUNK) + ": " + Errno.name(errno)
+                + " (" + (errno == Errno.EBADMSG ? "CRC32C mismatch or undecodable payload" : NativeIoException.describe(errno)) + ")";
+    }
+
+    private long counter(int slot) {
+        lifecycle.readLock().lock();
+        try {
+            if (finalStats != null) {
+                return finalCounters[slot];
+            }
+            return new Pointer(stats).getLong(8L * slot);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private final long[] finalCounters = new long[SnapEngine.SN_C_HIST_BASE];
+
+    private RegionStats readStats() {
+        Pointer p = new Pointer(stats);
+        long[] hist = p.getLongArray(8L * SnapEngine.SN_C_HIST_BASE, SnapEngine.SN_HIST_BUCKETS);
+        return new RegionStats(mode,
+                p.getLong(8L * SnapEngine.SN_C_MINOR_FAULTS),
+                p.getLong(8L * SnapEngine.SN_C_MISSING_FAULTS),
+                p.getLong(8L * SnapEngine.SN_C_ZERO_FAULTS),
+                p.getLong(8L * SnapEngine.SN_C_CHUNKS_DECOMPRESSED),
+                p.getLong(8L * SnapEngine.SN_C_BYTES_DECOMPRESSED),
+                p.getLong(8L * SnapEngine.SN_C_BYTES_MAPPED),
+                p.getLong(8L * SnapEngine.SN_C_REVALIDATIONS),
+                p.getLong(8L * SnapEngine.SN_C_ERRORS),
+                hist);
+    }
+
+    /**
+     * Stops the resolvers (queued faults are poisoned, never zero-filled), unmaps the region and
+     * its alias, closes every descriptor and releases the file's pages (a warm cache file stays).
+     * Idempotent; {@link #stats()} keeps answering with the final counters.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        lifecycle.writeLock().lock();
+        try {
+            new Pointer(stats).read(0, finalCounters, 0, finalCounters.length);
+            finalStats = readStats();
+            int rc = SnapEngine.sn_region_close(handle);
+            if (rc < 0) {
+                throw new IllegalStateException(NativeIoException.of(SnapEngine.sn_error_call(), rc));
+            }
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("region is closed: " + this);
+        }
+    }
+
+    private void checkRange(long offset, long length) {
+        if (offset < 0 || length < 0 || offset > size - length) {
+            throw new IndexOutOfBoundsException("range [" + offset + ", +" + length + ") outside region of " + size + " bytes");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LazyRegion[" + mode + ", " + size + " bytes at 0x" + Long.toHexString(address) + ", " + backing + "]";
+    }
+}

@@ -1,0 +1,101 @@
+package dev.snapstore.store.linux.internal;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+
+/**
+ * Raw binding of {@code snapstore.h}, the C fault engine ({@code libsnapstore.so}, built from
+ * {@code store-native/src/main/c} into {@code linux-x86-64/} on the class path). JNA direct mapping.
+ *
+ * <p>Conventions of the C side: functions return {@code >= 0} on success and {@code -errno} on
+ * failure; {@link #sn_error_call()} then names the call that failed (per thread). Handles are the
+ * native region's address. Nothing here checks arguments: callers ({@code LazyRegion}) do.
+ *
+ * <p>Thread-safety: every function may be called from any thread; a handle must not be used after
+ * {@link #sn_region_close(long)}.
+ */
+public final class SnapEngine {
+    public static final int SN_MODE_ANONYMOUS = 1;
+    public static final int SN_MODE_SHMEM = 2;
+    public static final int SN_MODE_HUGETLB = 3;
+
+    /** {@code sn_region_open} flag: MAP_PRIVATE copy-on-write region (else MAP_SHARED + PROT_READ). */
+    public static final int SN_OPEN_WRITABLE = 1;
+
+    public static final int SN_CODEC_NONE = 0;
+    public static final int SN_CODEC_LZ4 = 1;
+    public static final int SN_CODEC_ZSTD = 2;
+
+    /** Slots (8 bytes each) of the stats block returned by {@link #sn_region_stats(long)}. */
+    public static final int SN_C_MINOR_FAULTS = 0;
+    public static final int SN_C_MISSING_FAULTS = 1;
+    public static final int SN_C_ZERO_FAULTS = 2;
+    public static final int SN_C_CHUNKS_DECOMPRESSED = 3;
+    public static final int SN_C_BYTES_DECOMPRESSED = 4;
+    public static final int SN_C_BYTES_MAPPED = 5;
+    public static final int SN_C_REVALIDATIONS = 6;
+    public static final int SN_C_ERRORS = 7;
+    public static final int SN_C_POISONED_FAULTS = 8;
+    public static final int SN_C_LAST_ERROR = 9;
+    public static final int SN_C_LAST_ERROR_CHUNK = 10;
+    public static final int SN_C_WARM_VALID_AT_OPEN = 11;
+    public static final int SN_C_HIST_BASE = 16;
+    public static final int SN_HIST_BUCKETS = 48;
+
+    private static final Throwable LOAD_ERROR;
+
+    static {
+        Throwable error = null;
+        try {
+            Native.register(SnapEngine.class, NativeLibrary.getInstance("snapstore"));
+        } catch (Throwable t) {
+            error = t;
+        }
+        LOAD_ERROR = error;
+    }
+
+    private SnapEngine() {
+    }
+
+    /** Whether libsnapstore.so was found and bound. */
+    public static boolean isLoaded() {
+        return LOAD_ERROR == null;
+    }
+
+    /** Why the library could not be loaded, or null. */
+    public static Throwable loadError() {
+        return LOAD_ERROR;
+    }
+
+    public static native int sn_version();
+
+    /** The failing call of the last error on this thread (a static string in the library). */
+    public static native String sn_error_call();
+
+    /** Bit {@code 1 << codecId} for each codec the engine can decode (liblz4.so.1, libzstd.so.1 found). */
+    public static native int sn_codecs_available();
+
+    /** out[0] features the kernel offers, out[1] 1 = syscall / 2 = /dev/userfaultfd, out[2] syscall errno. */
+    public static native int sn_uffd_probe(long[] out);
+
+    public static native int sn_crc32c_update(int crc, long address, long length);
+
+    /** Returns a handle ({@code > 0}) or {@code -errno}. {@code index} holds chunkCount 40-byte entries. */
+    public static native long sn_region_open(String snapPath, long snapSize, byte[] index, int chunkCount,
+            int chunkShift, long length, int mode, int flags, int resolvers, String warmDir, String warmName);
+
+    public static native long sn_region_address(long handle);
+
+    public static native long sn_region_mapped_length(long handle);
+
+    public static native long sn_region_page_size(long handle);
+
+    /** Address of the region's stats block: {@code SN_C_*} slots, then the latency histogram. */
+    public static native long sn_region_stats(long handle);
+
+    public static native int sn_region_populate(long handle, long offset, long length, int write);
+
+    public static native int sn_region_reset(long handle, long offset, long length);
+
+    public static native int sn_region_close(long handle);
+}
