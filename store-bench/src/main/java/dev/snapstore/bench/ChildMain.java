@@ -207,10 +207,14 @@ public final class ChildMain {
             toucher.forget();
             pass("warm", s, plan, load, toucher, true);
         }
+        if (plan.scenario() == Scenario.FULL_SCAN && !load) {
+            probeWarmFaults(s, plan);
+        }
     }
 
     private void pass(String state, Subject s, Plan plan, boolean load, Toucher toucher, boolean open) throws IOException {
         Map<String, Double> before = s.counters();
+        long[] histBefore = open ? new long[0] : engineHistogram(s);
         long cpu0 = Os.processCpuNanos();
         long wall0 = System.currentTimeMillis();
         Toucher.Times t = new Toucher.Times();
@@ -235,8 +239,103 @@ public final class ChildMain {
             double b = open ? 0 : before.getOrDefault(e.getKey(), 0.0);
             emit(state, e.getKey(), e.getValue() - b, "count");
         }
+        if (s instanceof SnapstoreSubject && open) {
+            emit(state, "snapshot_open_ms", ((SnapstoreSubject) s).lastSnapshotOpenNanos() / 1e6, "ms");
+            emit(state, "map_us", ((SnapstoreSubject) s).lastMapNanos() / 1e3, "us");
+        }
+        engineLatency(state, histBefore, engineHistogram(s));
         if (toucher.sink() == 0x5EED) {
             System.err.print(""); // the sum is used, so the JIT keeps every read
+        }
+    }
+
+    private static long[] engineHistogram(Subject s) {
+        if (s instanceof SnapstoreSubject) {
+            dev.snapstore.store.RegionStats st = ((SnapstoreSubject) s).stats();
+            if (st != null) {
+                return st.faultLatencyNanos();
+            }
+        }
+        return new long[0];
+    }
+
+    /**
+     * Percentiles of the engine's own fault service time (from reading the fault message to the
+     * resolving ioctl, power-of-two buckets: an upper bound within 2x) over this pass.
+     */
+    private void engineLatency(String state, long[] before, long[] after) {
+        long[] d = new long[after.length];
+        long total = 0;
+        for (int i = 0; i < after.length; i++) {
+            d[i] = after[i] - (i < before.length ? before[i] : 0);
+            total += d[i];
+        }
+        if (total == 0) {
+            return;
+        }
+        emit(state, "engine_faults_timed", total, "count");
+        for (double[] q : new double[][] {{0.5, 50}, {0.99, 99}, {0.999, 999}}) {
+            long rank = (long) Math.ceil(q[0] * total);
+            long seen = 0;
+            for (int i = 0; i < d.length; i++) {
+                seen += d[i];
+                if (seen >= rank) {
+                    emit(state, "engine_fault_p" + (int) q[1] + "_us", (1L << (i + 1)) / 1e3, "us");
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * The latency of real faults on warm content, from Java: after the warm pass the image is
+     * reset (lazy modes) or mapped afresh (mmap); then random pages that /proc/self/pagemap says
+     * are not present are touched one by one and timed. Emitted as fault4k_* (the page size the
+     * region uses may be larger: a HUGETLB fault maps 2 MiB).
+     */
+    private void probeWarmFaults(Subject s, Plan plan) throws IOException {
+        if (s.addressOf(0) == 0 && !(s instanceof MmapSubject) || s instanceof EagerSubject) {
+            return;
+        }
+        if (s.warmByReset()) {
+            s.reset(plan);
+        } else {
+            s.close();
+            s.open();
+        }
+        org.HdrHistogram.Histogram h = new org.HdrHistogram.Histogram(3);
+        java.nio.ByteBuffer entry = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        long pages = plan.imageSize() / Os.PAGE;
+        long[] order = Plan.pick(Math.min(pages, Integer.MAX_VALUE - 8), Math.min(pages, 200_000), 99);
+        long sum = 0;
+        try (FileChannel pm = FileChannel.open(Path.of("/proc/self/pagemap"), StandardOpenOption.READ)) {
+            for (long page : order) {
+                if (h.getTotalCount() >= 2000) {
+                    break;
+                }
+                long off = page * Os.PAGE;
+                long va = s.addressOf(off);
+                entry.clear();
+                if (pm.read(entry, (va >>> 12) * 8) != 8) {
+                    return;
+                }
+                if ((entry.getLong(0) & (1L << 63)) != 0) {
+                    continue; // present: touching it would not fault
+                }
+                long t0 = System.nanoTime();
+                sum += s.readLong(off);
+                h.recordValue(System.nanoTime() - t0);
+            }
+        }
+        if (h.getTotalCount() == 0) {
+            return;
+        }
+        emit("warm", "fault4k_samples", h.getTotalCount(), "count");
+        emit("warm", "fault4k_p50_us", h.getValueAtPercentile(50) / 1e3, "us");
+        emit("warm", "fault4k_p99_us", h.getValueAtPercentile(99) / 1e3, "us");
+        emit("warm", "fault4k_p999_us", h.getValueAtPercentile(99.9) / 1e3, "us");
+        if (sum == 0x5EED) {
+            System.err.print("");
         }
     }
 

@@ -97,6 +97,11 @@ public final class EagerSubject implements Subject {
     }
 
     @Override
+    public long addressOf(long offset) {
+        return address + offset;
+    }
+
+    @Override
     public long readLong(long offset) {
         return Os.getLong(address + offset);
     }

@@ -60,6 +60,11 @@ public final class MmapSubject implements Subject {
     }
 
     @Override
+    public long addressOf(long offset) {
+        return addresses[(int) (offset >>> PIECE_SHIFT)] + (offset & (PIECE - 1));
+    }
+
+    @Override
     public long readLong(long offset) {
         return Os.getLong(addresses[(int) (offset >>> PIECE_SHIFT)] + (offset & (PIECE - 1)));
     }

@@ -24,6 +24,8 @@ public final class SnapstoreSubject implements Subject {
     private Snapshot snapshot;
     private Region region;
     private long address;
+    private long lastOpenNanos;
+    private long lastMapNanos;
 
     public SnapstoreSubject(Path snap, Mode mode, MapOptions options, boolean useLoad) {
         this.snap = snap;
@@ -44,9 +46,13 @@ public final class SnapstoreSubject implements Subject {
 
     @Override
     public void open() throws IOException {
+        long t0 = System.nanoTime();
         snapshot = Snapshot.open(snap);
+        long t1 = System.nanoTime();
         try {
             region = snapshot.map(mode, options);
+            lastOpenNanos = t1 - t0;
+            lastMapNanos = System.nanoTime() - t1;
         } catch (IOException | RuntimeException e) {
             snapshot.close();
             snapshot = null;
@@ -55,8 +61,28 @@ public final class SnapstoreSubject implements Subject {
         address = region.address();
     }
 
+    /** Time the last {@link #open} spent in {@code Snapshot.open} (reading and checking the index). */
+    public long lastSnapshotOpenNanos() {
+        return lastOpenNanos;
+    }
+
+    /** Time the last {@link #open} spent in {@code snapshot.map}. */
+    public long lastMapNanos() {
+        return lastMapNanos;
+    }
+
+    /** The engine's counters now, or null when closed. */
+    public RegionStats stats() {
+        return region == null ? null : region.stats();
+    }
+
     public Region region() {
         return region;
+    }
+
+    @Override
+    public long addressOf(long offset) {
+        return address + offset;
     }
 
     @Override

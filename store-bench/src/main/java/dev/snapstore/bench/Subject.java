@@ -25,6 +25,14 @@ public interface Subject extends AutoCloseable {
 
     void writeLong(long offset, long value);
 
+    /**
+     * The virtual address behind {@code offset}, or 0 when the memory is not directly
+     * addressable (Chronicle's chunked mapping); used to look pages up in /proc/self/pagemap.
+     */
+    default long addressOf(long offset) {
+        return 0;
+    }
+
     /** Asks for {@code [offset, offset + length)} to be filled before it is touched; a no-op where everything is present. */
     default void load(long offset, long length) {
     }
