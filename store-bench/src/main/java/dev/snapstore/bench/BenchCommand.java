@@ -38,7 +38,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * snapstore bench [--scenario NAME|all] [--size SIZE] [--input FILE] [--out DIR]
  *                 [--codec lz4|zstd|none] [--level N] [--chunk-size SIZE] [--threads N]
  *                 [--modes hugetlb,shmem,anonymous,eager] [--no-load] [--no-probe]
- *                 [--seed N] [--timeout SECONDS] [--quiet]
+ *                 [--touch page|all] [--seed N] [--timeout SECONDS] [--quiet]
  * </pre>
  *
  * <p>On one input (a synthetic safetensors model by default, or the user's file, raw or a
@@ -74,7 +74,7 @@ public final class BenchCommand {
             "usage: snapstore bench [--scenario NAME|all] [--size SIZE] [--input FILE] [--out DIR]",
             "                       [--codec lz4|zstd|none] [--level N] [--chunk-size SIZE] [--threads N]",
             "                       [--modes hugetlb,shmem,anonymous,eager] [--no-load] [--no-probe]",
-            "                       [--seed N] [--timeout SECONDS] [--quiet]",
+            "                       [--touch page|all] [--seed N] [--timeout SECONDS] [--quiet]",
             "",
             "  --scenario   model-weights | service-state | random-chunks | jmh-fork | full-scan | all (default all)",
             "  --size       synthetic image size, e.g. 256m, 4g (default " + DEFAULT_SIZE + "); ignored with --input",
@@ -83,6 +83,7 @@ public final class BenchCommand {
             "  --codec      codec of the snapshot built from the input (default lz4)",
             "  --threads    resolver / decompression threads for every system (default: cores)",
             "  --modes      snapstore modes to try (default hugetlb,shmem,anonymous,eager; unavailable ones are reported)",
+            "  --touch      page: read one 8-byte word per 4 KiB page (default: measures the restore); all: read every word",
             "  --no-load    skip the variants that call region.load() before touching",
             "  --no-probe   no safepoint prober thread in the measured JVMs",
             "  --quiet      no progress bar and no table (results files only)");
@@ -138,6 +139,7 @@ public final class BenchCommand {
         long timeoutSeconds = 900;
         boolean quiet;
         boolean help;
+        String touch = "page";
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -216,6 +218,12 @@ public final class BenchCommand {
                     break;
                 }
                 case "--seed": seed = Long.parseLong(v); break;
+                case "--touch":
+                    if (!v.equals("page") && !v.equals("all")) {
+                        throw new IllegalArgumentException("--touch must be page or all");
+                    }
+                    touch = v;
+                    break;
                 case "--timeout": timeoutSeconds = Long.parseLong(v); break;
                 default: throw new IllegalArgumentException("unknown option " + name);
             }
@@ -266,8 +274,14 @@ public final class BenchCommand {
             run.put("scenarios", o.scenarios.stream().map(Scenario::cliName).toList());
             run.put("safepoint_probe", o.probe ? "a thread requests a global safepoint (thread dump) every 5 ms and "
                     + "allocates 256 KiB, in every measured JVM" : "off");
-            run.put("touch", "one 8-byte read per 4 KiB page (plus a write in jmh-fork); fault latency = each page's "
-                    + "first touch timed from Java");
+            run.put("touch", (o.touch.equals("all") ? "every 8-byte word of each touched page read; timed: " : "")
+                    + "one 8-byte read per 4 KiB page (plus a write in jmh-fork); fault_p* = first touches of "
+                    + "pages timed from Java, one page in " + Toucher.SAMPLE + " (hash-chosen); fault4k_* = warm faults on "
+                    + "pages /proc/self/pagemap reports absent; engine_fault_* = the engine's own service time "
+                    + "(power-of-two buckets, upper bounds)");
+            run.put("memory", "rss_bytes = VmRSS (counts a page mapped twice twice, and no hugetlb pages); pss_bytes "
+                    + "counts it once; hugetlb_bytes / hugetlb_reserved_bytes = machine-wide hugepages in use / reserved (HugePages_Total - Free, Rsvd) "
+                    + "minus what was in use when the measuring JVM started: other processes allocating hugepages at the same time would show up here");
             machine.put("run", run);
 
             if (!o.quiet) {
@@ -536,7 +550,7 @@ public final class BenchCommand {
             String[] kv = {
                 "--scenario", job.scenario().cliName(), "--system", job.system(), "--mode", job.mode(),
                 "--snap", snap.toString(), "--raw", raw.toString(), "--threads", String.valueOf(o.threads),
-                "--seed", String.valueOf(o.seed), "--probe", String.valueOf(o.probe), "--result", resultFile.toString()};
+                "--seed", String.valueOf(o.seed), "--probe", String.valueOf(o.probe), "--touch", o.touch, "--result", resultFile.toString()};
             cmd.addAll(List.of(kv));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(stdio.toFile()).start();
             boolean done = p.waitFor(o.timeoutSeconds, TimeUnit.SECONDS);

@@ -35,6 +35,9 @@ import dev.snapstore.store.format.ChunkIndex;
 public final class ChildMain {
     private final Map<String, String> args;
     private final List<String> out = new ArrayList<>();
+    private boolean readAll;
+    /** Machine-wide hugepages in use when this JVM started: the baseline of hugetlb_bytes. */
+    private final long[] hugeAtStart = Os.hugepagesInUse();
 
     private ChildMain(Map<String, String> args) {
         this.args = args;
@@ -71,6 +74,7 @@ public final class ChildMain {
         int threads = Integer.parseInt(arg("threads"));
         long seed = Long.parseLong(arg("seed"));
         boolean probe = Boolean.parseBoolean(args.getOrDefault("probe", "true"));
+        readAll = args.getOrDefault("touch", "page").equals("all");
         int chunkSize;
         long size;
         try (Snapshot s = Snapshot.open(snap)) {
@@ -196,7 +200,7 @@ public final class ChildMain {
 
     private void coldThenWarm(Subject s, Plan plan, Path snap, Path raw) throws IOException {
         boolean load = s.mode().endsWith("+load");
-        Toucher toucher = new Toucher(plan.imageSize());
+        Toucher toucher = new Toucher(plan.imageSize(), readAll);
         dropCaches(snap, raw);
         pass("cold", s, plan, load, toucher, true);
         if (s.warmByReset()) {
@@ -341,7 +345,7 @@ public final class ChildMain {
 
     /** jmh-fork: iteration 0 (open + touch) is "cold"; iterations 1.. (reset + touch) are "warm", averaged. */
     private void fork(Subject s, Plan plan, Path snap, Path raw) throws IOException {
-        Toucher toucher = new Toucher(plan.imageSize());
+        Toucher toucher = new Toucher(plan.imageSize(), readAll);
         dropCaches(snap, raw);
         pass("cold", s, plan, false, toucher, true);
         int n = plan.iterations() - 1;
@@ -575,6 +579,14 @@ public final class ChildMain {
             if (r.containsKey(k)) {
                 emit(state, "rss_" + k.substring(3).toLowerCase(Locale.ROOT) + "_bytes", r.get(k), "bytes");
             }
+        }
+        if (r.containsKey("Pss")) {
+            emit(state, "pss_bytes", r.get("Pss"), "bytes");
+        }
+        long[] huge = Os.hugepagesInUse();
+        if (huge != null && hugeAtStart != null) {
+            emit(state, "hugetlb_bytes", huge[0] - hugeAtStart[0], "bytes");
+            emit(state, "hugetlb_reserved_bytes", huge[1] - hugeAtStart[1], "bytes");
         }
     }
 

@@ -185,7 +185,12 @@ public final class Os {
         }
     }
 
-    /** Resident set of this process from /proc/self/status: VmRSS, RssAnon, RssFile, RssShmem, in bytes. */
+    /**
+     * Memory of this process, in bytes: VmRSS, RssAnon, RssFile, RssShmem, VmHWM from
+     * /proc/self/status, and Pss from smaps_rollup (a page mapped twice in this process, like a
+     * lazy region and the engine's alias of its file, counts twice in VmRSS but once in Pss).
+     * Hugetlb pages are in neither: see {@link #hugepagesInUse}.
+     */
     public static Map<String, Long> rss() {
         Map<String, Long> m = new LinkedHashMap<>();
         try {
@@ -197,10 +202,41 @@ public final class Os {
                     }
                 }
             }
+            for (String line : Files.readAllLines(Path.of("/proc/self/smaps_rollup"))) {
+                if (line.startsWith("Pss:")) {
+                    m.put("Pss", Long.parseLong(line.substring(4).trim().split("\\s+")[0]) * 1024);
+                }
+            }
         } catch (IOException | RuntimeException e) {
-            // not Linux: no RSS figures
+            // not Linux (or an old kernel): fewer figures
         }
         return m;
+    }
+
+    /**
+     * Hugepages of the whole machine in use and reserved, in bytes: {(HugePages_Total -
+     * HugePages_Free) x size, HugePages_Rsvd x size} from /proc/meminfo, or null.
+     */
+    public static long[] hugepagesInUse() {
+        try {
+            long total = -1, free = -1, rsvd = -1, size = -1;
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                String[] f = line.split("\\s+");
+                switch (f[0]) {
+                    case "HugePages_Total:": total = Long.parseLong(f[1]); break;
+                    case "HugePages_Free:": free = Long.parseLong(f[1]); break;
+                    case "HugePages_Rsvd:": rsvd = Long.parseLong(f[1]); break;
+                    case "Hugepagesize:": size = Long.parseLong(f[1]) * 1024; break;
+                    default: break;
+                }
+            }
+            if (total < 0 || free < 0 || rsvd < 0 || size < 0) {
+                return null;
+            }
+            return new long[] {(total - free) * size, rsvd * size};
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** CPU time of the whole process (every thread, native ones included), in nanoseconds, or -1. */

@@ -11,7 +11,7 @@ final class Table {
     private static final String[][] COLUMNS = {
         {"open_ms", "open ms"}, {"ttfb_us", "ttfb us"}, {"touch_1pct_ms", "1% ms"}, {"touch_10pct_ms", "10% ms"},
         {"touch_all_ms", "all ms"}, {"touch_all_gbps", "GB/s"}, {"fault_p50_us", "p50 us"},
-        {"fault_p99_us", "p99 us"}, {"fault_p999_us", "p99.9 us"}, {"rss_bytes", "RSS MiB"}, {"cpu_ms", "CPU ms"},
+        {"fault_p99_us", "p99 us"}, {"fault_p999_us", "p99.9 us"}, {"rss_bytes", "RSS MiB"}, {"mem_bytes", "mem MiB"}, {"cpu_ms", "CPU ms"},
         {"ttsp_max_us", "TTSP max us"}, {"gc_pause_max_ms", "GC max ms"},
     };
 
@@ -56,7 +56,10 @@ final class Table {
                 List<String> cells = new ArrayList<>(List.of(k[0], k[1], k[2]));
                 for (String[] c : COLUMNS) {
                     Double d = v.get(c[0]);
-                    if (d != null && c[0].equals("rss_bytes")) {
+                    if (c[0].equals("mem_bytes") && v.containsKey("pss_bytes")) {
+                        d = v.get("pss_bytes") + v.getOrDefault("hugetlb_bytes", 0.0);
+                    }
+                    if (d != null && c[0].endsWith("_bytes")) {
                         d = d / (1 << 20);
                     }
                     cells.add(num(d));
@@ -84,6 +87,8 @@ final class Table {
                 }
             }
         }
+        sb.append("\n  mem MiB: PSS + hugetlb pages (what the process really holds; RSS counts the engine's alias mapping"
+                + " twice and hugetlb pages not at all).");
         sb.append("\n  x eager / x mmap: that system's time to touch everything (same scenario and state) divided by this row's; > 1 is faster.\n");
         for (Map<String, Object> u : unavailable) {
             sb.append("  not measured: ").append(u.get("system")).append(' ')
