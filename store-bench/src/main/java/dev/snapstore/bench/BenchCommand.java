@@ -38,7 +38,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * snapstore bench [--scenario NAME|all] [--size SIZE] [--input FILE] [--out DIR]
  *                 [--codec lz4|zstd|none] [--level N] [--chunk-size SIZE] [--threads N]
  *                 [--modes hugetlb,shmem,anonymous,eager] [--no-load] [--no-probe]
- *                 [--touch page|all] [--seed N] [--timeout SECONDS] [--quiet]
+ *                 [--touch page|all] [--repeat N] [--seed N] [--timeout SECONDS] [--quiet]
  * </pre>
  *
  * <p>On one input (a synthetic safetensors model by default, or the user's file, raw or a
@@ -74,7 +74,7 @@ public final class BenchCommand {
             "usage: snapstore bench [--scenario NAME|all] [--size SIZE] [--input FILE] [--out DIR]",
             "                       [--codec lz4|zstd|none] [--level N] [--chunk-size SIZE] [--threads N]",
             "                       [--modes hugetlb,shmem,anonymous,eager] [--no-load] [--no-probe]",
-            "                       [--touch page|all] [--seed N] [--timeout SECONDS] [--quiet]",
+            "                       [--touch page|all] [--repeat N] [--seed N] [--timeout SECONDS] [--quiet]",
             "",
             "  --scenario   model-weights | service-state | random-chunks | jmh-fork | full-scan | all (default all)",
             "  --size       synthetic image size, e.g. 256m, 4g (default " + DEFAULT_SIZE + "); ignored with --input",
@@ -84,6 +84,7 @@ public final class BenchCommand {
             "  --threads    resolver / decompression threads for every system (default: cores)",
             "  --modes      snapstore modes to try (default hugetlb,shmem,anonymous,eager; unavailable ones are reported)",
             "  --touch      page: read one 8-byte word per 4 KiB page (default: measures the restore); all: read every word",
+            "  --repeat     run every measurement N times in fresh JVMs and report the median (default 1)",
             "  --no-load    skip the variants that call region.load() before touching",
             "  --no-probe   no safepoint prober thread in the measured JVMs",
             "  --quiet      no progress bar and no table (results files only)");
@@ -140,6 +141,7 @@ public final class BenchCommand {
         boolean quiet;
         boolean help;
         String touch = "page";
+        int repeat = 1;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -218,6 +220,12 @@ public final class BenchCommand {
                     break;
                 }
                 case "--seed": seed = Long.parseLong(v); break;
+                case "--repeat":
+                    repeat = Integer.parseInt(v);
+                    if (repeat < 1 || repeat > 50) {
+                        throw new IllegalArgumentException("--repeat must be 1..50");
+                    }
+                    break;
                 case "--touch":
                     if (!v.equals("page") && !v.equals("all")) {
                         throw new IllegalArgumentException("--touch must be page or all");
@@ -271,6 +279,8 @@ public final class BenchCommand {
             Map<String, Object> run = new LinkedHashMap<>();
             run.put("started", Instant.now().toString());
             run.put("threads", o.threads);
+            run.put("repeat", o.repeat);
+            run.put("statistic", o.repeat > 1 ? "median of " + o.repeat + " runs, each in a fresh JVM" : "one run per measurement");
             run.put("scenarios", o.scenarios.stream().map(Scenario::cliName).toList());
             run.put("safepoint_probe", o.probe ? "a thread requests a global safepoint (thread dump) every 5 ms and "
                     + "allocates 256 KiB, in every measured JVM" : "off");
@@ -279,6 +289,8 @@ public final class BenchCommand {
                     + "pages timed from Java, one page in " + Toucher.SAMPLE + " (hash-chosen); fault4k_* = warm faults on "
                     + "pages /proc/self/pagemap reports absent; engine_fault_* = the engine's own service time "
                     + "(power-of-two buckets, upper bounds)");
+            run.put("snapstore_access", "regions are read-only (MAP_SHARED: one copy, no copy-on-write reservation) in the "
+                    + "scenarios that only read, writable (copy-on-write) in jmh-fork");
             run.put("memory", "rss_bytes = VmRSS (counts a page mapped twice twice, and no hugetlb pages); pss_bytes "
                     + "counts it once; hugetlb_bytes / hugetlb_reserved_bytes = machine-wide hugepages in use / reserved (HugePages_Total - Free, Rsvd) "
                     + "minus what was in use when the measuring JVM started: other processes allocating hugepages at the same time would show up here");
@@ -461,19 +473,24 @@ public final class BenchCommand {
                         modes.put("eager", st);
                         continue;
                     }
-                    MapOptions opts = MapOptions.builder().resolverThreads(o.threads).build();
-                    try (Region r = s.map(m, opts)) {
-                        st.put("available", true);
-                        st.put("reason", r.modeReason());
-                        if (m == Mode.AUTO) {
-                            st.put("picks", r.mode().name().toLowerCase(Locale.ROOT));
+                    // read-only decides whether the mode is measured (the scenarios that only read map it
+                    // so); writable (jmh-fork) is reported separately: it needs more (HUGETLB: 2x pages)
+                    for (boolean writable : new boolean[] {false, true}) {
+                        MapOptions opts = MapOptions.builder().resolverThreads(o.threads).writable(writable).build();
+                        String prefix = writable ? "writable_" : "";
+                        try (Region r = s.map(m, opts)) {
+                            st.put(prefix + "available", true);
+                            st.put(prefix + "reason", r.modeReason());
+                            if (m == Mode.AUTO) {
+                                st.put(prefix + "picks", r.mode().name().toLowerCase(Locale.ROOT));
+                            }
+                        } catch (ModeUnavailableException e) {
+                            st.put(prefix + "available", false);
+                            st.put(prefix + "reason", e.getMessage());
+                        } catch (IOException | RuntimeException | LinkageError e) {
+                            st.put(prefix + "available", false);
+                            st.put(prefix + "reason", "map failed: " + e);
                         }
-                    } catch (ModeUnavailableException e) {
-                        st.put("available", false);
-                        st.put("reason", e.getMessage());
-                    } catch (IOException | RuntimeException | LinkageError e) {
-                        st.put("available", false);
-                        st.put("reason", "map failed: " + e);
                     }
                     modes.put(m.name().toLowerCase(Locale.ROOT), st);
                 }
@@ -538,10 +555,45 @@ public final class BenchCommand {
             return jobs;
         }
 
+        /**
+         * Runs the job's JVM {@code --repeat} times and records, per state and metric, the median
+         * of the runs (with {@code repeats} recording how many runs it came from).
+         */
         private void runChild(Job job, Path logs) throws IOException, InterruptedException {
-            Path resultFile = logs.resolve(job.fileStem() + ".tsv");
-            Path spLog = logs.resolve(job.fileStem() + ".safepoint.log");
-            Path stdio = logs.resolve(job.fileStem() + ".out");
+            Map<String, List<Double>> values = new LinkedHashMap<>();
+            Map<String, String> units = new LinkedHashMap<>();
+            int ok = 0;
+            for (int r = 0; r < o.repeat; r++) {
+                if (runOnce(job, logs, r, values, units)) {
+                    ok++;
+                }
+            }
+            for (Map.Entry<String, List<Double>> e : values.entrySet()) {
+                String[] k = e.getKey().split("\t");
+                add(job.scenario().cliName(), job.system(), job.mode(), k[0], k[1], median(e.getValue()), units.get(e.getKey()));
+            }
+            if (o.repeat > 1 && ok > 0) {
+                for (String state : new String[] {"cold", "warm"}) {
+                    if (values.containsKey(state + "\ttouch_all_ms")) {
+                        add(job.scenario().cliName(), job.system(), job.mode(), state, "repeats", ok, "count");
+                    }
+                }
+            }
+        }
+
+        static double median(List<Double> v) {
+            List<Double> s = new ArrayList<>(v);
+            s.sort(null);
+            int n = s.size();
+            return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+        }
+
+        private boolean runOnce(Job job, Path logs, int round, Map<String, List<Double>> values, Map<String, String> units)
+                throws IOException, InterruptedException {
+            String stem = job.fileStem() + (o.repeat > 1 ? "-" + round : "");
+            Path resultFile = logs.resolve(stem + ".tsv");
+            Path spLog = logs.resolve(stem + ".safepoint.log");
+            Path stdio = logs.resolve(stem + ".out");
             Files.deleteIfExists(resultFile);
             Files.deleteIfExists(spLog);
             List<String> cmd = new ArrayList<>(childJvm());
@@ -550,31 +602,47 @@ public final class BenchCommand {
             String[] kv = {
                 "--scenario", job.scenario().cliName(), "--system", job.system(), "--mode", job.mode(),
                 "--snap", snap.toString(), "--raw", raw.toString(), "--threads", String.valueOf(o.threads),
-                "--seed", String.valueOf(o.seed), "--probe", String.valueOf(o.probe), "--touch", o.touch, "--result", resultFile.toString()};
+                "--seed", String.valueOf(o.seed), "--probe", String.valueOf(o.probe), "--touch", o.touch,
+                "--result", resultFile.toString()};
             cmd.addAll(List.of(kv));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(stdio.toFile()).start();
             boolean done = p.waitFor(o.timeoutSeconds, TimeUnit.SECONDS);
             if (!done) {
                 p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
                 fail(job, "timed out after " + o.timeoutSeconds + " s (killed); see " + stdio);
-                return;
+                return false;
             }
             if (p.exitValue() != 0 || !Files.exists(resultFile)) {
                 fail(job, "exit " + p.exitValue() + ": " + tail(stdio));
-                return;
+                return false;
             }
             SafepointLog sp = SafepointLog.parse(spLog);
             for (String line : Files.readAllLines(resultFile)) {
                 String[] f = line.split("\t");
+                if (f.length == 2 && f[0].equals("unavailable")) {
+                    if (round == 0) {
+                        Map<String, Object> u = new LinkedHashMap<>();
+                        u.put("system", job.system());
+                        u.put("mode", job.mode());
+                        u.put("scenario", job.scenario().cliName());
+                        u.put("reason", f[1]);
+                        unavailable.add(u);
+                    }
+                    return false;
+                }
                 if (f.length == 4 && f[0].equals("window")) {
                     for (Map.Entry<String, Object[]> e : sp.window(Long.parseLong(f[2]), Long.parseLong(f[3])).entrySet()) {
-                        add(job.scenario().cliName(), job.system(), job.mode(), f[1], e.getKey(),
-                                ((Number) e.getValue()[0]).doubleValue(), (String) e.getValue()[1]);
+                        String key = f[1] + "\t" + e.getKey();
+                        values.computeIfAbsent(key, x -> new ArrayList<>()).add(((Number) e.getValue()[0]).doubleValue());
+                        units.put(key, (String) e.getValue()[1]);
                     }
                 } else if (f.length == 4) {
-                    add(job.scenario().cliName(), job.system(), job.mode(), f[0], f[1], Double.parseDouble(f[2]), f[3]);
+                    String key = f[0] + "\t" + f[1];
+                    values.computeIfAbsent(key, x -> new ArrayList<>()).add(Double.parseDouble(f[2]));
+                    units.put(key, f[3]);
                 }
             }
+            return true;
         }
 
         private List<String> childJvm() {

@@ -106,6 +106,9 @@ public final class ChildMain {
                         } else {
                             coldThenWarm(subject, plan, snap, raw);
                         }
+                    } catch (dev.snapstore.store.ModeUnavailableException e) {
+                        out.clear();
+                        out.add("unavailable\t" + e.getMessage().replace('\t', ' ').replace('\n', ' '));
                     } finally {
                         subject.close();
                         if (subject instanceof EagerSubject) {
@@ -126,11 +129,11 @@ public final class ChildMain {
                 String m = arg("mode");
                 boolean load = m.endsWith("+load");
                 Mode mode = Mode.valueOf(m.replace("+load", "").toUpperCase(Locale.ROOT));
-                MapOptions.Builder o = MapOptions.builder().resolverThreads(threads).eagerThreads(threads);
-                if (!plan.write()) {
-                    o.writable(true); // the default; stated so the warm reset() has something to discard
-                }
-                return new SnapstoreSubject(snap, mode, o.build(), load);
+                // Read-only (one shared copy, no copy-on-write reservation) unless the scenario writes,
+                // as a model server or a lookup service would map it; reset() works either way.
+                MapOptions o = MapOptions.builder().resolverThreads(threads).eagerThreads(threads)
+                        .writable(plan.write()).build();
+                return new SnapstoreSubject(snap, mode, o, load);
             }
             case "eager":
                 return new EagerSubject(snap, threads, arg("mode"));

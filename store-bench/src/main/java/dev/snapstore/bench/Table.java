@@ -91,8 +91,14 @@ final class Table {
                 + " twice and hugetlb pages not at all).");
         sb.append("\n  x eager / x mmap: that system's time to touch everything (same scenario and state) divided by this row's; > 1 is faster.\n");
         for (Map<String, Object> u : unavailable) {
-            sb.append("  not measured: ").append(u.get("system")).append(' ')
-                    .append(u.containsKey("mode") ? u.get("mode") : u.get("scenario")).append(": ").append(u.get("reason")).append('\n');
+            sb.append("  not measured: ").append(u.get("system"));
+            if (u.containsKey("mode")) {
+                sb.append(' ').append(u.get("mode"));
+            }
+            if (u.containsKey("scenario")) {
+                sb.append(" in ").append(u.get("scenario"));
+            }
+            sb.append(": ").append(u.get("reason")).append('\n');
         }
         for (Map<String, Object> f : failures) {
             sb.append("  FAILED: ").append(f.get("scenario")).append(' ').append(f.get("system")).append(' ')

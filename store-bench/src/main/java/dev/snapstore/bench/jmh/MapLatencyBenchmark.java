@@ -38,7 +38,9 @@ import dev.snapstore.store.Snapshot;
  * whole image (zero chunks are not decompressed, but the memory is allocated); it is refused at
  * 16 GiB (the setup fails with the reason) to keep the machine's memory for the others. Lazy
  * targets the machine cannot serve fail their setup with the {@code ModeUnavailableException}.
- * The region is closed after each invocation, outside the timing.
+ * The region is closed after each invocation, outside the timing. {@code access=ro} maps
+ * read-only (no copy-on-write reservation: a writable HUGETLB region needs the image twice in
+ * free hugepages and is refused when the pool is smaller).
  *
  * <pre>
  * mvn -q -pl store-bench -am package -DskipTests
@@ -59,6 +61,10 @@ public class MapLatencyBenchmark {
 
     @Param({"mmap", "hugetlb", "shmem", "anonymous", "eager"})
     public String target;
+
+    /** rw: writable copy-on-write region (the default; HUGETLB reserves the image again in hugepages); ro: read-only. */
+    @Param({"rw", "ro"})
+    public String access;
 
     private Path raw;
     private Path snap;
@@ -81,9 +87,11 @@ public class MapLatencyBenchmark {
         if (mode == Mode.EAGER && Sizes.parse(size) > (4L << 30)) {
             throw new IllegalStateException("eager at " + size + " skipped: it allocates the whole image");
         }
-        options = MapOptions.builder().build();
+        options = MapOptions.builder().writable(access.equals("rw")).build();
         snapshot = Snapshot.open(snap);
-        BenchFiles.requireAvailable(snapshot, mode);
+        if (mode != Mode.EAGER) {
+            snapshot.map(mode, options).close(); // fails here with the reason when the mode cannot be served
+        }
     }
 
     @Benchmark
