@@ -125,11 +125,11 @@ final class Toucher {
      * GiB and flatten the warm results.)
      */
     static boolean sampled(long page) {
-        return (page * 0x9E3779B97F4A7C15L) >>> 61 == 0;
+        return (page * 0x9E3779B97F4A7C15L) >>> 60 == 0;
     }
 
     /** One first touch in this many is timed individually. */
-    static final int SAMPLE = 8;
+    static final int SAMPLE = 16;
 
     /** Keeps the JIT from dropping the reads. */
     long sink() {

@@ -142,7 +142,7 @@ public final class BenchFiles {
         if (mode == Mode.EAGER) {
             return;
         }
-        s.map(mode, MapOptions.builder().resolverThreads(1).build()).close();
+        s.map(mode, MapOptions.builder().resolverThreads(1).readOnly().build()).close();
     }
 
     /** Drops the files from the page cache; true when every call succeeded. */

@@ -27,8 +27,9 @@ final class Targets {
                 return new EagerSubject(snap, threads, "baseline");
             default: {
                 Mode mode = BenchFiles.mode(target);
+                // read-only: these benchmarks only read, and reset() works on any region
                 return new SnapstoreSubject(snap, mode,
-                        MapOptions.builder().resolverThreads(threads).eagerThreads(threads).build(), false);
+                        MapOptions.builder().resolverThreads(threads).eagerThreads(threads).readOnly().build(), false);
             }
         }
     }
