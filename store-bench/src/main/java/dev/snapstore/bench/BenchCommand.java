@@ -87,7 +87,8 @@ public final class BenchCommand {
             "  --repeat     run every measurement N times in fresh JVMs and report the median (default 1)",
             "  --no-load    skip the variants that call region.load() before touching",
             "  --no-probe   no safepoint prober thread in the measured JVMs",
-            "  --quiet      no progress bar and no table (results files only)");
+            "  --quiet      no progress bar and no table (results files only)",
+            "  --render DIR print the table of DIR/results.json again and redraw its charts (measures nothing)");
 
     private BenchCommand() {
     }
@@ -111,6 +112,14 @@ public final class BenchCommand {
             out.println(USAGE);
             return 0;
         }
+        if (o.render != null) {
+            try {
+                return render(o.render, out);
+            } catch (IOException | RuntimeException e) {
+                err.println("snapstore bench: cannot render " + o.render + ": " + e);
+                return 1;
+            }
+        }
         try {
             return new Runner(o, out, err).run();
         } catch (IOException | RuntimeException e) {
@@ -121,6 +130,30 @@ public final class BenchCommand {
             err.println("snapstore bench: interrupted");
             return 1;
         }
+    }
+
+    /** Re-reads DIR/results.json, prints its table and goals, and redraws DIR/results.svg and .png. */
+    @SuppressWarnings("unchecked")
+    static int render(Path dir, PrintStream out) throws IOException {
+        Map<String, Object> doc = (Map<String, Object>) Json.parse(Files.readString(dir.resolve("results.json")));
+        Map<String, Object> machine = (Map<String, Object>) doc.get("machine");
+        List<Result> results = new ArrayList<>();
+        for (Object o : (List<Object>) doc.get("results")) {
+            Map<String, Object> r = (Map<String, Object>) o;
+            Object v = r.get("value");
+            results.add(new Result((String) r.get("scenario"), (String) r.get("system"), (String) r.get("mode"),
+                    (String) r.get("state"), (String) r.get("metric"), v == null ? Double.NaN : ((Number) v).doubleValue(),
+                    (String) r.get("unit")));
+        }
+        List<Map<String, Object>> unavailable = (List<Map<String, Object>>) machine.getOrDefault("unavailable", List.of());
+        List<Map<String, Object>> failures = (List<Map<String, Object>>) machine.getOrDefault("failures", List.of());
+        out.print(Table.render(results, unavailable, failures));
+        out.println();
+        out.print(Goals.render(results));
+        Chart chart = new Chart(results, machine);
+        Files.writeString(dir.resolve("results.svg"), chart.svg(), StandardCharsets.UTF_8);
+        chart.png(dir.resolve("results.png"));
+        return 0;
     }
 
     /** Parsed command line. */
@@ -142,6 +175,7 @@ public final class BenchCommand {
         boolean help;
         String touch = "page";
         int repeat = 1;
+        Path render;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -191,6 +225,7 @@ public final class BenchCommand {
                     }
                     break;
                 case "--input": input = Path.of(v); break;
+                case "--render": render = Path.of(v); break;
                 case "--out": out = Path.of(v); break;
                 case "--codec":
                     try {
@@ -348,6 +383,8 @@ public final class BenchCommand {
             }
             if (!o.quiet) {
                 out.print(Table.render(results, unavailable, failures));
+                out.println();
+                out.print(Goals.render(results));
                 out.println();
                 out.println("wrote " + outDir.resolve("results.json") + ", " + outDir.resolve("results.svg")
                         + (png != null ? ", " + outDir.resolve(png) : ""));

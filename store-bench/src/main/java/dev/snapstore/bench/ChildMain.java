@@ -36,6 +36,7 @@ public final class ChildMain {
     private final Map<String, String> args;
     private final List<String> out = new ArrayList<>();
     private boolean readAll;
+    private SafepointProber prober;
     /** Machine-wide hugepages in use when this JVM started: the baseline of hugetlb_bytes. */
     private final long[] hugeAtStart = Os.hugepagesInUse();
 
@@ -89,7 +90,7 @@ public final class ChildMain {
             emit("cold", "init_ms", (System.nanoTime() - i0) / 1e6, "ms");
         }
 
-        SafepointProber prober = probe ? SafepointProber.start() : null;
+        prober = probe ? SafepointProber.start() : null;
         try {
             switch (system) {
                 case "codec-raw":
@@ -297,8 +298,8 @@ public final class ChildMain {
     /**
      * The latency of real faults on warm content, from Java: after the warm pass the image is
      * reset (lazy modes) or mapped afresh (mmap); then random pages that /proc/self/pagemap says
-     * are not present are touched one by one and timed. Emitted as fault4k_* (the page size the
-     * region uses may be larger: a HUGETLB fault maps 2 MiB).
+     * are not present are touched one by one and timed, with the safepoint prober paused. Emitted
+     * as fault4k_* (the page size the region uses may be larger: a HUGETLB fault maps 2 MiB).
      */
     private void probeWarmFaults(Subject s, Plan plan) throws IOException {
         if (s.addressOf(0) == 0 && !(s instanceof MmapSubject) || s instanceof EagerSubject) {
@@ -310,6 +311,19 @@ public final class ChildMain {
             s.close();
             s.open();
         }
+        if (prober != null) {
+            prober.pause(); // a safepoint landing on a sampled fault would be timed as part of it
+        }
+        try {
+            probeFaults(s, plan);
+        } finally {
+            if (prober != null) {
+                prober.resume();
+            }
+        }
+    }
+
+    private void probeFaults(Subject s, Plan plan) throws IOException {
         org.HdrHistogram.Histogram h = new org.HdrHistogram.Histogram(3);
         java.nio.ByteBuffer entry = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         long pages = plan.imageSize() / Os.PAGE;
@@ -605,6 +619,7 @@ public final class ChildMain {
     static final class SafepointProber implements Runnable {
         private final Thread thread;
         private volatile boolean running = true;
+        private volatile boolean paused;
 
         private SafepointProber() {
             thread = new Thread(this, "safepoint-prober");
@@ -623,6 +638,14 @@ public final class ChildMain {
             Object[] keep = new Object[16];
             int k = 0;
             while (running) {
+                if (paused) {
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    continue;
+                }
                 mx.dumpAllThreads(false, false); // VM operation at a global safepoint
                 keep[k++ & 15] = new byte[256 << 10]; // some garbage for the collector
                 try {
@@ -631,6 +654,19 @@ public final class ChildMain {
                     return;
                 }
             }
+        }
+
+        void pause() {
+            paused = true;
+            try {
+                Thread.sleep(10); // let a dump in progress finish
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        void resume() {
+            paused = false;
         }
 
         void stop() throws InterruptedException {
