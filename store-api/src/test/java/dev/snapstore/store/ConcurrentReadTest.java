@@ -26,6 +26,23 @@ class ConcurrentReadTest {
     Path dir;
 
     @Test
+    void aMissDecompressesTheChunkOnceEvenWhenItIsEvictedAtOnce() throws Exception {
+        byte[] content = TestData.mixed(16 * CHUNK, 12);
+        Path snap = TestData.pack(dir, content, Codec.LZ4, CHUNK);
+        try (Snapshot s = Snapshot.open(snap, 2L * CHUNK)) {
+            for (int c = 0; c < 16; c++) {
+                ByteBuffer dst = ByteBuffer.allocate(100);
+                s.read((long) c * CHUNK + 7, dst);
+                byte[] want = new byte[100];
+                System.arraycopy(content, c * CHUNK + 7, want, 0, 100);
+                assertArrayEquals(want, dst.array());
+            }
+            CacheStats st = s.cache().stats();
+            assertTrue(st.misses() <= 16, "one load per chunk read, not a retry storm: " + st);
+        }
+    }
+
+    @Test
     void randomReadsFromManyThreadsMatchTheReferenceUnderEviction() throws Exception {
         byte[] content = TestData.mixed(64 * CHUNK + 333, 11);
         Path snap = TestData.pack(dir, content, Codec.ZSTD, CHUNK);

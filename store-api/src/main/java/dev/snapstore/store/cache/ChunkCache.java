@@ -63,16 +63,25 @@ public final class ChunkCache implements AutoCloseable {
             return h;
         }
         for (;;) {
+            ChunkHandle[] loadedHere = new ChunkHandle[1];
             ChunkHandle h;
             try {
-                h = cache.get(chunk, k -> load(k, rawLength));
+                h = cache.get(chunk, k -> {
+                    ChunkHandle loaded = load(k, rawLength);
+                    loaded.retain(); // the caller's reference, taken before eviction can drop the cache's
+                    loadedHere[0] = loaded;
+                    return loaded;
+                });
             } catch (UncheckedIOException e) {
                 throw e.getCause();
+            }
+            if (h == loadedHere[0]) {
+                return h;
             }
             if (h.retain()) {
                 return h;
             }
-            // Evicted and freed between lookup and retain: look it up again.
+            // Found a chunk that was evicted and freed before we could retain it: look it up again.
         }
     }
 
