@@ -4,10 +4,13 @@
  * `long` so the Java binding stays a flat JNA direct mapping; a handle is the region's address,
  * a negative return is -errno (sn_error_call() names the call that failed).
  *
- * close() while other threads still touch the region: resolvers stop filling and answer every
- * queued fault with UFFDIO_POISON (the touching Java thread gets an InternalError, never zeros and
- * never a hang); the region is then unmapped before the userfaultfd is closed, so a late access
- * faults like any access to freed memory.
+ * close() while other threads still touch the region: from the moment close starts, resolvers
+ * stop filling and answer every fault with UFFDIO_POISON (the touching Java thread gets an
+ * InternalError, never zeros and never a hang). close then waits until no fault message has
+ * arrived and no resolver was busy for SN_CLOSE_QUIET_NS (at most SN_CLOSE_MAX_NS), so threads woken by the last fills or
+ * poisons re-execute their access while the memory is still mapped; then it stops the resolvers
+ * and unmaps the region before closing the userfaultfd. An access after close returns faults like
+ * any access to freed memory.
  */
 #define _GNU_SOURCE
 #include "snapstore.h"
@@ -20,7 +23,11 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#define SN_CLOSE_QUIET_NS 5000000ull   /* 5 ms without a fault message */
+#define SN_CLOSE_MAX_NS 2000000000ull  /* but never more than 2 s (a fill in progress completes) */
 
 SN_API int sn_version(void) {
     return 1;
@@ -59,6 +66,10 @@ static void region_free(struct sn_region *g) {
     }
     if (g->stop_fd >= 0) {
         close(g->stop_fd);
+    }
+    if (g->pf.work_fd >= 0) {
+        close(g->pf.work_fd);
+        pthread_mutex_destroy(&g->pf.lock);
     }
     if (g->alias && g->alias != MAP_FAILED) {
         munmap(g->alias, g->map_len);
@@ -155,7 +166,7 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
     if (!g) {
         return sn_fail("calloc", ENOMEM);
     }
-    g->snap_fd = g->uffd = g->stop_fd = g->file_fd = g->warm_state_fd = -1;
+    g->snap_fd = g->uffd = g->stop_fd = g->file_fd = g->warm_state_fd = g->pf.work_fd = -1;
     g->mode = mode;
     g->writable = (flags & SN_OPEN_WRITABLE) != 0 || mode == SN_MODE_ANONYMOUS;
     g->length = (uint64_t)length;
@@ -245,6 +256,17 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
         goto fail;
     }
 
+    /* read-ahead: keep one unit per resolver ahead of a sequential reader (off with one resolver) */
+    g->pf.depth = resolvers > 1 && !(flags & SN_OPEN_NO_READAHEAD) ? (uint32_t)resolvers : 0;
+    if (g->pf.depth) {
+        g->pf.work_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
+        if (g->pf.work_fd < 0) {
+            rc = sn_fail("eventfd(read-ahead)", errno);
+            goto fail;
+        }
+        pthread_mutex_init(&g->pf.lock, NULL);
+    }
+    atomic_store(&g->pf.last_unit, UINT64_MAX - 1);
     g->nresolvers = resolvers;
     g->resolvers = calloc((size_t)resolvers, sizeof *g->resolvers);
     if (!g->resolvers) {
@@ -370,6 +392,18 @@ SN_API int sn_region_close(long handle) {
         return 0;
     }
     atomic_store(&g->closing, 1);
+    /* Poison phase: faults keep being answered (with POISON) until touching has stopped: no fault
+     * read or served and no resolver busy for SN_CLOSE_QUIET_NS. An idle region closes at once. */
+    uint64_t start = sn_now_ns();
+    for (;;) {
+        uint64_t now = sn_now_ns();
+        uint64_t last = atomic_load(&g->last_event_ns);
+        if ((atomic_load(&g->active) == 0 && now >= last && now - last >= SN_CLOSE_QUIET_NS) || now - start >= SN_CLOSE_MAX_NS) {
+            break;
+        }
+        struct timespec q = {.tv_sec = 0, .tv_nsec = 1000000};
+        nanosleep(&q, NULL);
+    }
     uint64_t one = 1;
     if (write(g->stop_fd, &one, sizeof one) < 0) {
         return sn_fail("write(eventfd)", errno);

@@ -88,4 +88,42 @@ static int anon_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
     return rc < 0 ? rc : 0;
 }
 
-const struct sn_resolve_ops sn_anon_ops = {.fault = anon_fault};
+/* Read-ahead: decompress and place a whole chunk before it is touched (skipped if already there). */
+static void anon_prefetch(struct sn_resolver *r, uint64_t unit) {
+    struct sn_region *g = r->region;
+    uint64_t c = unit; /* the unit is the chunk in anonymous mode */
+    if (c >= g->chunk_count || (g->chunks[c].flags & SN_FLAG_ZERO)) {
+        return;
+    }
+    const struct sn_chunk *ch = &g->chunks[c];
+    uint64_t ps = g->page_size;
+    uint64_t start = c << g->chunk_shift;
+    uint64_t len = ((uint64_t)ch->raw + ps - 1) & ~(ps - 1);
+    if (sn_chunk_wait_or_claim(g, (uint32_t)c) != SN_S_BUSY) {
+        return;
+    }
+    if (page_present(g, start)) {
+        sn_chunk_publish(g, (uint32_t)c, SN_S_UNKNOWN);
+        return;
+    }
+    int rc = sn_decompress(r, ch, r->scratch);
+    if (rc == 0 && sn_crc32c(0, r->scratch, ch->raw) != ch->crc) {
+        rc = -EBADMSG;
+    }
+    if (rc != 0) {
+        /* the fault that comes for it will be poisoned */
+        sn_record_error(g, (uint32_t)c, rc);
+        sn_chunk_publish(g, (uint32_t)c, SN_S_FAILED);
+        return;
+    }
+    sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
+    sn_count(g, SN_C_BYTES_DECOMPRESSED, ch->raw);
+    sn_count(g, SN_C_PREFETCHED, 1);
+    if (len > ch->raw) {
+        memset(r->scratch + ch->raw, 0, len - ch->raw);
+    }
+    sn_uffd_copy(g, start, len, r->scratch);
+    sn_chunk_publish(g, (uint32_t)c, SN_S_UNKNOWN);
+}
+
+const struct sn_resolve_ops sn_anon_ops = {.fault = anon_fault, .prefetch = anon_prefetch};

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static int produce(struct sn_resolver *r, uint32_t c) {
     struct sn_region *g = r->region;
@@ -31,6 +32,10 @@ static int produce(struct sn_resolver *r, uint32_t c) {
         if (errno != EINTR) {
             return -errno;
         }
+    }
+    if (ps < aend - astart) {
+        /* one call maps the alias's pages instead of one page fault each while we write/read */
+        madvise(g->alias + astart, aend - astart, MADV_POPULATE_WRITE);
     }
     if (g->warm_state &&
         atomic_load_explicit(&g->warm_state[c], memory_order_acquire) == SN_WARM_VALID) {
@@ -92,19 +97,13 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
     int minor = (flags & UFFD_PAGEFAULT_FLAG_MINOR) != 0;
     int rc;
 
-    if (!minor && g->mode == SN_MODE_SHMEM && g->writable && last == first + 1 &&
-        (g->chunks[first].flags & SN_FLAG_ZERO)) {
-        sn_count(g, SN_C_ZERO_FAULTS, 1);
-        rc = sn_uffd_zero(g, ustart, ulen);
-        if (rc != 0) {
-            sn_uffd_wake(g, page, ps);
-        }
-        return rc < 0 ? rc : 0;
-    }
+    /* zero chunks of a private shmem region: the zero page, no file memory (same windowing) */
+    int zero_page = !minor && g->mode == SN_MODE_SHMEM && g->writable && last == first + 1 &&
+                    (g->chunks[first].flags & SN_FLAG_ZERO);
 
     int all_zero = 1;
     int failed = 0;
-    for (uint64_t c = first; c < last; c++) {
+    for (uint64_t c = zero_page ? last : first; c < last; c++) {
         if (ensure_valid(r, (uint32_t)c) != SN_S_VALID) {
             failed = 1;
         }
@@ -112,7 +111,7 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
             all_zero = 0;
         }
     }
-    if (first >= last) {
+    if (first >= last && !zero_page) {
         /* a page past every chunk (the page of an empty image): allocate it so CONTINUE finds it */
         int e;
         while ((e = fallocate(g->file_fd, 0, (off_t)ustart, (off_t)ulen)) != 0 && errno == EINTR) {
@@ -123,16 +122,45 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
         }
     }
     sn_count(g, minor ? SN_C_MINOR_FAULTS : all_zero ? SN_C_ZERO_FAULTS : SN_C_MISSING_FAULTS, 1);
+    int (*map)(struct sn_region *, uint64_t, uint64_t) = zero_page ? sn_uffd_zero : sn_uffd_continue;
+    r->around_zero = zero_page;
     if (failed) {
         sn_count(g, SN_C_POISONED_FAULTS, 1);
         rc = sn_uffd_poison(g, ustart, ulen);
-    } else if (atomic_load_explicit(&g->unit_mapped[u], memory_order_relaxed)) {
-        /* the unit was mapped since the last reset: only this page went missing */
-        rc = sn_uffd_continue(g, page, ps);
     } else {
-        rc = sn_uffd_continue(g, ustart, ulen);
-        if (rc >= 0) {
-            atomic_store_explicit(&g->unit_mapped[u], 1, memory_order_relaxed);
+        /* Map a small window around the page first (the thread runs again as soon as it is
+         * there), and leave the rest of the unit to around(), run after the fault is timed. */
+        uint64_t w0 = page & ~(SN_FAULT_WINDOW - 1);
+        if (w0 < ustart) {
+            w0 = ustart;
+        }
+        uint64_t w1 = w0 + (SN_FAULT_WINDOW > ps ? SN_FAULT_WINDOW : ps);
+        if (w1 > ustart + ulen) {
+            w1 = ustart + ulen;
+        }
+        uint8_t m = atomic_load_explicit(&g->unit_mapped[u], memory_order_relaxed);
+        if (m == SN_UNIT_MAPPED) {
+            /* the unit was mapped since the last reset: only this page went missing */
+            rc = map(g, page, ps);
+        } else if (m == SN_UNIT_NONE && atomic_compare_exchange_strong(&g->unit_mapped[u], &m, SN_UNIT_MAPPING)) {
+            rc = map(g, w0, w1 - w0);
+            /* fault-around follows locality: the rest of the unit is mapped when the reader came
+             * from the previous unit or faults a second time in this one; a random reader only
+             * gets windows (less work, and no resolver busy mapping pages nobody reads) */
+            uint64_t prev = atomic_load_explicit(&g->pf.last_unit, memory_order_relaxed);
+            int local = prev == u || prev + 1 == u;
+            if (rc >= 0 && (w0 > ustart || w1 < ustart + ulen) && local) {
+                r->around_unit = u + 1;
+                r->around_w0 = w0;
+                r->around_w1 = w1;
+            } else if (rc >= 0 && (w0 > ustart || w1 < ustart + ulen)) {
+                atomic_store_explicit(&g->unit_mapped[u], SN_UNIT_NONE, memory_order_relaxed);
+            } else {
+                atomic_store_explicit(&g->unit_mapped[u], rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE, memory_order_relaxed);
+            }
+        } else {
+            /* another resolver is mapping the rest of the unit: just this window */
+            rc = map(g, w0, w1 - w0);
         }
     }
     if (rc < 0 && !failed) {
@@ -147,4 +175,54 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
     return rc < 0 ? rc : 0;
 }
 
-const struct sn_resolve_ops sn_file_ops = {.fault = file_fault};
+/* Maps the rest of the unit whose fault window was mapped by the last file_fault(). */
+static void file_around(struct sn_resolver *r) {
+    struct sn_region *g = r->region;
+    if (!r->around_unit) {
+        return;
+    }
+    uint64_t u = r->around_unit - 1;
+    r->around_unit = 0;
+    uint64_t ustart = u * g->unit;
+    uint64_t uend = ustart + g->unit < g->map_len ? ustart + g->unit : g->map_len;
+    int (*map)(struct sn_region *, uint64_t, uint64_t) = r->around_zero ? sn_uffd_zero : sn_uffd_continue;
+    int rc = 0;
+    if (r->around_w1 < uend) {
+        rc = map(g, r->around_w1, uend - r->around_w1);
+    }
+    if (rc >= 0 && r->around_w0 > ustart) {
+        rc = map(g, ustart, r->around_w0 - ustart);
+    }
+    uint8_t expect = SN_UNIT_MAPPING;
+    atomic_compare_exchange_strong(&g->unit_mapped[u], &expect, rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE);
+}
+
+/* Read-ahead: make the unit's chunks valid in the file; the reader's fault then only CONTINUEs. */
+static void file_prefetch(struct sn_resolver *r, uint64_t unit) {
+    struct sn_region *g = r->region;
+    uint64_t ustart = unit * g->unit;
+    if (ustart >= g->map_len) {
+        return;
+    }
+    uint64_t first = ustart >> g->chunk_shift;
+    uint64_t last = (ustart + g->unit + sn_chunk_size(g) - 1) >> g->chunk_shift;
+    if (last > g->chunk_count) {
+        last = g->chunk_count;
+    }
+    int did = 0;
+    int zero_pages = g->mode == SN_MODE_SHMEM && g->writable; /* zero chunks never enter the file */
+    for (uint64_t c = first; c < last; c++) {
+        if (zero_pages && (g->chunks[c].flags & SN_FLAG_ZERO)) {
+            continue;
+        }
+        if (atomic_load_explicit(&g->state[c], memory_order_acquire) == SN_S_UNKNOWN) {
+            ensure_valid(r, (uint32_t)c);
+            did = 1;
+        }
+    }
+    if (did) {
+        sn_count(g, SN_C_PREFETCHED, 1);
+    }
+}
+
+const struct sn_resolve_ops sn_file_ops = {.fault = file_fault, .around = file_around, .prefetch = file_prefetch};

@@ -38,6 +38,7 @@ struct uffdio_poison {
 #define SN_MODE_HUGETLB 3
 
 #define SN_OPEN_WRITABLE 1 /* MAP_PRIVATE copy-on-write region, else MAP_SHARED + PROT_READ */
+#define SN_OPEN_NO_READAHEAD 2 /* no sequential read-ahead by idle resolvers */
 
 #define SN_CODEC_NONE 0
 #define SN_CODEC_LZ4 1
@@ -65,6 +66,7 @@ enum sn_counter {
     SN_C_WARM_VALID_AT_OPEN,/* chunks marked valid in the warm state file when the region opened */
     SN_C_COUNT
 };
+#define SN_C_PREFETCHED 12 /* units filled ahead of a sequential reader */
 #define SN_C_HIST_BASE 16 /* slots [16, 16 + SN_HIST_BUCKETS): log2 histogram of fault service ns */
 #define SN_STATS_SLOTS (SN_C_HIST_BASE + SN_HIST_BUCKETS)
 
@@ -105,7 +107,16 @@ struct sn_resolver {
     uint8_t *cbuf;         /* one stored (compressed) chunk */
     size_t cbuf_len;
     void *zstd_dctx;
+    uint64_t around_unit;  /* 1 + unit whose remainder file_around() maps next, 0 = none */
+    uint64_t around_w0, around_w1;
+    int around_zero;       /* the unit is mapped with UFFDIO_ZEROPAGE rather than CONTINUE */
 };
+
+/* unit_mapped values (file modes) */
+#define SN_UNIT_NONE 0
+#define SN_UNIT_MAPPED 1
+#define SN_UNIT_MAPPING 2  /* a resolver mapped the fault window and is mapping the rest */
+#define SN_FAULT_WINDOW (64u << 10) /* bytes mapped before the faulting thread is woken */
 
 /*
  * How a fault is resolved. Anonymous mode places pages with UFFDIO_COPY; file modes fill the
@@ -113,6 +124,22 @@ struct sn_resolver {
  */
 struct sn_resolve_ops {
     int (*fault)(struct sn_resolver *r, uint64_t offset, uint64_t flags);
+    /* optional: finishes a fault's fault-around after the faulting thread was woken and timed */
+    void (*around)(struct sn_resolver *r);
+    /* fills fill unit `unit` ahead of a sequential reader; never maps a page it cannot produce */
+    void (*prefetch)(struct sn_resolver *r, uint64_t unit);
+};
+
+/* Read-ahead queue: units a sequential reader will fault on next, filled by idle resolvers. */
+#define SN_PREFETCH_SLOTS 64
+struct sn_prefetch {
+    pthread_mutex_t lock;
+    uint64_t slots[SN_PREFETCH_SLOTS];
+    uint32_t head, tail;
+    int work_fd;                 /* eventfd (semaphore): one count per queued unit */
+    _Atomic uint64_t last_unit;  /* unit of the last fault */
+    _Atomic uint64_t queued_upto;/* highest unit queued in the current sequential run */
+    uint32_t depth;              /* units kept ahead (0: read-ahead off) */
 };
 
 struct sn_region {
@@ -132,6 +159,7 @@ struct sn_region {
     int snap_fd;
     int uffd;
     int stop_fd;           /* eventfd: resolvers exit when it is readable */
+    struct sn_prefetch pf;
     int file_fd;           /* memfd or warm file (file modes), else -1 */
     int fresh_file;        /* file created by this region: unwritten pages are zero */
     uint8_t *base;         /* the registered region */
@@ -143,6 +171,8 @@ struct sn_region {
 
     const struct sn_resolve_ops *ops;
     _Atomic int closing;
+    _Atomic uint64_t last_event_ns; /* CLOCK_MONOTONIC of the last fault read or served (close()'s quiet wait) */
+    _Atomic int active;        /* resolvers inside a fault right now */
     int nresolvers;
     struct sn_resolver *resolvers;
     _Atomic uint64_t *stats; /* SN_STATS_SLOTS counters */
@@ -172,6 +202,7 @@ static inline uint64_t sn_chunk_size(const struct sn_region *g) {
 }
 
 /* uffd_loop.c */
+uint64_t sn_now_ns(void);
 int sn_uffd_open(uint64_t features, uint64_t *got);
 int sn_uffd_copy(struct sn_region *g, uint64_t off, uint64_t len, const uint8_t *src);
 int sn_uffd_zero(struct sn_region *g, uint64_t off, uint64_t len);

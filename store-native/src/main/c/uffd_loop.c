@@ -9,6 +9,7 @@
  * fault before it was read); EEXIST from COPY/ZEROPAGE/CONTINUE/POISON means the page is already
  * there; EAGAIN with progress means a partial range; EAGAIN without progress means retry.
  */
+#define _GNU_SOURCE
 #include "snapstore.h"
 
 #include <errno.h>
@@ -105,7 +106,7 @@ SN_API int sn_uffd_probe(uint64_t *out) {
  * present afterwards, 1 when some pages were already there (skipped, so the caller wakes the
  * faulting page itself), or -errno. bytes_mapped counts what they placed.
  */
-#define RANGE_LOOP(IOCTL, STRUCT, FIELD, SETUP)                                                    \
+#define RANGE_LOOP(IOCTL, STRUCT, FIELD)                                                    \
     uint64_t done = 0;                                                                             \
     int skipped = 0;                                                                               \
     while (done < len) {                                                                           \
@@ -113,7 +114,6 @@ SN_API int sn_uffd_probe(uint64_t *out) {
         memset(&a, 0, sizeof a);                                                                   \
         a.range.start = (uint64_t)(uintptr_t)(g->base + off + done);                               \
         a.range.len = len - done;                                                                  \
-        SETUP;                                                                                     \
         if (ioctl(g->uffd, IOCTL, &a) == 0) {                                                      \
             sn_count(g, SN_C_BYTES_MAPPED, len - done);                                            \
             break;                                                                                 \
@@ -134,7 +134,7 @@ SN_API int sn_uffd_probe(uint64_t *out) {
     return skipped;
 
 int sn_uffd_copy(struct sn_region *g, uint64_t off, uint64_t len, const uint8_t *src) {
-    /* struct uffdio_copy has dst/src/len rather than a range: adapt through a local view */
+    /* struct uffdio_copy has dst/src/len rather than a range, so it has its own loop */
     uint64_t done = 0;
     int skipped = 0;
     while (done < len) {
@@ -165,15 +165,15 @@ int sn_uffd_copy(struct sn_region *g, uint64_t off, uint64_t len, const uint8_t 
 }
 
 int sn_uffd_zero(struct sn_region *g, uint64_t off, uint64_t len) {
-    RANGE_LOOP(UFFDIO_ZEROPAGE, struct uffdio_zeropage, zeropage, (void)0)
+    RANGE_LOOP(UFFDIO_ZEROPAGE, struct uffdio_zeropage, zeropage)
 }
 
 int sn_uffd_continue(struct sn_region *g, uint64_t off, uint64_t len) {
-    RANGE_LOOP(UFFDIO_CONTINUE, struct uffdio_continue, mapped, (void)0)
+    RANGE_LOOP(UFFDIO_CONTINUE, struct uffdio_continue, mapped)
 }
 
 int sn_uffd_poison(struct sn_region *g, uint64_t off, uint64_t len) {
-    RANGE_LOOP(UFFDIO_POISON, struct uffdio_poison, updated, (void)0)
+    RANGE_LOOP(UFFDIO_POISON, struct uffdio_poison, updated)
 }
 
 int sn_uffd_wake(struct sn_region *g, uint64_t off, uint64_t len) {
@@ -184,7 +184,7 @@ int sn_uffd_wake(struct sn_region *g, uint64_t off, uint64_t len) {
     return 0;
 }
 
-static uint64_t now_ns(void) {
+uint64_t sn_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
@@ -198,10 +198,81 @@ static void record_latency(struct sn_region *g, uint64_t ns) {
     sn_count(g, SN_C_HIST_BASE + b, 1);
 }
 
+/*
+ * Sequential read-ahead: a fault on unit u right after one on u - 1 queues the next `depth` units
+ * (once each per run) for idle resolvers, so a single sequential reader keeps every resolver busy.
+ */
+static void prefetch_hint(struct sn_region *g, uint64_t off) {
+    struct sn_prefetch *pf = &g->pf;
+    uint64_t u = off / g->unit;
+    uint64_t units = (g->map_len + g->unit - 1) / g->unit;
+    uint64_t prev = atomic_exchange_explicit(&pf->last_unit, u, memory_order_relaxed);
+    if (!pf->depth) {
+        return;
+    }
+    if (prev + 1 != u) {
+        if (prev != u) {
+            atomic_store_explicit(&pf->queued_upto, u, memory_order_relaxed);
+        }
+        return;
+    }
+    uint64_t from = atomic_load_explicit(&pf->queued_upto, memory_order_relaxed);
+    if (from < u) {
+        from = u;
+    }
+    uint64_t to = u + pf->depth;
+    if (to >= units) {
+        to = units - 1;
+    }
+    if (to <= from) {
+        return;
+    }
+    atomic_store_explicit(&pf->queued_upto, to, memory_order_relaxed);
+    pthread_mutex_lock(&pf->lock);
+    uint32_t added = 0;
+    for (uint64_t v = from + 1; v <= to; v++) {
+        if (pf->tail - pf->head >= SN_PREFETCH_SLOTS) {
+            break;
+        }
+        pf->slots[pf->tail++ % SN_PREFETCH_SLOTS] = v;
+        added++;
+    }
+    pthread_mutex_unlock(&pf->lock);
+    if (added) {
+        uint64_t n = added;
+        if (write(pf->work_fd, &n, sizeof n) < 0) {
+            /* the counter cannot overflow with at most SN_PREFETCH_SLOTS queued */
+        }
+    }
+}
+
+/* Runs one queued read-ahead job, if any. */
+static void prefetch_one(struct sn_resolver *r) {
+    struct sn_region *g = r->region;
+    struct sn_prefetch *pf = &g->pf;
+    uint64_t one;
+    if (read(pf->work_fd, &one, sizeof one) != sizeof one) {
+        return;
+    }
+    pthread_mutex_lock(&pf->lock);
+    int have = pf->tail != pf->head;
+    uint64_t u = have ? pf->slots[pf->head++ % SN_PREFETCH_SLOTS] : 0;
+    pthread_mutex_unlock(&pf->lock);
+    if (have && !atomic_load_explicit(&g->closing, memory_order_relaxed)) {
+        atomic_fetch_add(&g->active, 1);
+        g->ops->prefetch(r, u);
+        atomic_fetch_sub(&g->active, 1);
+        atomic_store_explicit(&g->last_event_ns, sn_now_ns(), memory_order_relaxed);
+    }
+}
+
 /* Reads and serves every queued fault; when `poison` is set (closing) answers them all with POISON. */
 static int drain(struct sn_resolver *r, int poison) {
     struct sn_region *g = r->region;
-    struct uffd_msg msgs[16];
+    /* One message per read: the faults left queued wake the other resolvers (EPOLLEXCLUSIVE wakes
+     * one waiter per new event), so concurrent faults on different chunks are served in parallel
+     * instead of one resolver taking a whole batch. */
+    struct uffd_msg msgs[1];
     for (;;) {
         ssize_t n = read(g->uffd, msgs, sizeof msgs);
         if (n < 0) {
@@ -211,6 +282,7 @@ static int drain(struct sn_resolver *r, int poison) {
             return errno == EAGAIN ? 0 : -errno;
         }
         size_t count = (size_t)n / sizeof msgs[0];
+        atomic_store_explicit(&g->last_event_ns, sn_now_ns(), memory_order_relaxed);
         for (size_t i = 0; i < count; i++) {
             if (msgs[i].event != UFFD_EVENT_PAGEFAULT) {
                 continue;
@@ -227,9 +299,16 @@ static int drain(struct sn_resolver *r, int poison) {
                 sn_count(g, SN_C_POISONED_FAULTS, 1);
                 continue;
             }
-            uint64_t t0 = now_ns();
+            atomic_fetch_add(&g->active, 1);
+            uint64_t t0 = sn_now_ns();
             g->ops->fault(r, off, msgs[i].arg.pagefault.flags);
-            record_latency(g, now_ns() - t0);
+            record_latency(g, sn_now_ns() - t0);
+            if (g->ops->around) {
+                g->ops->around(r);
+            }
+            atomic_fetch_sub(&g->active, 1);
+            atomic_store_explicit(&g->last_event_ns, sn_now_ns(), memory_order_relaxed);
+            prefetch_hint(g, off);
         }
     }
 }
@@ -237,9 +316,9 @@ static int drain(struct sn_resolver *r, int poison) {
 static void *resolver_main(void *arg) {
     struct sn_resolver *r = arg;
     struct sn_region *g = r->region;
-    struct epoll_event evs[2];
+    struct epoll_event evs[3];
     for (;;) {
-        int n = epoll_wait(r->epfd, evs, 2, -1);
+        int n = epoll_wait(r->epfd, evs, 3, -1);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -257,6 +336,9 @@ static void *resolver_main(void *arg) {
         }
         if (drain(r, 0) < 0) {
             break;
+        }
+        if (g->pf.depth) {
+            prefetch_one(r); /* faults first: at most one read-ahead unit between drains */
         }
     }
     /* Closing: nothing is filled any more; queued faults get POISON, never zeros, never a hang. */
@@ -279,6 +361,12 @@ int sn_resolver_start(struct sn_resolver *r) {
     if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, g->stop_fd, &sv) != 0) {
         return sn_fail("epoll_ctl(eventfd)", errno);
     }
+    if (g->pf.depth) {
+        struct epoll_event wv = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = g->pf.work_fd};
+        if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, g->pf.work_fd, &wv) != 0) {
+            return sn_fail("epoll_ctl(read-ahead eventfd)", errno);
+        }
+    }
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 256 * 1024);
@@ -292,5 +380,6 @@ int sn_resolver_start(struct sn_resolver *r) {
         return sn_fail("pthread_create", rc);
     }
     r->started = 1;
+    pthread_setname_np(r->thread, "snapstore-rsv");
     return 0;
 }

@@ -42,14 +42,11 @@ final class Hugepages {
         return list;
     }
 
-    /** The 2 MiB pool, or an empty one. */
+    /** The 2 MiB pool, or an empty one (read directly: this is on every map's path). */
     static Pool pool2m() {
-        for (Pool p : pools()) {
-            if (p.pageSize() == SIZE_2M) {
-                return p;
-            }
-        }
-        return new Pool(SIZE_2M, 0, 0, 0);
+        Path p = ROOT.resolve("hugepages-2048kB");
+        return new Pool(SIZE_2M, read(p.resolve("nr_hugepages")), read(p.resolve("free_hugepages")),
+                read(p.resolve("resv_hugepages")));
     }
 
     static long pagesFor(long bytes, long pageSize) {

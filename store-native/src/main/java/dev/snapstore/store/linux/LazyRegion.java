@@ -3,6 +3,7 @@ package dev.snapstore.store.linux;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -37,6 +38,12 @@ import net.openhft.chronicle.bytes.BytesStore;
  *       every region and process using the same warm file); pages already in the file are mapped
  *       with UFFDIO_CONTINUE after a once-per-region CRC32C revalidation.</li>
  * </ul>
+ *
+ * <p>With more than one resolver, a fault right after one on the previous chunk makes idle
+ * resolvers fill the next chunks ahead of the reader (in the backing file for SHMEM/HUGETLB, placed
+ * with UFFDIO_COPY for ANONYMOUS), so one sequential reader keeps every resolver busy.
+ * {@link MapOptions#warmCache()} is ignored by ANONYMOUS regions (nothing outlives them), and an
+ * ANONYMOUS region is always writable (private memory of this process; nothing to share).
  *
  * <p>A chunk that cannot be produced (CRC mismatch, short read, I/O error, hugepage pool exhausted
  * at fill time) is poisoned: the touching thread gets an {@link InternalError} from the JVM,
@@ -158,7 +165,7 @@ public final class LazyRegion implements Region {
     }
 
     /** A {@link ModeUnavailableException}, {@link CorruptSnapshotException} or {@link NativeIoException}. */
-    private static Exception translate(Snapshot snapshot, Mode mode, MapOptions options, String call, int errno) {
+    static Exception translate(Snapshot snapshot, Mode mode, MapOptions options, String call, int errno) {
         String err = Errno.name(errno) + " (" + NativeIoException.describe(errno) + ")";
         if (call.startsWith("userfaultfd") || call.contains("USERFAULTFD_IOC_NEW")) {
             if (errno == Errno.EPERM || errno == Errno.EACCES) {
@@ -256,7 +263,8 @@ public final class LazyRegion implements Region {
         ensureOpen();
         checkRange(offset, length);
         ByteBuffer b = DirectBuffers.wrap(address + offset, length);
-        return writable ? b : b.asReadOnlyBuffer();
+        // asReadOnlyBuffer() resets the byte order to big-endian: keep the little-endian of wrap()
+        return writable ? b : b.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
@@ -316,6 +324,14 @@ public final class LazyRegion implements Region {
     /** Chunks the warm state file marked valid when this region was opened (0 without a warm cache). */
     public long warmValidChunksAtOpen() {
         return counter(SnapEngine.SN_C_WARM_VALID_AT_OPEN);
+    }
+
+    /**
+     * Fill units (chunks, or 2 MiB pages for HUGETLB with smaller chunks) that idle resolvers
+     * filled ahead of a sequential reader.
+     */
+    public long prefetchedUnits() {
+        return counter(SnapEngine.SN_C_PREFETCHED);
     }
 
     /** Faults answered with UFFDIO_POISON (chunks that could not be produced, or faults during close). */

@@ -43,16 +43,27 @@ final class NativeTestSupport {
         }
         if (mode == Mode.HUGETLB) {
             assumeTrue(p.has(Userfaultfd.UFFD_FEATURE_MINOR_HUGETLBFS), "kernel userfaultfd lacks MINOR_HUGETLBFS");
-            assumeTrue(Hugepages.pool2m().total() > 0, "no 2 MiB hugepages reserved and not root to reserve them");
+            ensureHugepages();
+            assumeTrue(Hugepages.pool2m().available() > 0, "no free 2 MiB hugepages and not root to reserve them");
         }
     }
 
-    /** As root, raises vm.nr_hugepages to what the tests need (never lowers it). */
-    static synchronized void ensureHugepages() {
+    /**
+     * As root, makes sure {@value #HUGEPAGES_FOR_TESTS} 2 MiB hugepages are available to this JVM,
+     * raising vm.nr_hugepages when other processes hold part of the pool (never lowers it).
+     */
+    static void ensureHugepages() {
+        ensureHugepages(HUGEPAGES_FOR_TESTS);
+    }
+
+    /** As root, raises vm.nr_hugepages until {@code pages} 2 MiB pages are available here. */
+    static synchronized void ensureHugepages(long pages) {
         Path nr = Path.of("/proc/sys/vm/nr_hugepages");
         try {
-            if (LibC.geteuid() == 0 && Long.parseLong(Files.readString(nr).trim()) < HUGEPAGES_FOR_TESTS) {
-                Files.writeString(nr, Integer.toString(HUGEPAGES_FOR_TESTS));
+            Hugepages.Pool pool = Hugepages.pool2m();
+            long missing = pages - pool.available();
+            if (LibC.geteuid() == 0 && missing > 0) {
+                Files.writeString(nr, Long.toString(Math.min(pool.total() + missing, 8192)));
             }
         } catch (IOException | RuntimeException e) {
             // not root or no hugetlb: HUGETLB tests skip through assumeMode
@@ -108,10 +119,17 @@ final class NativeTestSupport {
                     return -1;
                 }
                 int n = (int) Math.min(len, length - pos);
-                for (int i = 0; i < n; i++) {
-                    long p = pos + i;
-                    long inBlock = p % dataEvery;
-                    b[off + i] = inBlock < 65536 ? (byte) ('a' + (int) ((p * 2654435761L >>> 7) % 26)) : 0;
+                long inBlock = pos % dataEvery;
+                if (inBlock >= 65536) {
+                    // in a zero run: up to the next data block
+                    n = (int) Math.min(n, dataEvery - inBlock);
+                    java.util.Arrays.fill(b, off, off + n, (byte) 0);
+                } else {
+                    n = (int) Math.min(n, 65536 - inBlock);
+                    for (int i = 0; i < n; i++) {
+                        long p = pos + i;
+                        b[off + i] = (byte) ('a' + (int) (((p * 2654435761L) >>> 7) % 26));
+                    }
                 }
                 pos += n;
                 return n;
@@ -127,20 +145,60 @@ final class NativeTestSupport {
         return out;
     }
 
+    /** Starts {@code main} in a new JVM with this JVM's module flags and class path. */
+    static Process startJvm(Class<?> main, String... args) throws IOException {
+        java.util.List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("--enable-native-access")
+                    || a.startsWith("--sun-misc-unsafe-memory-access")) {
+                cmd.add(a);
+            }
+        }
+        cmd.add("-XX:-CreateCoredumpOnCrash");
+        cmd.add("-XX:ErrorFile=" + System.getProperty("java.io.tmpdir") + "/snapstore-child-hs_err_%p.log");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(main.getName());
+        cmd.addAll(java.util.List.of(args));
+        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
     static int fdCount() throws IOException {
         try (var s = Files.list(Path.of("/proc/self/fd"))) {
             return (int) s.count();
         }
     }
 
-    static int threadCount() throws IOException {
+    /** Native resolver threads alive in this process (they are named snapstore-rsv). */
+    static int resolverThreads() throws IOException {
+        int n = 0;
         try (var s = Files.list(Path.of("/proc/self/task"))) {
-            return (int) s.count();
+            for (Path t : (Iterable<Path>) s::iterator) {
+                try {
+                    if (Files.readString(t.resolve("comm")).trim().equals("snapstore-rsv")) {
+                        n++;
+                    }
+                } catch (IOException e) {
+                    // thread ended while listing
+                }
+            }
         }
+        return n;
     }
 
     static long hugePagesFree() {
         return Hugepages.pool2m().free();
+    }
+
+    /** The HugetlbPages line of /proc/self/status, in kB. */
+    static long hugetlbPagesOfThisProcess() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("HugetlbPages:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return 0;
     }
 
     static long mappingsCount() throws IOException {

@@ -22,6 +22,9 @@ public final class SnapEngine {
     /** {@code sn_region_open} flag: MAP_PRIVATE copy-on-write region (else MAP_SHARED + PROT_READ). */
     public static final int SN_OPEN_WRITABLE = 1;
 
+    /** {@code sn_region_open} flag: no sequential read-ahead by idle resolvers. */
+    public static final int SN_OPEN_NO_READAHEAD = 2;
+
     public static final int SN_CODEC_NONE = 0;
     public static final int SN_CODEC_LZ4 = 1;
     public static final int SN_CODEC_ZSTD = 2;
@@ -39,6 +42,7 @@ public final class SnapEngine {
     public static final int SN_C_LAST_ERROR = 9;
     public static final int SN_C_LAST_ERROR_CHUNK = 10;
     public static final int SN_C_WARM_VALID_AT_OPEN = 11;
+    public static final int SN_C_PREFETCHED = 12;
     public static final int SN_C_HIST_BASE = 16;
     public static final int SN_HIST_BUCKETS = 48;
 

@@ -1,0 +1,208 @@
+package dev.snapstore.cli;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.snapstore.store.Region;
+
+/**
+ * Reads a region's memory the way an application would: through {@link Region#slice}, so lazy
+ * regions fault pages in. Touching reads one byte of every 4 KiB page; hashing reads every byte.
+ */
+final class RegionReader {
+    static final int PAGE = 4096;
+
+    private RegionReader() {
+    }
+
+    /** What a touch did. {@code checksum} is the sum of the bytes read, kept so the reads are not optimised away. */
+    record TouchResult(int chunks, long bytes, long pages, long nanos, long checksum) {
+    }
+
+    /** Which chunks to touch and in what order: all in order, or a random fraction in random order. */
+    static final class TouchPlan {
+        final String name;
+        final int[] chunks;
+
+        private TouchPlan(String name, int[] chunks) {
+            this.name = name;
+            this.chunks = chunks;
+        }
+
+        static TouchPlan none() {
+            return new TouchPlan("none", new int[0]);
+        }
+
+        static TouchPlan sequential(int chunkCount) {
+            int[] c = new int[chunkCount];
+            for (int i = 0; i < chunkCount; i++) {
+                c[i] = i;
+            }
+            return new TouchPlan("seq", c);
+        }
+
+        /** {@code percent} of the chunks (at least one when there are any), shuffled with {@code seed}. */
+        static TouchPlan random(int chunkCount, double percent, long seed) {
+            int[] all = sequential(chunkCount).chunks;
+            Random rnd = new Random(seed);
+            for (int i = all.length - 1; i > 0; i--) {
+                int j = rnd.nextInt(i + 1);
+                int t = all[i];
+                all[i] = all[j];
+                all[j] = t;
+            }
+            int n = (int) Math.ceil(chunkCount * percent / 100.0);
+            n = Math.min(chunkCount, Math.max(chunkCount == 0 ? 0 : 1, n));
+            int[] c = new int[n];
+            System.arraycopy(all, 0, c, 0, n);
+            String p = percent == Math.rint(percent) ? Long.toString((long) percent) : Double.toString(percent);
+            return new TouchPlan("random:" + p + "%", c);
+        }
+
+        /** Parses {@code none}, {@code seq} or {@code random:P%} (P in (0, 100], the % optional). */
+        static TouchPlan parse(String spec, int chunkCount, long seed) {
+            String s = spec.trim().toLowerCase(java.util.Locale.ROOT);
+            if (s.equals("none")) {
+                return none();
+            }
+            if (s.equals("seq") || s.equals("sequential")) {
+                return sequential(chunkCount);
+            }
+            if (s.startsWith("random:")) {
+                String p = s.substring("random:".length());
+                if (p.endsWith("%")) {
+                    p = p.substring(0, p.length() - 1);
+                }
+                double percent;
+                try {
+                    percent = Double.parseDouble(p);
+                } catch (NumberFormatException e) {
+                    percent = Double.NaN;
+                }
+                if (!(percent > 0 && percent <= 100)) {
+                    throw CliException.usage("--touch random:P% needs P in (0, 100]: '" + spec + "'");
+                }
+                return random(chunkCount, percent, seed);
+            }
+            throw CliException.usage("--touch must be none, seq or random:P% (e.g. random:5%): '" + spec + "'");
+        }
+    }
+
+    /**
+     * Reads one byte of every 4 KiB page of the planned chunks. {@code threads} workers take chunks
+     * from the plan in its order. A page that cannot be produced surfaces as the JVM's
+     * {@link InternalError}, rethrown here after every worker stopped.
+     */
+    static TouchResult touch(Region region, int chunkSize, TouchPlan plan, int threads, Progress progress)
+            throws InterruptedException {
+        int[] chunks = plan.chunks;
+        long size = region.size();
+        AtomicInteger next = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        long[] sums = new long[Math.max(1, threads)];
+        long[] pages = new long[sums.length];
+        long[] bytes = new long[sums.length];
+        List<Thread> workers = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int t = 0; t < sums.length; t++) {
+            final int id = t;
+            Thread th = new Thread(() -> {
+                long sum = 0;
+                long p = 0;
+                long b = 0;
+                try {
+                    int k;
+                    while (failure.get() == null && (k = next.getAndIncrement()) < chunks.length) {
+                        long off = (long) chunks[k] * chunkSize;
+                        int len = (int) Math.min(chunkSize, size - off);
+                        ByteBuffer slice = region.slice(off, len);
+                        for (int i = 0; i < len; i += PAGE) {
+                            sum += slice.get(i);
+                            p++;
+                        }
+                        b += len;
+                        progress.add(len);
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+                sums[id] = sum;
+                pages[id] = p;
+                bytes[id] = b;
+            }, "snapstore-touch-" + t);
+            th.start();
+            workers.add(th);
+        }
+        for (Thread th : workers) {
+            th.join();
+        }
+        long nanos = System.nanoTime() - start;
+        rethrow(failure.get());
+        long sum = 0;
+        long p = 0;
+        long b = 0;
+        for (int t = 0; t < sums.length; t++) {
+            sum += sums[t];
+            p += pages[t];
+            b += bytes[t];
+        }
+        return new TouchResult(chunks.length, b, p, nanos, sum);
+    }
+
+    /**
+     * SHA-256 of the whole region, read in order through slices of {@code sliceSize} bytes. The bytes
+     * go through a 1 MiB heap buffer: MessageDigest reaches its intrinsic (SHA-NI) far sooner on
+     * large arrays than on direct buffers, which it copies 4 KiB at a time (10x slower on a cold JVM).
+     */
+    static byte[] sha256(Region region, int sliceSize, Progress progress) {
+        MessageDigest md = newSha256();
+        byte[] buf = new byte[1 << 20];
+        long size = region.size();
+        for (long off = 0; off < size; off += sliceSize) {
+            int len = (int) Math.min(sliceSize, size - off);
+            ByteBuffer slice = region.slice(off, len);
+            while (slice.hasRemaining()) {
+                int n = Math.min(buf.length, slice.remaining());
+                slice.get(buf, 0, n);
+                md.update(buf, 0, n);
+            }
+            progress.add(len);
+        }
+        return md.digest();
+    }
+
+    static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JDK has no SHA-256", e);
+        }
+    }
+
+    static String hex(byte[] b) {
+        StringBuilder sb = new StringBuilder(b.length * 2);
+        for (byte x : b) {
+            sb.append(Character.forDigit((x >> 4) & 0xf, 16)).append(Character.forDigit(x & 0xf, 16));
+        }
+        return sb.toString();
+    }
+
+    private static void rethrow(Throwable f) {
+        if (f == null) {
+            return;
+        }
+        if (f instanceof RuntimeException) {
+            throw (RuntimeException) f;
+        }
+        if (f instanceof Error) {
+            throw (Error) f;
+        }
+        throw new IllegalStateException(f);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.snapstore.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import dev.snapstore.store.CorruptSnapshotException;
+import dev.snapstore.store.Snapshot;
+import dev.snapstore.store.VerifyReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "verify", sortOptions = false, mixinStandardHelpOptions = true,
+        header = "Check every chunk of a snapshot (exit 1 when any is bad).",
+        description = "Decompresses every chunk and checks its length and CRC32C. Exits 1 and prints one "
+                + "line per bad chunk on stderr when anything is wrong.")
+final class VerifyCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--json", description = "Print the result as one JSON object (errors included).")
+    boolean json;
+
+    @Parameters(index = "0", paramLabel = "SNAP", description = "The snapshot.")
+    Path file;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        VerifyReport report;
+        long start = System.nanoTime();
+        try (Snapshot s = Snapshots.open(file); Progress progress = Progress.start("verify", s.length())) {
+            report = s.verify(progress);
+        }
+        long nanos = System.nanoTime() - start;
+        List<CorruptSnapshotException> errors = report.errors();
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("file", file.toString());
+            m.put("ok", report.ok());
+            m.put("chunks_checked", report.chunksChecked());
+            m.put("bytes_checked", report.bytesChecked());
+            m.put("seconds", Sizes.round(nanos / 1e9, 3));
+            List<Object> list = new ArrayList<>();
+            for (CorruptSnapshotException e : errors) {
+                Map<String, Object> em = new LinkedHashMap<>();
+                em.put("chunk", e.chunk());
+                em.put("reason", e.reason());
+                list.add(em);
+            }
+            m.put("errors", list);
+            o.println(Json.write(m));
+        }
+        for (CorruptSnapshotException e : errors) {
+            err.println("snapstore: " + Main.oneLine(e.getMessage()));
+        }
+        if (!json) {
+            // The verdict on stdout; stderr carries exactly one line per bad chunk.
+            if (report.ok()) {
+                o.printf(Locale.ROOT, "%s: ok: %d chunks, %s checked in %.2f s (%.0f MB/s)%n", file,
+                        report.chunksChecked(), Sizes.format(report.bytesChecked()), nanos / 1e9,
+                        Sizes.mbPerSecond(report.bytesChecked(), nanos));
+            } else {
+                o.printf(Locale.ROOT, "%s: CORRUPT: %d of %d chunks are bad%n", file, errors.size(),
+                        report.chunksChecked());
+            }
+        }
+        o.flush();
+        err.flush();
+        return report.ok() ? ExitCode.OK : ExitCode.CORRUPT;
+    }
+}

@@ -1,0 +1,88 @@
+package dev.snapstore.store.linux;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.snapstore.store.Codec;
+import dev.snapstore.store.MapOptions;
+import dev.snapstore.store.Mode;
+import dev.snapstore.store.Region;
+import dev.snapstore.store.Snapshot;
+import dev.snapstore.store.TestData;
+import dev.snapstore.store.spi.OffHeapMemory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** After close, every descriptor, mapping, resolver thread and hugepage is released. */
+class LeakTest {
+    private static final int CHUNK = 64 << 10;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void closeReleasesEverything() throws Exception {
+        NativeTestSupport.assumeLazyModes();
+        Path snap = TestData.pack(dir, TestData.mixed(97 * CHUNK + 3, 21), Codec.ZSTD, CHUNK);
+        try (Snapshot s = Snapshot.open(snap)) {
+            int baseThreads = NativeTestSupport.resolverThreads(); // regions other tests still hold
+            cycle(s, baseThreads); // warm up lazily created JVM/JNA state
+            int fds = NativeTestSupport.fdCount();
+            long maps = NativeTestSupport.mappingsCount();
+            long hugeFree = NativeTestSupport.hugePagesFree();
+            long hugeMine = NativeTestSupport.hugetlbPagesOfThisProcess();
+            for (int i = 0; i < 5; i++) {
+                cycle(s, baseThreads);
+            }
+            assertEquals(fds, NativeTestSupport.fdCount(), "file descriptors");
+            assertEquals(maps, NativeTestSupport.mappingsCount(), "mappings in /proc/self/maps");
+            assertEquals(hugeMine, NativeTestSupport.hugetlbPagesOfThisProcess(), "HugetlbPages in /proc/self/status");
+            // HugePages_Free is machine-wide: other processes may allocate meanwhile, so allow them a moment
+            long free = NativeTestSupport.hugePagesFree();
+            for (int i = 0; i < 20 && free != hugeFree; i++) {
+                Thread.sleep(50);
+                free = NativeTestSupport.hugePagesFree();
+            }
+            if (free != hugeFree) {
+                System.out.println("LeakTest: HugePages_Free moved from " + hugeFree + " to " + free
+                        + " while other processes use the pool; this process holds " + NativeTestSupport.hugetlbPagesOfThisProcess());
+            }
+            assertEquals(baseThreads, NativeTestSupport.resolverThreads(), "native resolver threads");
+        }
+    }
+
+    private static void cycle(Snapshot s, int baseThreads) throws Exception {
+        for (Mode mode : new Mode[] {Mode.ANONYMOUS, Mode.SHMEM, Mode.HUGETLB}) {
+            if (mode == Mode.HUGETLB && Hugepages.pool2m().available() == 0) {
+                continue;
+            }
+            for (boolean writable : new boolean[] {true, false}) {
+                try (Region r = s.map(mode, MapOptions.builder().writable(writable).resolverThreads(3).build())) {
+                    assertEquals(baseThreads + 3, NativeTestSupport.resolverThreads());
+                    r.load(0, r.size() / 2);
+                    r.slice(0, (int) r.size()).get((int) r.size() - 1);
+                }
+            }
+        }
+    }
+
+    @Test
+    void eagerMemoryFromTheProviderIsReturned() throws Exception {
+        NativeTestSupport.assumeMode(Mode.HUGETLB);
+        LinuxRegionProvider p = new LinuxRegionProvider();
+        long before = NativeTestSupport.hugePagesFree();
+        try (OffHeapMemory m = p.allocate(5L << 20, true)) {
+            assertEquals("hugetlb 2 MiB pages", m.kind());
+            assertEquals(0, m.address() % (2 << 20));
+            assertTrue(before - NativeTestSupport.hugePagesFree() >= 0);
+            net.openhft.chronicle.bytes.BytesStore.wrap(m.address(), m.size()).writeLong(m.size() - 8, 42L);
+        }
+        assertEquals(before, NativeTestSupport.hugePagesFree());
+        try (OffHeapMemory m = p.allocate(5L << 20, false)) {
+            assertTrue(m.kind().startsWith("anonymous"), m.kind());
+        }
+    }
+}
