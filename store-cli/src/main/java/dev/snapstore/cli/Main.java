@@ -64,6 +64,8 @@ public final class Main {
         cl.setParameterExceptionHandler(Main::usageError);
         cl.setExecutionExceptionHandler(Main::executionError);
         cl.setUsageHelpLongOptionsMaxWidth(28);
+        // bench parses its own options (and --help): hand it everything after the word.
+        cl.getSubcommands().get("bench").setUnmatchedOptionsArePositionalParams(true);
         return cl;
     }
 

@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
                 RestoreCommand.class,
                 DoctorCommand.class,
                 DemoCommand.class,
+                BenchSubcommand.class,
         },
         footerHeading = "%nExit status:%n",
         footer = {
@@ -42,7 +43,7 @@ final class SnapstoreCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(), "missing command (pack, inspect, verify, unpack, "
-                + "restore, doctor, demo)");
+                + "restore, doctor, demo, bench)");
     }
 
     /** Version from the jar manifest, "dev" when run from classes. */

@@ -222,7 +222,7 @@ class CliEndToEndTest {
     void helpAndVersionExitZero() {
         Cli help = Cli.run("--help");
         assertEquals(0, help.status, help.toString());
-        for (String cmd : List.of("pack", "inspect", "verify", "unpack", "restore", "doctor", "demo")) {
+        for (String cmd : List.of("pack", "inspect", "verify", "unpack", "restore", "doctor", "demo", "bench")) {
             assertTrue(help.out.contains(cmd), cmd + " in help: " + help.out);
         }
         for (String cmd : List.of("pack", "inspect", "verify", "unpack", "restore", "doctor", "demo")) {

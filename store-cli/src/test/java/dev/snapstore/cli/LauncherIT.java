@@ -98,6 +98,17 @@ class LauncherIT {
     }
 
     @Test
+    void benchForwardsItsArgumentsToTheHarness() throws Exception {
+        assumeBuilt();
+        Run help = run(null, "bench", "--help");
+        assertEquals(0, help.status(), help.toString());
+        assertTrue(help.out().startsWith("usage: snapstore bench"), help.toString());
+        Run bad = run(null, "bench", "--scenario", "no-such-scenario");
+        assertEquals(2, bad.status(), bad.toString());
+        assertTrue(bad.err().startsWith("snapstore bench: "), bad.toString());
+    }
+
+    @Test
     void runsOnJdk25WhenInstalled() throws Exception {
         assumeBuilt();
         Path jdk25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64");
