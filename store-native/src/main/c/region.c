@@ -8,9 +8,10 @@
  * stop filling and answer every fault with UFFDIO_POISON (the touching Java thread gets an
  * InternalError, never zeros and never a hang). close then waits until no fault message has
  * arrived and no resolver was busy for SN_CLOSE_QUIET_NS (at most SN_CLOSE_MAX_NS), so threads woken by the last fills or
- * poisons re-execute their access while the memory is still mapped; then it stops the resolvers
- * and unmaps the region before closing the userfaultfd. An access after close returns faults like
- * any access to freed memory.
+ * poisons re-execute their access while the memory is still mapped; then it stops the resolvers,
+ * replaces the region by a guard (see below) and closes the userfaultfd. An access to the guard
+ * raises SIGBUS (InternalError in Java); once the guard is released (>= 1 s later) an access
+ * faults like any access to freed memory.
  */
 #define _GNU_SOURCE
 #include "snapstore.h"
@@ -33,6 +34,71 @@ SN_API int sn_version(void) {
     return 1;
 }
 
+/*
+ * Guards: a closed region's address range is not unmapped at once but replaced (MAP_FIXED) by a
+ * shared mapping of an empty memfd, so a thread that still touches it -- typically one woken from
+ * a fault by close() that had not run again yet -- gets SIGBUS (an InternalError in Java, as for
+ * a truncated mapped file) instead of SIGSEGV (a JVM crash). A guard holds no memory; it is
+ * unmapped by the first open or close at least SN_GUARD_NS later.
+ */
+#define SN_GUARD_NS 1000000000ull
+
+struct sn_guard {
+    void *addr;
+    size_t len;
+    uint64_t since;
+    struct sn_guard *next;
+};
+
+static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sn_guard *guards;
+static int guard_fd = -1;
+
+/* Unmaps guards older than SN_GUARD_NS (all of them when `all`); returns how many remain. */
+SN_API int sn_guards_release(int all) {
+    uint64_t now = sn_now_ns();
+    int left = 0;
+    pthread_mutex_lock(&guard_lock);
+    struct sn_guard **p = &guards;
+    while (*p) {
+        struct sn_guard *gd = *p;
+        if (all || now - gd->since >= SN_GUARD_NS) {
+            munmap(gd->addr, gd->len);
+            *p = gd->next;
+            free(gd);
+        } else {
+            left++;
+            p = &gd->next;
+        }
+    }
+    pthread_mutex_unlock(&guard_lock);
+    return left;
+}
+
+/* Replaces [addr, addr + len) by a guard; falls back to munmap when that is not possible. */
+static void guard_install(void *addr, size_t len) {
+    struct sn_guard *gd = malloc(sizeof *gd);
+    pthread_mutex_lock(&guard_lock);
+    if (guard_fd < 0) {
+        guard_fd = memfd_create("snapstore-guard", MFD_CLOEXEC);
+    }
+    void *m = MAP_FAILED;
+    if (gd && guard_fd >= 0) {
+        m = mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_NORESERVE, guard_fd, 0);
+    }
+    if (m == MAP_FAILED) {
+        munmap(addr, len);
+        free(gd);
+    } else {
+        gd->addr = addr;
+        gd->len = len;
+        gd->since = sn_now_ns();
+        gd->next = guards;
+        guards = gd;
+    }
+    pthread_mutex_unlock(&guard_lock);
+}
+
 static void region_free(struct sn_region *g) {
     if (g->resolvers) {
         for (int i = 0; i < g->nresolvers; i++) {
@@ -43,7 +109,11 @@ static void region_free(struct sn_region *g) {
         }
     }
     if (g->base && g->base != MAP_FAILED) {
-        munmap(g->base, g->map_len);
+        if (atomic_load(&g->closing)) {
+            guard_install(g->base, g->map_len);
+        } else {
+            munmap(g->base, g->map_len); /* a failed open: nobody has seen the address */
+        }
     }
     if (g->uffd >= 0) {
         close(g->uffd);
@@ -157,6 +227,7 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
         (chunk_count > 0 && !index)) {
         return sn_fail("sn_region_open(arguments)", EINVAL);
     }
+    sn_guards_release(0);
     uint64_t cs = (uint64_t)1 << chunk_shift;
     if ((uint64_t)chunk_count != ((uint64_t)length + cs - 1) / cs) {
         return sn_fail("sn_region_open(chunk count)", EINVAL);
@@ -409,5 +480,6 @@ SN_API int sn_region_close(long handle) {
         return sn_fail("write(eventfd)", errno);
     }
     region_free(g);
+    sn_guards_release(0);
     return 0;
 }

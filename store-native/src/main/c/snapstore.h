@@ -238,6 +238,7 @@ SN_API long sn_region_stats(long handle);
 SN_API int sn_region_populate(long handle, long offset, long length, int write);
 SN_API int sn_region_reset(long handle, long offset, long length);
 SN_API int sn_region_close(long handle);
+SN_API int sn_guards_release(int all);
 
 /* the failing call of the last error on this thread (static string) */
 void sn_set_error_call(const char *call);

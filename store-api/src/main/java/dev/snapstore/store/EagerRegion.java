@@ -153,7 +153,7 @@ final class EagerRegion implements Region {
         ensureOpen();
         checkRange(offset, length);
         ByteBuffer b = DirectBuffers.wrap(memory.address() + offset, length);
-        return writable ? b : b.asReadOnlyBuffer();
+        return writable ? b : b.asReadOnlyBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN);
     }
 
     @Override

@@ -442,12 +442,21 @@ public final class Snapshot implements AutoCloseable {
         throw new ModeUnavailableException(mode, why.toString());
     }
 
+    /** The region providers on the class path, found once (ServiceLoader scans jars: too slow per map). */
     static List<RegionProvider> providers() {
-        List<RegionProvider> list = new ArrayList<>();
-        for (RegionProvider p : ServiceLoader.load(RegionProvider.class, Snapshot.class.getClassLoader())) {
-            list.add(p);
+        return Providers.ALL;
+    }
+
+    private static final class Providers {
+        static final List<RegionProvider> ALL;
+
+        static {
+            List<RegionProvider> list = new ArrayList<>();
+            for (RegionProvider p : ServiceLoader.load(RegionProvider.class, Snapshot.class.getClassLoader())) {
+                list.add(p);
+            }
+            ALL = List.copyOf(list);
         }
-        return list;
     }
 
     @Override

@@ -51,6 +51,14 @@ class RoundTripTest {
                 r.bytesStore().read(0, got, 0, size);
                 assertArrayEquals(content, got);
             }
+            try (Region r = s.map(Mode.EAGER, MapOptions.builder().readOnly().build())) {
+                if (size >= 8) {
+                    java.nio.ByteBuffer slice = r.slice(0, 8);
+                    assertTrue(slice.isReadOnly());
+                    assertEquals(java.nio.ByteBuffer.wrap(content, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(),
+                            slice.getLong(0), "slices are little-endian like the image");
+                }
+            }
         }
     }
 

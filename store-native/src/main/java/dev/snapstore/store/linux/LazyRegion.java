@@ -49,10 +49,12 @@ import net.openhft.chronicle.bytes.BytesStore;
  * at fill time) is poisoned: the touching thread gets an {@link InternalError} from the JVM,
  * {@link RegionStats#errors()} counts it, and nothing is ever zero-filled in its place.
  *
- * <p>{@link #close()} while other threads still touch the region: resolvers stop filling, every
- * fault still queued is answered with UFFDIO_POISON (an {@link InternalError} in the touching
- * thread, never zeros, never a hang), then the memory is unmapped; an access after close returns
- * faults like any access to freed native memory. {@link #load}, {@link #reset} and {@link #stats}
+ * <p>{@link #close()} while other threads still touch the region: resolvers stop filling and
+ * answer every fault with UFFDIO_POISON (an {@link InternalError} in the touching thread, never
+ * zeros, never a hang) until no fault has come for 5 ms; then the memory is released and the
+ * address range is left as an empty guard mapping for at least a second, where any access raises
+ * an {@link InternalError} too (a thread woken from a fault by close that runs late). Later, the
+ * range is unmapped and an access faults like any access to freed native memory. {@link #load}, {@link #reset} and {@link #stats}
  * are safe against a concurrent close (they fail with {@link IllegalStateException} after it).
  * Writes to a read-only region through {@link #bytesStore()} crash like writes to any read-only
  * mapping; {@link #slice} returns read-only buffers for it.

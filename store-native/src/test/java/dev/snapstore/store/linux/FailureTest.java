@@ -205,8 +205,21 @@ class FailureTest {
         try (Snapshot s = Snapshot.open(snap)) {
             Region r = s.map(Mode.SHMEM, MapOptions.defaults());
             r.load(0, r.size());
+            ByteBuffer stale = r.slice(0, (int) r.size());
             r.close();
             r.close();
+            // a late access through a stale buffer hits the guard left at the address: InternalError, not a crash
+            AtomicReference<Object> late = new AtomicReference<>();
+            Thread t = new Thread(() -> {
+                try {
+                    late.set("read " + stale.get(100));
+                } catch (InternalError e) {
+                    late.set(e);
+                }
+            });
+            t.start();
+            t.join(10_000);
+            assertInstanceOf(InternalError.class, late.get(), () -> "late access: " + late.get());
             assertThrows(IllegalStateException.class, () -> r.slice(0, 1));
             assertThrows(IllegalStateException.class, () -> r.load(0, 1));
             assertThrows(IllegalStateException.class, r::reset);

@@ -171,6 +171,20 @@ final class NativeTestSupport {
     }
 
     /** Native resolver threads alive in this process (they are named snapstore-rsv). */
+    /**
+     * The resolver-thread count once it equals {@code expected}, or whatever it is after 2 s: a
+     * thread that pthread_join has returned for can stay listed in /proc/self/task for a moment
+     * until the kernel reaps it.
+     */
+    static int resolverThreadsSettled(int expected) throws IOException, InterruptedException {
+        int n = resolverThreads();
+        for (int i = 0; i < 200 && n != expected; i++) {
+            Thread.sleep(10);
+            n = resolverThreads();
+        }
+        return n;
+    }
+
     static int resolverThreads() throws IOException {
         int n = 0;
         try (var s = Files.list(Path.of("/proc/self/task"))) {

@@ -102,4 +102,11 @@ public final class SnapEngine {
     public static native int sn_region_reset(long handle, long offset, long length);
 
     public static native int sn_region_close(long handle);
+
+    /**
+     * Unmaps the guards left at closed regions' addresses for at least a second (all of them when
+     * {@code all} is non-zero; only safe when nothing can touch those addresses any more); returns
+     * how many remain. Opening or closing a region does this too.
+     */
+    public static native int sn_guards_release(int all);
 }
