@@ -292,6 +292,10 @@ final class Chart {
             parts.add("input " + i.get("kind") + " " + (lb instanceof Number ? Sizes.format(((Number) lb).longValue()) : "")
                     + ", " + i.get("codec") + " ratio " + (i.get("ratio") instanceof Number ? Table.num(((Number) i.get("ratio")).doubleValue()) : "?"));
         }
+        Object run = machine.get("run");
+        if (run instanceof Map && ((Map<?, ?>) run).get("statistic") != null) {
+            parts.add(String.valueOf(((Map<?, ?>) run).get("statistic")));
+        }
         return String.join(" | ", parts);
     }
 

@@ -30,7 +30,9 @@ import dev.snapstore.store.format.ChunkIndex;
  * time and the safepoint log (-Xlog:safepoint,gc, parsed by the parent) its own.
  *
  * <p>Writes tab-separated lines to the {@code --result} file: {@code state metric value unit}, and
- * {@code window state startMillis endMillis} (wall clock) for each pass.
+ * {@code window state startMillis endMillis} (wall clock) for each pass, or one line
+ * {@code unavailable reason} when the snapstore mode cannot be mapped. One instance per JVM; not
+ * thread-safe.
  */
 public final class ChildMain {
     private final Map<String, String> args;

@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One measured number, as written to results.json.
+ * One measured number, as written to results.json. Immutable, thread-safe.
  *
  * @param scenario model-weights, service-state, random-chunks, jmh-fork, full-scan (or pack)
  * @param system   snapstore, eager, mmap, chronicle-mapped, codec-raw, memcpy
