@@ -69,8 +69,9 @@ public final class Snapshot implements AutoCloseable {
         if (fileSize < FormatV1.HEADER_SIZE + FormatV1.FOOTER_SIZE) {
             throw corrupt("file is " + fileSize + " bytes, too short to be a snapshot (truncated?)");
         }
+        ByteBuffer headerBytes = readAt(0, FormatV1.HEADER_SIZE, false);
         try {
-            this.header = FormatV1.decodeHeader(readAt(0, FormatV1.HEADER_SIZE, false));
+            this.header = FormatV1.decodeHeader(headerBytes);
             this.footer = FormatV1.decodeFooter(readAt(fileSize - FormatV1.FOOTER_SIZE, FormatV1.FOOTER_SIZE, false));
         } catch (FormatException e) {
             throw corrupt(e.getMessage());
@@ -97,7 +98,6 @@ public final class Snapshot implements AutoCloseable {
             throw corrupt("index, metadata and profile sections overlap");
         }
 
-        ByteBuffer headerBytes = readAt(0, FormatV1.HEADER_SIZE, false);
         ByteBuffer indexBytes = readAt(footer.indexOffset(), (int) footer.indexLength(), true);
         if (FormatV1.crc(indexBytes) != footer.indexCrc()) {
             throw corrupt("index checksum mismatch");
@@ -542,7 +542,7 @@ public final class Snapshot implements AutoCloseable {
                     || flags == (ChunkIndex.FLAG_ZERO | ChunkIndex.FLAG_DEDUP)) {
                 throw new CorruptSnapshotException(path, i, "invalid flags 0x" + Integer.toHexString(flags));
             }
-            if (index.entries().getShort(i * ChunkIndex.ENTRY_SIZE + 18) != 0) {
+            if (index.reserved(i) != 0) {
                 throw new CorruptSnapshotException(path, i, "reserved index bytes are not zero");
             }
             int expected = FormatV1.rawLength(length, shift, i);

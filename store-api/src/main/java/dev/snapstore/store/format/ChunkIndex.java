@@ -56,7 +56,8 @@ public final class ChunkIndex {
         return Byte.toUnsignedInt(entries.get(i * ENTRY_SIZE + 17));
     }
 
-    int reserved(int i) {
+    /** The entry's reserved bytes 18..19, which must be zero. */
+    public int reserved(int i) {
         return Short.toUnsignedInt(entries.getShort(i * ENTRY_SIZE + 18));
     }
 
