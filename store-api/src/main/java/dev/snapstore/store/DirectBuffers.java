@@ -63,6 +63,29 @@ public final class DirectBuffers {
         }
     }
 
+    /**
+     * Checks that {@code [offset, offset + length)} lies inside {@code [0, size)}.
+     *
+     * @throws IndexOutOfBoundsException naming the range and the size when it does not
+     */
+    public static void checkRange(long offset, long length, long size) {
+        if (offset < 0 || length < 0 || offset > size - length) {
+            throw new IndexOutOfBoundsException("range [" + offset + ", +" + length + ") outside region of " + size + " bytes");
+        }
+    }
+
+    /**
+     * A little-endian view of {@code [offset, offset + length)} of {@code size} bytes at
+     * {@code base}, bounds-checked, read-only unless {@code writable}: what {@link Region#slice}
+     * returns.
+     */
+    public static ByteBuffer slice(long base, long size, long offset, int length, boolean writable) {
+        checkRange(offset, length, size);
+        ByteBuffer b = wrap(base + offset, length);
+        // asReadOnlyBuffer() resets the byte order to big-endian: keep the little-endian of wrap()
+        return writable ? b : b.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
     /** The native address of a direct buffer's element 0. */
     public static long address(ByteBuffer direct) {
         if (!direct.isDirect()) {

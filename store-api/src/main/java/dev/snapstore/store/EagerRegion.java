@@ -151,9 +151,7 @@ final class EagerRegion implements Region {
     @Override
     public ByteBuffer slice(long offset, int length) {
         ensureOpen();
-        checkRange(offset, length);
-        ByteBuffer b = DirectBuffers.wrap(memory.address() + offset, length);
-        return writable ? b : b.asReadOnlyBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        return DirectBuffers.slice(memory.address(), size(), offset, length, writable);
     }
 
     @Override
@@ -200,9 +198,7 @@ final class EagerRegion implements Region {
     }
 
     private void checkRange(long offset, long length) {
-        if (offset < 0 || length < 0 || offset > size() - length) {
-            throw new IndexOutOfBoundsException("range [" + offset + ", +" + length + ") outside region of " + size() + " bytes");
-        }
+        DirectBuffers.checkRange(offset, length, size());
     }
 
     @Override

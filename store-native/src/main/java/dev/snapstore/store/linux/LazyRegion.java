@@ -3,7 +3,6 @@ package dev.snapstore.store.linux;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -263,10 +262,7 @@ public final class LazyRegion implements Region {
     @Override
     public ByteBuffer slice(long offset, int length) {
         ensureOpen();
-        checkRange(offset, length);
-        ByteBuffer b = DirectBuffers.wrap(address + offset, length);
-        // asReadOnlyBuffer() resets the byte order to big-endian: keep the little-endian of wrap()
-        return writable ? b : b.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        return DirectBuffers.slice(address, size, offset, length, writable);
     }
 
     /**
@@ -416,9 +412,7 @@ public final class LazyRegion implements Region {
     }
 
     private void checkRange(long offset, long length) {
-        if (offset < 0 || length < 0 || offset > size - length) {
-            throw new IndexOutOfBoundsException("range [" + offset + ", +" + length + ") outside region of " + size + " bytes");
-        }
+        DirectBuffers.checkRange(offset, length, size);
     }
 
     @Override
