@@ -88,14 +88,14 @@ class CliEndToEndTest {
         Cli pack = Cli.run("pack", "--json", "--chunk-size", "64K", "--meta", "owner=tests", in.toString(),
                 snap.toString());
         assertEquals(0, pack.status, pack.toString());
-        Map<String, Object> p = MiniJson.object(pack.out);
+        Map<String, Object> p = TestJson.object(pack.out);
         assertEquals(17L, p.get("chunks"));
         assertTrue((Long) p.get("zero_chunks") >= 1, pack.out);
         assertTrue((Long) p.get("dedup_chunks") >= 1, pack.out);
 
         Cli inspect = Cli.run("inspect", "--json", snap.toString());
         assertEquals(0, inspect.status, inspect.toString());
-        Map<String, Object> m = MiniJson.object(inspect.out);
+        Map<String, Object> m = TestJson.object(inspect.out);
         for (String key : List.of("file", "file_bytes", "version", "length", "chunk_size", "chunk_count",
                 "stored_chunks", "zero_chunks", "dedup_chunks", "stored_bytes", "ratio", "codecs", "digest",
                 "metadata", "profile_length")) {
@@ -246,7 +246,7 @@ class CliEndToEndTest {
         assertEquals(0, Cli.run("pack", "--chunk-size", "64K", in.toString(), snap.toString()).status);
         Cli r = Cli.run("restore", "--mode", "eager", "--sha256", "--json", snap.toString());
         assertEquals(0, r.status, r.toString());
-        Map<String, Object> m = MiniJson.object(r.out);
+        Map<String, Object> m = TestJson.object(r.out);
         for (String key : List.of("mode", "open_ms", "touch_ms", "touch_gbps", "rss_bytes", "sha256", "region")) {
             assertTrue(m.containsKey(key), key + " in " + r.out);
         }
@@ -259,7 +259,7 @@ class CliEndToEndTest {
 
         Cli random = Cli.run("restore", "--mode", "eager", "--touch", "random:10%", "--json", snap.toString());
         assertEquals(0, random.status, random.toString());
-        Map<String, Object> rm = MiniJson.object(random.out);
+        Map<String, Object> rm = TestJson.object(random.out);
         assertEquals(3L, rm.get("touch_chunks"), "ceil(10% of 21)");
         assertEquals("random:10%", rm.get("touch"));
         assertEquals(null, rm.get("sha256"));
@@ -280,7 +280,7 @@ class CliEndToEndTest {
         for (String mode : List.of("auto", "hugetlb", "shmem", "anonymous")) {
             Cli r = Cli.run("restore", "--mode", mode, "--sha256", "--json", snap.toString());
             if (r.status == 0) {
-                Map<String, Object> m = MiniJson.object(r.out);
+                Map<String, Object> m = TestJson.object(r.out);
                 assertEquals(sha256(data), m.get("sha256"), mode + ": " + r);
                 if (!mode.equals("auto")) {
                     assertEquals(mode, m.get("mode"), r.toString());
@@ -345,7 +345,7 @@ class CliEndToEndTest {
     void doctorReportsThisMachine() {
         Cli r = Cli.run("doctor", "--json");
         assertEquals(0, r.status, r.toString());
-        Map<String, Object> m = MiniJson.object(r.out);
+        Map<String, Object> m = TestJson.object(r.out);
         for (String key : List.of("kernel", "userfaultfd", "hugepages", "dev_shm", "problems", "fixes")) {
             assertTrue(m.containsKey(key), key + " in " + r.out);
         }
@@ -360,7 +360,7 @@ class CliEndToEndTest {
         Cli r = Cli.run("demo", "--size", "24M", "--chunk-size", "256K", "--threads", "2", "--json",
                 "--dir", dir.toString());
         assertEquals(0, r.status, r.toString());
-        Map<String, Object> m = MiniJson.object(r.out);
+        Map<String, Object> m = TestJson.object(r.out);
         assertEquals(Boolean.TRUE, m.get("ok"), r.out);
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> results = (List<Map<String, Object>>) m.get("results");

@@ -85,7 +85,7 @@ class LauncherIT {
 
         Run restore = run(null, "restore", "--mode", "eager", "--sha256", "--json", snap.toString());
         assertEquals(0, restore.status(), restore.toString());
-        assertEquals(CliEndToEndTest.sha256(data), MiniJson.object(restore.out()).get("sha256"));
+        assertEquals(CliEndToEndTest.sha256(data), TestJson.object(restore.out()).get("sha256"));
 
         Run usage = run(null, "pack", "--level");
         assertEquals(2, usage.status(), usage.toString());
@@ -123,7 +123,7 @@ class LauncherIT {
         Run restore = run(jdk25.toString(), "restore", "--mode", "eager", "--sha256", "--json", snap.toString());
         assertEquals(0, restore.status(), restore.toString());
         assertEquals("", restore.err(), "no JVM warnings on JDK 25: " + restore);
-        assertEquals(CliEndToEndTest.sha256(data), MiniJson.object(restore.out()).get("sha256"));
+        assertEquals(CliEndToEndTest.sha256(data), TestJson.object(restore.out()).get("sha256"));
         Run version = run(jdk25.toString(), "--version");
         assertTrue(version.out().contains("Java 25"), version.toString());
     }

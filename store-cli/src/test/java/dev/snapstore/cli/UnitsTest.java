@@ -56,7 +56,7 @@ class UnitsTest {
         m.put("null", null);
         String json = Json.write(m);
         assertTrue(!json.contains("\n"), json);
-        Map<String, Object> back = MiniJson.object(json);
+        Map<String, Object> back = TestJson.object(json);
         assertEquals("line\nbreak\ttab\u0001ctl \u2028 é", back.get("quote\"back\\slash"));
         assertEquals(42L, back.get("n"));
         assertEquals(1.5, back.get("d"));
