@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "snapstore.h"
+#include "residency.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -151,6 +152,7 @@ static void region_free(struct sn_region *g) {
     if (g->snap_fd >= 0) {
         close(g->snap_fd);
     }
+    sn_res_free(g);
     free(g->chunks);
     free((void *)g->state);
     free((void *)g->unit_mapped);
@@ -294,6 +296,13 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
         reg_mode |= UFFDIO_REGISTER_MODE_MINOR;
         g->ops = &sn_file_ops;
         need_ioctls |= (1ull << _UFFDIO_CONTINUE);
+    }
+    if ((flags & SN_OPEN_BUDGET) && g->writable) {
+        /* a budget evicts: writes are seen as write-protect faults so written units get pinned */
+        g->wp_map = 1;
+        features |= UFFD_FEATURE_PAGEFAULT_FLAG_WP | (mode == SN_MODE_ANONYMOUS ? 0 : UFFD_FEATURE_WP_HUGETLBFS_SHMEM);
+        reg_mode |= UFFDIO_REGISTER_MODE_WP;
+        need_ioctls |= 1ull << _UFFDIO_WRITEPROTECT;
     }
     g->unit = cs > g->page_size ? cs : g->page_size;
     size_t units = (size_t)((g->map_len + g->unit - 1) / g->unit);
@@ -448,6 +457,7 @@ SN_API int sn_region_reset(long handle, long offset, long length) {
     if (rc < 0 || n == 0) {
         return rc;
     }
+    sn_res_reset(g, s, n);
     for (uint64_t u = s / g->unit; u * g->unit < s + n; u++) {
         atomic_store_explicit(&g->unit_mapped[u], 0, memory_order_relaxed);
     }

@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "snapstore.h"
+#include "residency.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -96,6 +97,8 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
     }
     int minor = (flags & UFFD_PAGEFAULT_FLAG_MINOR) != 0;
     int rc;
+    int refills = 0;
+again:
 
     /* zero chunks of a private shmem region: the zero page, no file memory (same windowing) */
     int zero_page = !minor && g->mode == SN_MODE_SHMEM && g->writable && last == first + 1 &&
@@ -120,6 +123,9 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
             sn_record_error(g, (uint32_t)first, -errno);
             failed = 1;
         }
+    }
+    if (!failed && !zero_page && first < last && !refills) {
+        sn_res_touched(g, u, minor); /* a fill, or an access to a resident unit (residency.c) */
     }
     sn_count(g, minor ? SN_C_MINOR_FAULTS : all_zero ? SN_C_ZERO_FAULTS : SN_C_MISSING_FAULTS, 1);
     int (*map)(struct sn_region *, uint64_t, uint64_t) = zero_page ? sn_uffd_zero : sn_uffd_continue;
@@ -162,6 +168,12 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
             /* another resolver is mapping the rest of the unit: just this window */
             rc = map(g, w0, w1 - w0);
         }
+    }
+    if (rc == -EFAULT && !failed && !zero_page && refills++ < 3) {
+        /* CONTINUE found no page in the file: another process sharing the warm file evicted the
+         * unit after we validated it. Refill it, never poison. */
+        sn_res_invalidate_unit(g, u);
+        goto again;
     }
     if (rc < 0 && !failed) {
         /* the kernel refused to map a valid page: never let the thread spin on it */
@@ -210,18 +222,22 @@ static void file_prefetch(struct sn_resolver *r, uint64_t unit) {
         last = g->chunk_count;
     }
     int did = 0;
+    int ok = 1;
     int zero_pages = g->mode == SN_MODE_SHMEM && g->writable; /* zero chunks never enter the file */
     for (uint64_t c = first; c < last; c++) {
         if (zero_pages && (g->chunks[c].flags & SN_FLAG_ZERO)) {
             continue;
         }
         if (atomic_load_explicit(&g->state[c], memory_order_acquire) == SN_S_UNKNOWN) {
-            ensure_valid(r, (uint32_t)c);
+            ok &= ensure_valid(r, (uint32_t)c) == SN_S_VALID;
             did = 1;
         }
     }
     if (did) {
         sn_count(g, SN_C_PREFETCHED, 1);
+        if (ok) {
+            sn_res_touched(g, unit, 0);
+        }
     }
 }
 

@@ -176,6 +176,8 @@ struct sn_region {
     int nresolvers;
     struct sn_resolver *resolvers;
     _Atomic uint64_t *stats; /* SN_STATS_SLOTS counters */
+    struct sn_residency *res; /* memory budget (residency.c), or NULL */
+    int wp_map;               /* map pages write-protected (writable region with a budget) */
 };
 
 /* crc32c.c */

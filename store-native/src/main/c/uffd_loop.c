@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "snapstore.h"
+#include "residency.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -106,7 +107,7 @@ SN_API int sn_uffd_probe(uint64_t *out) {
  * present afterwards, 1 when some pages were already there (skipped, so the caller wakes the
  * faulting page itself), or -errno. bytes_mapped counts what they placed.
  */
-#define RANGE_LOOP(IOCTL, STRUCT, FIELD)                                                    \
+#define RANGE_LOOP(IOCTL, STRUCT, FIELD, MODE)                                              \
     uint64_t done = 0;                                                                             \
     int skipped = 0;                                                                               \
     while (done < len) {                                                                           \
@@ -114,6 +115,7 @@ SN_API int sn_uffd_probe(uint64_t *out) {
         memset(&a, 0, sizeof a);                                                                   \
         a.range.start = (uint64_t)(uintptr_t)(g->base + off + done);                               \
         a.range.len = len - done;                                                                  \
+        a.mode = (MODE);                                                                           \
         if (ioctl(g->uffd, IOCTL, &a) == 0) {                                                      \
             sn_count(g, SN_C_BYTES_MAPPED, len - done);                                            \
             break;                                                                                 \
@@ -142,7 +144,7 @@ int sn_uffd_copy(struct sn_region *g, uint64_t off, uint64_t len, const uint8_t 
             .dst = (uint64_t)(uintptr_t)(g->base + off + done),
             .src = (uint64_t)(uintptr_t)(src + done),
             .len = len - done,
-            .mode = 0,
+            .mode = g->wp_map ? UFFDIO_COPY_MODE_WP : 0,
         };
         if (ioctl(g->uffd, UFFDIO_COPY, &a) == 0) {
             sn_count(g, SN_C_BYTES_MAPPED, len - done);
@@ -165,15 +167,15 @@ int sn_uffd_copy(struct sn_region *g, uint64_t off, uint64_t len, const uint8_t 
 }
 
 int sn_uffd_zero(struct sn_region *g, uint64_t off, uint64_t len) {
-    RANGE_LOOP(UFFDIO_ZEROPAGE, struct uffdio_zeropage, zeropage)
+    RANGE_LOOP(UFFDIO_ZEROPAGE, struct uffdio_zeropage, zeropage, 0)
 }
 
 int sn_uffd_continue(struct sn_region *g, uint64_t off, uint64_t len) {
-    RANGE_LOOP(UFFDIO_CONTINUE, struct uffdio_continue, mapped)
+    RANGE_LOOP(UFFDIO_CONTINUE, struct uffdio_continue, mapped, g->wp_map ? UFFDIO_CONTINUE_MODE_WP : 0)
 }
 
 int sn_uffd_poison(struct sn_region *g, uint64_t off, uint64_t len) {
-    RANGE_LOOP(UFFDIO_POISON, struct uffdio_poison, updated)
+    RANGE_LOOP(UFFDIO_POISON, struct uffdio_poison, updated, 0)
 }
 
 int sn_uffd_wake(struct sn_region *g, uint64_t off, uint64_t len) {
@@ -260,7 +262,9 @@ static void prefetch_one(struct sn_resolver *r) {
     pthread_mutex_unlock(&pf->lock);
     if (have && !atomic_load_explicit(&g->closing, memory_order_relaxed)) {
         atomic_fetch_add(&g->active, 1);
+        sn_res_enter(g, u);
         g->ops->prefetch(r, u);
+        sn_res_exit(g, u);
         atomic_fetch_sub(&g->active, 1);
         atomic_store_explicit(&g->last_event_ns, sn_now_ns(), memory_order_relaxed);
     }
@@ -292,6 +296,10 @@ static int drain(struct sn_resolver *r, int poison) {
             if (off >= g->map_len) {
                 continue;
             }
+            if (msgs[i].arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP) {
+                sn_res_wp_fault(g, off); /* first write to a mapped unit: pin it (residency.c) */
+                continue;
+            }
             if (poison || atomic_load_explicit(&g->closing, memory_order_relaxed)) {
                 if (sn_uffd_poison(g, off, g->page_size) > 0) {
                     sn_uffd_wake(g, off, g->page_size);
@@ -301,11 +309,13 @@ static int drain(struct sn_resolver *r, int poison) {
             }
             atomic_fetch_add(&g->active, 1);
             uint64_t t0 = sn_now_ns();
+            sn_res_enter(g, off / g->unit);
             g->ops->fault(r, off, msgs[i].arg.pagefault.flags);
             record_latency(g, sn_now_ns() - t0);
             if (g->ops->around) {
                 g->ops->around(r);
             }
+            sn_res_exit(g, off / g->unit);
             atomic_fetch_sub(&g->active, 1);
             atomic_store_explicit(&g->last_event_ns, sn_now_ns(), memory_order_relaxed);
             prefetch_hint(g, off);

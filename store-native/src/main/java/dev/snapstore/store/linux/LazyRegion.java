@@ -77,8 +77,11 @@ public final class LazyRegion implements Region {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile RegionStats finalStats;
+    private final Residency residency;
 
-    private LazyRegion(Snapshot snapshot, Mode mode, String reason, boolean writable, long handle, String backing) {
+    private LazyRegion(Snapshot snapshot, Mode mode, String reason, boolean writable, long handle, String backing,
+            Residency residency) {
+        this.residency = residency;
         this.snapshot = snapshot;
         this.mode = mode;
         this.writable = writable;
@@ -122,9 +125,11 @@ public final class LazyRegion implements Region {
         boolean writable = mode == Mode.ANONYMOUS || options.writable();
         String warmDir = mode == Mode.ANONYMOUS ? null : options.warmCache().map(p -> p.toAbsolutePath().toString()).orElse(null);
         String warmName = snapshot.digest() + "." + mode.name().toLowerCase(Locale.ROOT);
+        long budget = options.memoryBudget().orElse(0);
+        int flags = (writable ? SnapEngine.SN_OPEN_WRITABLE : 0) | (budget > 0 ? SnapEngine.SN_OPEN_BUDGET : 0);
         long h = SnapEngine.sn_region_open(snapshot.path().toAbsolutePath().toString(), snapshot.fileSize(), raw,
                 index.count(), snapshot.chunkShift(), snapshot.length(), engineMode,
-                writable ? SnapEngine.SN_OPEN_WRITABLE : 0, options.resolverThreads(), warmDir, warmName);
+                flags, options.resolverThreads(), warmDir, warmName);
         if (h < 0) {
             Exception e = translate(snapshot, mode, options, SnapEngine.sn_error_call(), (int) -h);
             if (e instanceof IOException) {
@@ -133,9 +138,33 @@ public final class LazyRegion implements Region {
             throw (RuntimeException) e;
         }
         String backing = backing(mode, writable, warmDir, warmName, options.resolverThreads());
-        LazyRegion r = new LazyRegion(snapshot, mode, reason, writable, h, backing);
+        Residency residency = null;
+        if (budget > 0) {
+            residency = budget(snapshot, mode, h, budget);
+            backing += ", memory budget " + budget + " bytes";
+        }
+        LazyRegion r = new LazyRegion(snapshot, mode, reason, writable, h, backing, residency);
         LOG.log(System.Logger.Level.DEBUG, "snapstore: mapped {0} as {1}: {2}", snapshot.path(), mode, r.reason);
         return r;
+    }
+
+    /** Gives the freshly opened region {@code h} its budget; closes it when that fails. */
+    private static Residency budget(Snapshot snapshot, Mode mode, long h, long budget) throws IOException {
+        long unit = SnapEngine.sn_region_unit_size(h);
+        if (budget < 2 * unit) {
+            SnapEngine.sn_region_close(h);
+            throw new IllegalArgumentException("memoryBudget " + budget + " bytes is below two fill units of this "
+                    + mode + " region (" + unit + " bytes each: the chunk size" + (mode == Mode.HUGETLB
+                            ? ", at least a 2 MiB hugepage" : "") + "); give at least " + 2 * unit + " bytes");
+        }
+        int rc = SnapEngine.sn_region_budget(h, budget);
+        if (rc < 0) {
+            String call = SnapEngine.sn_error_call();
+            SnapEngine.sn_region_close(h);
+            throw NativeIoException.of(call + " for " + snapshot.path(), rc);
+        }
+        return new Residency(h, budget, unit, SnapEngine.sn_region_mapped_length(h), mode != Mode.ANONYMOUS,
+                snapshot.path().getFileName().toString());
     }
 
     private static String backing(Mode mode, boolean writable, String warmDir, String warmName, int resolvers) {
@@ -362,9 +391,53 @@ public final class LazyRegion implements Region {
 
     private final long[] finalCounters = new long[SnapEngine.SN_C_HIST_BASE];
 
+    /**
+     * Decompressed bytes present right now, measured by the kernel (mincore over the backing file's
+     * pages, or over the region for ANONYMOUS) rather than counted: what a budget is held to. Costs
+     * one byte of scratch per 4 KiB of region; meant for tests and benchmarks sampling residency.
+     */
+    public long residentBytesMeasured() {
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            long n = SnapEngine.sn_region_measure_resident(handle);
+            if (n < 0) {
+                throw new UncheckedIOException(NativeIoException.of(SnapEngine.sn_error_call(), (int) n));
+            }
+            return n;
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** The residency policy of a region with a memory budget, else null (tests). */
+    Residency residency() {
+        return residency;
+    }
+
     private RegionStats readStats() {
         Pointer p = new Pointer(stats);
         long[] hist = p.getLongArray(8L * SnapEngine.SN_C_HIST_BASE, SnapEngine.SN_HIST_BUCKETS);
+        Residency b = residency;
+        if (b != null) {
+            return new RegionStats(mode,
+                    p.getLong(8L * SnapEngine.SN_C_MINOR_FAULTS),
+                    p.getLong(8L * SnapEngine.SN_C_MISSING_FAULTS),
+                    p.getLong(8L * SnapEngine.SN_C_ZERO_FAULTS),
+                    p.getLong(8L * SnapEngine.SN_C_CHUNKS_DECOMPRESSED),
+                    p.getLong(8L * SnapEngine.SN_C_BYTES_DECOMPRESSED),
+                    p.getLong(8L * SnapEngine.SN_C_BYTES_MAPPED),
+                    p.getLong(8L * SnapEngine.SN_C_REVALIDATIONS),
+                    p.getLong(8L * SnapEngine.SN_C_ERRORS),
+                    hist,
+                    b.budget(),
+                    b.counter(SnapEngine.SN_R_RESIDENT),
+                    b.counter(SnapEngine.SN_R_PEAK),
+                    b.counter(SnapEngine.SN_R_PINNED),
+                    b.counter(SnapEngine.SN_R_EVICTIONS),
+                    b.counter(SnapEngine.SN_R_REFILLS),
+                    b.counter(SnapEngine.SN_R_ACCESSES));
+        }
         return new RegionStats(mode,
                 p.getLong(8L * SnapEngine.SN_C_MINOR_FAULTS),
                 p.getLong(8L * SnapEngine.SN_C_MISSING_FAULTS),
@@ -386,6 +459,9 @@ public final class LazyRegion implements Region {
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        if (residency != null) {
+            residency.close(); // no eviction call may reach the engine after this
         }
         lifecycle.writeLock().lock();
         try {

@@ -25,6 +25,31 @@ public final class SnapEngine {
     /** {@code sn_region_open} flag: no sequential read-ahead by idle resolvers. */
     public static final int SN_OPEN_NO_READAHEAD = 2;
 
+    /** {@code sn_region_open} flag: the region gets a memory budget (writable ones register write-protect). */
+    public static final int SN_OPEN_BUDGET = 4;
+
+    /** Slots (8 bytes each) of the residency counters returned by {@link #sn_region_budget_stats(long)}. */
+    public static final int SN_R_BUDGET = 0;
+    public static final int SN_R_CAP = 1;
+    public static final int SN_R_RESIDENT = 2;
+    public static final int SN_R_PEAK = 3;
+    public static final int SN_R_PINNED = 4;
+    public static final int SN_R_FILLS = 5;
+    public static final int SN_R_REFILLS = 6;
+    public static final int SN_R_EVICTIONS = 7;
+    public static final int SN_R_HARD_EVICTIONS = 8;
+    public static final int SN_R_ACCESSES = 9;
+    public static final int SN_R_SAMPLED = 10;
+    public static final int SN_R_DROPS = 11;
+    public static final int SN_R_RESET_DROPS = 12;
+    public static final int SN_R_WP_FAULTS = 13;
+    public static final int SN_R_SLOTS = 14;
+
+    /** Event kinds of {@link #sn_region_budget_drain}: bits 62-63; bits 32-61 generation, 0-31 unit. */
+    public static final int SN_EV_FILL = 1;
+    public static final int SN_EV_ACCESS = 2;
+    public static final int SN_EV_GONE = 3;
+
     public static final int SN_CODEC_NONE = 0;
     public static final int SN_CODEC_LZ4 = 1;
     public static final int SN_CODEC_ZSTD = 2;
@@ -102,6 +127,27 @@ public final class SnapEngine {
     public static native int sn_region_reset(long handle, long offset, long length);
 
     public static native int sn_region_close(long handle);
+
+    /** Gives a region opened with {@link #SN_OPEN_BUDGET} its budget; call before using its address. */
+    public static native int sn_region_budget(long handle, long budget);
+
+    /** Address of the residency counters ({@code SN_R_*} slots), 0 without a budget. */
+    public static native long sn_region_budget_stats(long handle);
+
+    /** Bytes of one residency (fill) unit. */
+    public static native long sn_region_unit_size(long handle);
+
+    /** Moves up to {@code max} fill/access/gone events into {@code out}; single consumer. Returns the count. */
+    public static native int sn_region_budget_drain(long handle, long[] out, int max);
+
+    /** Evicts a unit if still resident in generation {@code gen}: 1 evicted, 0 gone already, -EBUSY pinned. */
+    public static native int sn_region_evict(long handle, long unit, long gen);
+
+    /** Zaps the page-table entries of up to {@code count} resident unpinned units (file modes); returns how many. */
+    public static native int sn_region_sample(long handle, int count);
+
+    /** Decompressed bytes present now, measured with mincore (file pages, or the region's own pages). */
+    public static native long sn_region_measure_resident(long handle);
 
     /**
      * Unmaps the guards left at closed regions' addresses for at least a second (all of them when

@@ -1,0 +1,56 @@
+/*
+ * Residency: the memory budget of a lazy region (see residency.c). Internal to the engine; the
+ * fault path calls the sn_res_* hooks below, each a no-op when the region has no budget.
+ */
+#ifndef SNAPSTORE_RESIDENCY_H
+#define SNAPSTORE_RESIDENCY_H
+
+#include <stdint.h>
+
+struct sn_region;
+
+/* sn_region_open flag: the region will get a budget (writable regions register write-protect). */
+#define SN_OPEN_BUDGET 4
+
+/* UFFDIO_CONTINUE_MODE_WP (Linux 6.2+), newer than the build machine's headers */
+#ifndef UFFDIO_CONTINUE_MODE_WP
+#define UFFDIO_CONTINUE_MODE_WP ((uint64_t)1 << 1)
+#endif
+
+/* Event kinds in the ring (bits 62-63 of an event; bits 32-61 the generation, 0-31 the unit). */
+#define SN_EV_FILL 1   /* the unit became resident (generation = its fill number) */
+#define SN_EV_ACCESS 2 /* a resident unit was touched again (a MINOR fault) */
+#define SN_EV_GONE 3   /* the engine dropped the unit itself (hard cap, reset of ANONYMOUS) */
+
+/* Slots of the residency counters block (8 bytes each; mirrored in SnapEngine.java). */
+enum sn_res_counter {
+    SN_R_BUDGET = 0,       /* bytes */
+    SN_R_CAP,              /* budget + slack: the native hard cap */
+    SN_R_RESIDENT,         /* decompressed bytes resident now */
+    SN_R_PEAK,             /* highest SN_R_RESIDENT seen */
+    SN_R_PINNED,           /* bytes of units holding private writes */
+    SN_R_FILLS,            /* units made resident */
+    SN_R_REFILLS,          /* of which units that had been resident before */
+    SN_R_EVICTIONS,        /* units evicted (Caffeine's choice or the hard cap) */
+    SN_R_HARD_EVICTIONS,   /* of which by the native hard cap */
+    SN_R_ACCESSES,         /* access events published (MINOR faults on resident units) */
+    SN_R_SAMPLED,          /* units whose page-table entries were zapped by sampling */
+    SN_R_DROPS,            /* events lost because the ring was full */
+    SN_R_RESET_DROPS,      /* units dropped by reset() (ANONYMOUS) */
+    SN_R_WP_FAULTS,        /* write-protect faults served (first write to a unit) */
+    SN_R_SLOTS
+};
+
+void sn_res_free(struct sn_region *g);
+void sn_res_enter(struct sn_region *g, uint64_t unit);
+void sn_res_exit(struct sn_region *g, uint64_t unit);
+/* the unit's content is produced (new fill) or was touched again (`minor`: report an access) */
+void sn_res_touched(struct sn_region *g, uint64_t unit, int minor);
+/* a write-protect fault: pins the unit, unprotects it and wakes the writer */
+void sn_res_wp_fault(struct sn_region *g, uint64_t off);
+/* the mapped range [off, off + len) is being reset */
+void sn_res_reset(struct sn_region *g, uint64_t off, uint64_t len);
+/* a CONTINUE found the unit's pages gone from the file (another process evicted): refill it */
+void sn_res_invalidate_unit(struct sn_region *g, uint64_t unit);
+
+#endif
