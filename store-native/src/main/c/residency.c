@@ -187,34 +187,54 @@ void sn_res_exit(struct sn_region *g, uint64_t u) {
 #define EV_RESET 2 /* reset() of ANONYMOUS: waits, and drops pinned units too */
 #define EV_SAMPLE 3 /* sampling: zaps page-table entries only, the unit stays resident */
 
-/* Drops the unit's pages from the region and (file modes) from the backing file. */
-static void zap(struct sn_region *g, uint64_t u, int release) {
+/*
+ * Drops the unit's pages from the region and, with `release`, from the backing file. With a shared
+ * warm file the evictor first takes the fill claim of every chunk of the unit (VALID or EMPTY ->
+ * FILLING), so no other process revalidates or fills them while they are punched; it returns
+ * -EAGAIN, touching nothing, when another process is filling one of them right now.
+ */
+static int zap(struct sn_region *g, uint64_t u, int release) {
     uint64_t s = unit_start(g, u);
     uint64_t len = g->mode == SN_MODE_ANONYMOUS ? unit_bytes(g, u) : g->map_len - s < g->unit ? g->map_len - s : g->unit;
-    if (g->mode != SN_MODE_ANONYMOUS && release) {
-        uint64_t first = s >> g->chunk_shift;
-        uint64_t last = (s + len + sn_chunk_size(g) - 1) >> g->chunk_shift;
-        if (last > g->chunk_count) {
-            last = g->chunk_count;
-        }
+    uint64_t first = s >> g->chunk_shift;
+    uint64_t last = (s + len + sn_chunk_size(g) - 1) >> g->chunk_shift;
+    if (last > g->chunk_count) {
+        last = g->chunk_count;
+    }
+    int file = g->mode != SN_MODE_ANONYMOUS;
+    if (file && release && g->warm_state) {
+        uint8_t prev[512]; /* a unit holds at most 2 MiB / 4 KiB chunks */
         for (uint64_t c = first; c < last; c++) {
-            /* state before data: another process must not trust these bytes any more */
-            if (g->warm_state) {
-                atomic_store_explicit(&g->warm_state[c], SN_WARM_EMPTY, memory_order_release);
+            uint8_t v = atomic_load_explicit(&g->warm_state[c], memory_order_acquire);
+            prev[(c - first) & 511] = v;
+            if (v == SN_WARM_FILLING ||
+                !atomic_compare_exchange_strong(&g->warm_state[c], &v, SN_WARM_FILLING)) {
+                for (uint64_t d = first; d < c; d++) {
+                    atomic_store_explicit(&g->warm_state[d], prev[(d - first) & 511], memory_order_release);
+                }
+                return -EAGAIN;
             }
+        }
+    }
+    if (file && release) {
+        for (uint64_t c = first; c < last; c++) {
             uint32_t v = SN_S_VALID;
             atomic_compare_exchange_strong(&g->state[c], &v, SN_S_UNKNOWN);
         }
     }
     madvise(g->base + s, len, MADV_DONTNEED);
-    if (g->mode != SN_MODE_ANONYMOUS) {
+    if (file) {
         if (release) {
             while (fallocate(g->file_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)s, (off_t)len) != 0 &&
                    errno == EINTR) {
             }
+            for (uint64_t c = first; g->warm_state && c < last; c++) {
+                atomic_store_explicit(&g->warm_state[c], SN_WARM_EMPTY, memory_order_release);
+            }
         }
         atomic_store_explicit(&g->unit_mapped[u], SN_UNIT_NONE, memory_order_relaxed);
     }
+    return 0;
 }
 
 /*
@@ -261,7 +281,15 @@ static int evict(struct sn_region *g, uint64_t u, uint64_t gen, int how) {
         rcount(res, SN_R_SAMPLED, 1);
         return 1;
     }
-    zap(g, u, 1);
+    if (zap(g, u, 1) < 0) {
+        /* another process is filling a chunk of it in the shared file: keep it for now */
+        atomic_store_explicit(w, s, memory_order_release);
+        futex_wake_all(w);
+        if (how == EV_WAIT) {
+            publish(res, SN_EV_FILL, u, cur); /* back into Caffeine */
+        }
+        return -EAGAIN;
+    }
     uint64_t bytes = unit_bytes(g, u);
     if (s & U_PINNED) {
         rcount(res, SN_R_PINNED, -(int64_t)bytes);
@@ -407,6 +435,67 @@ void sn_res_invalidate_unit(struct sn_region *g, uint64_t u) {
         atomic_compare_exchange_strong(&g->state[c], &v, SN_S_UNKNOWN);
     }
     atomic_store_explicit(&g->unit_mapped[u], SN_UNIT_NONE, memory_order_relaxed);
+}
+
+/*
+ * Cross-process fill claims on a shared warm file. Eviction punches chunks out of the file under
+ * other processes; two processes refilling the same chunk at once would each write transiently
+ * wrong bytes (a decompressor's over-long copies, a fresh zero page) where the other may already
+ * map verified ones. So only the process that moved the state byte EMPTY -> FILLING writes the
+ * chunk; the others wait until it is VALID (then revalidate its CRC32C) or EMPTY again. A claim
+ * left by a killed process is taken over after SN_WARM_CLAIM_NS.
+ */
+#define SN_WARM_CLAIM_NS 1000000000ull
+
+int sn_res_warm_claim(struct sn_region *g, uint32_t c) {
+    _Atomic uint8_t *w = &g->warm_state[c];
+    uint64_t since = 0;
+    for (;;) {
+        uint8_t v = atomic_load_explicit(w, memory_order_acquire);
+        if (v == SN_WARM_VALID) {
+            return 1;
+        }
+        if (v != SN_WARM_FILLING) {
+            if (atomic_compare_exchange_weak_explicit(w, &v, SN_WARM_FILLING, memory_order_acq_rel,
+                                                      memory_order_relaxed)) {
+                return 0;
+            }
+            continue;
+        }
+        uint64_t now = sn_now_ns();
+        if (!since) {
+            since = now;
+        } else if (now - since > SN_WARM_CLAIM_NS) {
+            return 0; /* the filler died: take its claim over */
+        }
+        struct timespec q = {.tv_sec = 0, .tv_nsec = 50000};
+        nanosleep(&q, NULL);
+    }
+}
+
+void sn_res_warm_reclaim(struct sn_region *g, uint32_t c) {
+    atomic_store_explicit(&g->warm_state[c], SN_WARM_FILLING, memory_order_release);
+}
+
+void sn_res_warm_release(struct sn_region *g, uint32_t c, int valid) {
+    atomic_store_explicit(&g->warm_state[c], valid ? SN_WARM_VALID : SN_WARM_EMPTY, memory_order_release);
+}
+
+__thread int sn_res_dontwake;
+
+int sn_res_warm_unit_valid(struct sn_region *g, uint64_t u) {
+    uint64_t s = u * g->unit;
+    uint64_t first = s >> g->chunk_shift;
+    uint64_t last = (s + g->unit + sn_chunk_size(g) - 1) >> g->chunk_shift;
+    if (last > g->chunk_count) {
+        last = g->chunk_count;
+    }
+    for (uint64_t c = first; c < last; c++) {
+        if (atomic_load_explicit(&g->warm_state[c], memory_order_acquire) != SN_WARM_VALID) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 void sn_res_free(struct sn_region *g) {

@@ -41,6 +41,22 @@ enum sn_res_counter {
     SN_R_SLOTS
 };
 
+/* Warm state byte of a chunk being filled by some process (a cross-process claim; residency.c). */
+#define SN_WARM_FILLING 2
+
+/* Before producing chunk c of a warm file: 1 when it is VALID (revalidate it), 0 when this process
+ * claimed it for filling (EMPTY -> FILLING; waits while another process fills it). */
+int sn_res_warm_claim(struct sn_region *g, uint32_t c);
+/* After a revalidation failed: takes the claim (VALID -> FILLING). */
+void sn_res_warm_reclaim(struct sn_region *g, uint32_t c);
+/* Ends a claim: VALID when the bytes are verified in the file, else EMPTY. */
+void sn_res_warm_release(struct sn_region *g, uint32_t c, int valid);
+
+/* All chunks of unit u are VALID in the shared warm file (checked after a CONTINUE). */
+int sn_res_warm_unit_valid(struct sn_region *g, uint64_t u);
+/* Set by a resolver: its next CONTINUEs do not wake the faulting thread (it wakes it itself). */
+extern __thread int sn_res_dontwake;
+
 void sn_res_free(struct sn_region *g);
 void sn_res_enter(struct sn_region *g, uint64_t unit);
 void sn_res_exit(struct sn_region *g, uint64_t unit);

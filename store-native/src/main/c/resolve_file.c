@@ -28,24 +28,28 @@ static int produce(struct sn_resolver *r, uint32_t c) {
     uint64_t astart = start & ~(ps - 1);
     uint64_t aend = (start + ch->raw + ps - 1) & ~(ps - 1);
     uint8_t *dst = g->alias + start;
+    int revalidate = g->warm_state && sn_res_warm_claim(g, c); /* else: we fill it (residency.c) */
     /* Allocate first: nothing below may touch a hugetlb page that does not exist yet. */
     while (fallocate(g->file_fd, 0, (off_t)astart, (off_t)(aend - astart)) != 0) {
         if (errno != EINTR) {
-            return -errno;
+            int e = errno;
+            if (g->warm_state && !revalidate) {
+                sn_res_warm_release(g, c, 0);
+            }
+            return -e;
         }
     }
     if (ps < aend - astart) {
         /* one call maps the alias's pages instead of one page fault each while we write/read */
         madvise(g->alias + astart, aend - astart, MADV_POPULATE_WRITE);
     }
-    if (g->warm_state &&
-        atomic_load_explicit(&g->warm_state[c], memory_order_acquire) == SN_WARM_VALID) {
+    if (revalidate) {
         sn_count(g, SN_C_REVALIDATIONS, 1);
         if (sn_crc32c(0, dst, ch->raw) == ch->crc) {
             return 0;
         }
-        /* corrupted in the warm file: invalidate, then refill below */
-        atomic_store_explicit(&g->warm_state[c], SN_WARM_EMPTY, memory_order_release);
+        /* corrupted in the warm file (or evicted meanwhile): claim it, then refill below */
+        sn_res_warm_reclaim(g, c);
     }
     if (ch->flags & SN_FLAG_ZERO) {
         if (!g->fresh_file) {
@@ -53,17 +57,22 @@ static int produce(struct sn_resolver *r, uint32_t c) {
         }
     } else {
         int rc = sn_decompress(r, ch, dst);
-        if (rc != 0) {
-            return rc;
+        if (rc == 0) {
+            sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
+            sn_count(g, SN_C_BYTES_DECOMPRESSED, ch->raw);
+            if (sn_crc32c(0, dst, ch->raw) != ch->crc) {
+                rc = -EBADMSG;
+            }
         }
-        sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
-        sn_count(g, SN_C_BYTES_DECOMPRESSED, ch->raw);
-        if (sn_crc32c(0, dst, ch->raw) != ch->crc) {
-            return -EBADMSG;
+        if (rc != 0) {
+            if (g->warm_state) {
+                sn_res_warm_release(g, c, 0);
+            }
+            return rc;
         }
     }
     if (g->warm_state) {
-        atomic_store_explicit(&g->warm_state[c], SN_WARM_VALID, memory_order_release);
+        sn_res_warm_release(g, c, 1);
     }
     return 0;
 }
@@ -71,11 +80,21 @@ static int produce(struct sn_resolver *r, uint32_t c) {
 /* Makes chunk c valid in the file (once per region); returns SN_S_VALID or SN_S_FAILED. */
 static int ensure_valid(struct sn_resolver *r, uint32_t c) {
     struct sn_region *g = r->region;
+    if (g->warm_state && atomic_load_explicit(&g->state[c], memory_order_acquire) == SN_S_VALID &&
+        atomic_load_explicit(&g->warm_state[c], memory_order_acquire) != SN_WARM_VALID) {
+        /* another process evicted it from the shared file since we validated it: refill */
+        uint32_t v = SN_S_VALID;
+        atomic_compare_exchange_strong(&g->state[c], &v, SN_S_UNKNOWN);
+    }
     int st = sn_chunk_wait_or_claim(g, c);
     if (st != SN_S_BUSY) {
         return st;
     }
     int rc = produce(r, c);
+    for (int i = 0; rc == -EBADMSG && g->warm_state && i < 2; i++) {
+        /* a process sharing the warm file may have evicted (punched) the chunk while we filled it */
+        rc = produce(r, c);
+    }
     if (rc != 0) {
         sn_record_error(g, c, rc);
     }
@@ -130,6 +149,7 @@ again:
     sn_count(g, minor ? SN_C_MINOR_FAULTS : all_zero ? SN_C_ZERO_FAULTS : SN_C_MISSING_FAULTS, 1);
     int (*map)(struct sn_region *, uint64_t, uint64_t) = zero_page ? sn_uffd_zero : sn_uffd_continue;
     r->around_zero = zero_page;
+    sn_res_dontwake = g->warm_state && !g->writable; /* shared file: check it after mapping, then wake */
     if (failed) {
         sn_count(g, SN_C_POISONED_FAULTS, 1);
         rc = sn_uffd_poison(g, ustart, ulen);
@@ -169,7 +189,17 @@ again:
             rc = map(g, w0, w1 - w0);
         }
     }
-    if (rc == -EFAULT && !failed && !zero_page && refills++ < 3) {
+    if (rc >= 0 && !failed && !zero_page && g->warm_state && !g->writable && !sn_res_warm_unit_valid(g, u) &&
+        refills++ < 1000) {
+        /* Another process evicted the unit from the shared warm file between our check and our
+         * CONTINUE, and may be refilling a fresh page: drop what we mapped before the faulting
+         * thread (not woken: DONTWAKE) can read it, and start over. */
+        madvise(g->base + ustart, ulen, MADV_DONTNEED);
+        sn_res_invalidate_unit(g, u);
+        r->around_unit = 0;
+        goto again;
+    }
+    if (rc == -EFAULT && !failed && !zero_page && refills++ < 1000) {
         /* CONTINUE found no page in the file: another process sharing the warm file evicted the
          * unit after we validated it. Refill it, never poison. */
         sn_res_invalidate_unit(g, u);
@@ -181,7 +211,8 @@ again:
         sn_count(g, SN_C_POISONED_FAULTS, 1);
         rc = sn_uffd_poison(g, page, ps);
     }
-    if (rc != 0) {
+    sn_res_dontwake = 0;
+    if (rc != 0 || (g->warm_state && !g->writable)) {
         sn_uffd_wake(g, page, ps);
     }
     return rc < 0 ? rc : 0;
@@ -204,6 +235,11 @@ static void file_around(struct sn_resolver *r) {
     }
     if (rc >= 0 && r->around_w0 > ustart) {
         rc = map(g, ustart, r->around_w0 - ustart);
+    }
+    if (g->warm_state && !g->writable && !r->around_zero && !sn_res_warm_unit_valid(g, u)) {
+        /* evicted by another process meanwhile: the next touch refills (see file_fault) */
+        madvise(g->base + ustart, uend - ustart, MADV_DONTNEED);
+        rc = -ESTALE;
     }
     uint8_t expect = SN_UNIT_MAPPING;
     atomic_compare_exchange_strong(&g->unit_mapped[u], &expect, rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE);

@@ -171,7 +171,8 @@ int sn_uffd_zero(struct sn_region *g, uint64_t off, uint64_t len) {
 }
 
 int sn_uffd_continue(struct sn_region *g, uint64_t off, uint64_t len) {
-    RANGE_LOOP(UFFDIO_CONTINUE, struct uffdio_continue, mapped, g->wp_map ? UFFDIO_CONTINUE_MODE_WP : 0)
+    RANGE_LOOP(UFFDIO_CONTINUE, struct uffdio_continue, mapped,
+               (g->wp_map ? UFFDIO_CONTINUE_MODE_WP : 0) | (sn_res_dontwake ? UFFDIO_CONTINUE_MODE_DONTWAKE : 0))
 }
 
 int sn_uffd_poison(struct sn_region *g, uint64_t off, uint64_t len) {

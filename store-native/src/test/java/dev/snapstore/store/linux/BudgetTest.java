@@ -103,8 +103,10 @@ class BudgetTest {
             assertTrue(st.evictions() > 0, "evictions happened: " + st.asMap());
             assertTrue(st.refills() > 0, "evicted units were refilled: " + st.asMap());
             assertTrue(st.residentPeakBytes() <= ceiling(mode, budget), "peak within budget + slack: " + st.asMap());
-            assertTrue(maxMeasured.get() <= ceiling(mode, budget),
-                    "measured resident " + maxMeasured.get() + " within " + ceiling(mode, budget));
+            // mincore is no atomic snapshot: while units are evicted and filled during its scan it may
+            // see one twice (evicted at the end of the scan, refilled at its start); allow one unit
+            assertTrue(maxMeasured.get() <= ceiling(mode, budget) + unit(mode),
+                    "measured resident " + maxMeasured.get() + " within " + ceiling(mode, budget) + " + one unit");
             assertEquals(0, st.pinnedBytes(), "reads pin nothing");
         }
     }
@@ -287,6 +289,131 @@ class BudgetTest {
 
     static Stream<Mode> writableModes() {
         return Stream.of(Mode.SHMEM, Mode.HUGETLB, Mode.ANONYMOUS);
+    }
+
+    static Stream<Mode> closeRaceModes() {
+        return Stream.of(Mode.SHMEM, Mode.HUGETLB, Mode.ANONYMOUS);
+    }
+
+    /**
+     * close() while threads fault on a few hot units that the budget keeps evicting: close returns,
+     * every thread ends (served or poisoned), and no read made while the region was open returned
+     * anything but the snapshot's bytes.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("closeRaceModes")
+    void evictionRacingFaultsAndClose(Mode mode) throws Exception {
+        NativeTestSupport.assumeMode(mode);
+        long u = unit(mode);
+        ByteBuffer expect = ByteBuffer.wrap(content).order(ByteOrder.LITTLE_ENDIAN);
+        try (Snapshot s = Snapshot.open(snap)) {
+            for (int round = 0; round < 4; round++) {
+                LazyRegion r = (LazyRegion) s.map(mode, options(mode == Mode.ANONYMOUS, 2 * u));
+                ByteBuffer view = r.slice(0, (int) r.size());
+                AtomicBoolean closing = new AtomicBoolean();
+                AtomicLong wrong = new AtomicLong();
+                AtomicLong reads = new AtomicLong();
+                List<Thread> threads = new ArrayList<>();
+                for (int t = 0; t < THREADS; t++) {
+                    long seed = round * 100L + t;
+                    threads.add(new Thread(() -> {
+                        SplittableRandom rnd = new SplittableRandom(seed);
+                        try {
+                            while (!closing.get()) {
+                                // 4 hot units shared by all threads: evictions race faults on them
+                                long off = rnd.nextInt(4) * u + (rnd.nextLong(u - 8) & ~7L);
+                                long v = view.getLong((int) off);
+                                if (v != expect.getLong((int) off) && !closing.get()) {
+                                    wrong.incrementAndGet();
+                                }
+                                reads.incrementAndGet();
+                            }
+                        } catch (Throwable e) {
+                            // InternalError: poisoned by close
+                        }
+                    }, "budget-close-" + t));
+                }
+                threads.forEach(Thread::start);
+                Thread.sleep(150);
+                closing.set(true);
+                assertTimeoutPreemptively(Duration.ofSeconds(10), r::close);
+                for (Thread t : threads) {
+                    t.join(10_000);
+                    assertTrue(!t.isAlive(), "a toucher is stuck after close: " + t.getName());
+                }
+                RegionStats st = r.stats();
+                assertEquals(0, wrong.get(), "reads that did not match while open: " + st.asMap());
+                assertTrue(reads.get() > 10, "touchers ran: " + reads.get());
+                assertTrue(st.evictions() > 0 || st.residentPeakBytes() <= 2 * u, st.asMap().toString());
+            }
+        }
+    }
+
+    /**
+     * Two regions share one warm file; the one with a budget evicts (punches the file) under the
+     * other, whose chunk states still say valid: the other refills (MISSING fault, or CONTINUE
+     * finding no page) and keeps reading the snapshot's bytes, never poisoned.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("closeRaceModes")
+    void evictionUnderAnotherRegionOfTheSameWarmFile(Mode mode) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(mode != Mode.ANONYMOUS, "ANONYMOUS has no warm file");
+        NativeTestSupport.assumeMode(mode);
+        Path warm;
+        if (mode == Mode.SHMEM) {
+            warm = java.nio.file.Files.createTempDirectory(Path.of("/dev/shm"), "snapstore-budget-");
+        } else {
+            warm = java.nio.file.Files.createTempDirectory(dir, "hugetlbfs");
+            int rc = run("mount", "-t", "hugetlbfs", "-o", "pagesize=2M,mode=0700", "none", warm.toString());
+            org.junit.jupiter.api.Assumptions.assumeTrue(rc == 0, "cannot mount hugetlbfs (needs root): mount exit " + rc);
+        }
+        long u = unit(mode);
+        String want = TestData.sha256(content);
+        try (Snapshot s = Snapshot.open(snap)) {
+            MapOptions plain = MapOptions.builder().readOnly().resolverThreads(RESOLVERS).warmCache(warm).build();
+            MapOptions budgeted = plain.toBuilder().memoryBudget(2 * u).build();
+            try (LazyRegion other = (LazyRegion) s.map(mode, plain); LazyRegion cache = (LazyRegion) s.map(mode, budgeted)) {
+                assertEquals(want, NativeTestSupport.sha256(other));
+                assertEquals(want, NativeTestSupport.sha256(cache)); // evicts: punches the shared file
+                assertTrue(cache.stats().evictions() > 0, cache.stats().asMap().toString());
+                // concurrently now: the budgeted region keeps punching while the other refills
+                AtomicBoolean stop = new AtomicBoolean();
+                Thread churn = new Thread(() -> {
+                    while (!stop.get()) {
+                        NativeTestSupport.sha256(cache);
+                    }
+                }, "budget-churn");
+                churn.start();
+                try {
+                    for (int i = 0; i < 3; i++) {
+                        assertEquals(want, NativeTestSupport.sha256(other));
+                    }
+                } finally {
+                    stop.set(true);
+                    churn.join();
+                }
+                assertEquals(0, other.stats().errors(), other.stats().asMap().toString());
+                assertEquals(0, cache.stats().errors(), cache.stats().asMap().toString());
+                assertTrue(other.stats().chunksDecompressed() > 0, "the other region refilled: " + other.stats().asMap());
+                System.out.println("shared warm " + mode + ": other " + other.stats().asMap() + " cache " + cache.stats().asMap());
+            }
+        } finally {
+            try (var files = java.nio.file.Files.list(warm)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    java.nio.file.Files.delete(f);
+                }
+            }
+            if (mode == Mode.HUGETLB) {
+                run("umount", warm.toString());
+            }
+            java.nio.file.Files.delete(warm);
+        }
+    }
+
+    private static int run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) ? p.exitValue() : -1;
     }
 
     @Test
