@@ -45,6 +45,7 @@
 #define U_RESIDENT (1u << 24)
 #define U_EVICTING (1u << 25)
 #define U_PINNED (1u << 26)
+#define U_UNSEEN (1u << 27) /* filled by read-ahead, not yet touched: Caffeine has not heard of it */
 
 #define GEN_MASK ((1ull << 30) - 1)
 #define RING_SLOTS 16384u
@@ -336,14 +337,27 @@ static void hard_cap(struct sn_region *g) {
     }
 }
 
-void sn_res_touched(struct sn_region *g, uint64_t u, int minor) {
+/*
+ * Read-ahead fills are not published to Caffeine until a fault touches them: a freshly prefetched
+ * unit has no history, and W-TinyLFU would reject it against any older unit, evicting it just
+ * before the sequential reader arrives. Until then only the hard cap (oldest first) may evict it;
+ * read-ahead keeps at most one unit per resolver ahead, within the slack.
+ */
+void sn_res_touched(struct sn_region *g, uint64_t u, int how) {
     struct sn_residency *res = g->res;
     if (!res || u >= res->units) {
         return;
     }
-    uint32_t s = atomic_fetch_or_explicit(&res->ustate[u], U_RESIDENT, memory_order_acq_rel);
+    uint32_t set = U_RESIDENT | (how == SN_TOUCH_PREFETCH ? U_UNSEEN : 0);
+    uint32_t s = atomic_fetch_or_explicit(&res->ustate[u], set, memory_order_acq_rel);
     if (s & U_RESIDENT) {
-        if (minor) {
+        if (how != SN_TOUCH_PREFETCH && (s & U_UNSEEN)) {
+            /* first touch of a read-ahead fill (we are inside the unit: nobody evicts it now) */
+            atomic_fetch_and_explicit(&res->ustate[u], ~U_UNSEEN, memory_order_relaxed);
+            publish(res, SN_EV_FILL, u, atomic_load_explicit(&res->ugen[u], memory_order_relaxed));
+            return;
+        }
+        if (how == SN_TOUCH_MINOR) {
             rcount(res, SN_R_ACCESSES, 1);
             publish(res, SN_EV_ACCESS, u, atomic_load_explicit(&res->ugen[u], memory_order_relaxed));
         }
@@ -360,7 +374,9 @@ void sn_res_touched(struct sn_region *g, uint64_t u, int minor) {
     while (now > peak && !atomic_compare_exchange_weak(&res->stats[SN_R_PEAK], &peak, now)) {
     }
     fifo_push(g, u, gen);
-    publish(res, SN_EV_FILL, u, gen);
+    if (how != SN_TOUCH_PREFETCH) {
+        publish(res, SN_EV_FILL, u, gen);
+    }
     hard_cap(g);
 }
 

@@ -60,8 +60,13 @@ extern __thread int sn_res_dontwake;
 void sn_res_free(struct sn_region *g);
 void sn_res_enter(struct sn_region *g, uint64_t unit);
 void sn_res_exit(struct sn_region *g, uint64_t unit);
-/* the unit's content is produced (new fill) or was touched again (`minor`: report an access) */
-void sn_res_touched(struct sn_region *g, uint64_t unit, int minor);
+/* how a unit was touched (sn_res_touched) */
+#define SN_TOUCH_FAULT 0    /* a MISSING fault produced or found it */
+#define SN_TOUCH_MINOR 1    /* a MINOR fault: an access when it is resident already */
+#define SN_TOUCH_PREFETCH 2 /* read-ahead filled it: Caffeine hears of it at its first real touch */
+
+/* the unit's content is produced (a new fill) or was touched again */
+void sn_res_touched(struct sn_region *g, uint64_t unit, int how);
 /* a write-protect fault: pins the unit, unprotects it and wakes the writer */
 void sn_res_wp_fault(struct sn_region *g, uint64_t off);
 /* the mapped range [off, off + len) is being reset */

@@ -79,7 +79,7 @@ static int anon_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
     }
     /* resident before mapped: a write-protect fault on these pages must find the unit resident
      * (unit = chunk in anonymous mode; residency.c) */
-    sn_res_touched(g, c, 0);
+    sn_res_touched(g, c, SN_TOUCH_FAULT);
     rc = sn_uffd_copy(g, start, len, r->scratch);
     if (rc < 0) {
         /* the kernel refused the copy: poison rather than let the thread fault forever */
@@ -126,7 +126,7 @@ static void anon_prefetch(struct sn_resolver *r, uint64_t unit) {
     if (len > ch->raw) {
         memset(r->scratch + ch->raw, 0, len - ch->raw);
     }
-    sn_res_touched(g, c, 0);
+    sn_res_touched(g, c, SN_TOUCH_PREFETCH);
     sn_uffd_copy(g, start, len, r->scratch);
     sn_chunk_publish(g, (uint32_t)c, SN_S_UNKNOWN);
 }

@@ -144,7 +144,7 @@ again:
         }
     }
     if (!failed && !zero_page && first < last && !refills) {
-        sn_res_touched(g, u, minor); /* a fill, or an access to a resident unit (residency.c) */
+        sn_res_touched(g, u, minor ? SN_TOUCH_MINOR : SN_TOUCH_FAULT); /* a fill, or an access (residency.c) */
     }
     sn_count(g, minor ? SN_C_MINOR_FAULTS : all_zero ? SN_C_ZERO_FAULTS : SN_C_MISSING_FAULTS, 1);
     int (*map)(struct sn_region *, uint64_t, uint64_t) = zero_page ? sn_uffd_zero : sn_uffd_continue;
@@ -272,7 +272,7 @@ static void file_prefetch(struct sn_resolver *r, uint64_t unit) {
     if (did) {
         sn_count(g, SN_C_PREFETCHED, 1);
         if (ok) {
-            sn_res_touched(g, unit, 0);
+            sn_res_touched(g, unit, SN_TOUCH_PREFETCH);
         }
     }
 }
