@@ -8,11 +8,11 @@
  *   - otherwise its pages are allocated with fallocate (an exhausted hugepage pool is ENOSPC, not
  *     SIGBUS), it is decompressed into the file through the unregistered alias mapping, its CRC32C
  *     is checked on the bytes in the file, and only then is it marked valid (state after data).
- * A chunk that cannot be produced poisons the unit. Zero chunks of a private shmem region are
- * mapped with UFFDIO_ZEROPAGE and cost no file memory.
+ * A chunk that cannot be produced has its unit refused (uffd.c: POISON, or the SIGBUS guard).
+ * Zero chunks of a private shmem region are mapped with UFFDIO_ZEROPAGE and cost no file memory.
  */
 #define _GNU_SOURCE
-#include "snapstore.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -126,7 +126,7 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
     r->around_zero = zero_page;
     if (failed) {
         sn_count(g, SN_C_POISONED_FAULTS, 1);
-        rc = sn_uffd_poison(g, ustart, ulen);
+        rc = sn_uffd_refuse(g, ustart, ulen);
     } else {
         /* Map a small window around the page first (the thread runs again as soon as it is
          * there), and leave the rest of the unit to around(), run after the fault is timed. */
@@ -167,7 +167,7 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
         /* the kernel refused to map a valid page: never let the thread spin on it */
         sn_record_error(g, (uint32_t)first, rc);
         sn_count(g, SN_C_POISONED_FAULTS, 1);
-        rc = sn_uffd_poison(g, page, ps);
+        rc = sn_uffd_refuse(g, page, ps);
     }
     if (rc != 0) {
         sn_uffd_wake(g, page, ps);
