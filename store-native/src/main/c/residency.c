@@ -26,7 +26,7 @@
  * fallocate(PUNCH_HOLE).
  */
 #define _GNU_SOURCE
-#include "snapstore.h"
+#include "engine.h"
 #include "residency.h"
 
 #include <errno.h>
@@ -541,11 +541,11 @@ static struct sn_region *H(long handle) {
 SN_API int sn_region_budget(long handle, long budget) {
     struct sn_region *g = H(handle);
     if (g->res || budget < 0) {
-        return sn_fail("sn_region_budget(arguments)", EINVAL);
+        return sn_fail(SN_E_ARGUMENT, "sn_region_budget(arguments)", EINVAL);
     }
     struct sn_residency *res = calloc(1, sizeof *res);
     if (!res) {
-        return sn_fail("calloc", ENOMEM);
+        return sn_fail(SN_E_IO, "calloc", ENOMEM);
     }
     res->units = (g->map_len + g->unit - 1) / g->unit;
     res->budget = (uint64_t)budget;
@@ -561,7 +561,7 @@ SN_API int sn_region_budget(long handle, long budget) {
         free(res->ring);
         free(res->fifo);
         free(res);
-        return sn_fail("calloc", ENOMEM);
+        return sn_fail(SN_E_IO, "calloc", ENOMEM);
     }
     for (uint32_t i = 0; i < RING_SLOTS; i++) {
         atomic_init(&res->ring[i].seq, i);
@@ -612,7 +612,7 @@ SN_API int sn_region_budget_drain(long handle, int64_t *out, int max) {
 SN_API int sn_region_evict(long handle, long unit, long gen) {
     struct sn_region *g = H(handle);
     if (!g->res || unit < 0 || (uint64_t)unit >= g->res->units) {
-        return sn_fail("sn_region_evict(arguments)", EINVAL);
+        return sn_fail(SN_E_ARGUMENT, "sn_region_evict(arguments)", EINVAL);
     }
     return evict(g, (uint64_t)unit, (uint64_t)gen, EV_WAIT);
 }
@@ -646,12 +646,12 @@ SN_API long sn_region_measure_resident(long handle) {
     uint64_t pages = (g->map_len + ps - 1) / ps;
     unsigned char *vec = malloc(pages ? pages : 1);
     if (!vec) {
-        return sn_fail("malloc", ENOMEM);
+        return sn_fail(SN_E_IO, "malloc", ENOMEM);
     }
     if (mincore(p, g->map_len, vec) != 0) {
         int e = errno;
         free(vec);
-        return sn_fail("mincore", e);
+        return sn_fail(SN_E_IO, "mincore", e);
     }
     uint64_t n = 0;
     for (uint64_t i = 0; i < pages; i++) {

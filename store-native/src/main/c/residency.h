@@ -7,39 +7,14 @@
 
 #include <stdint.h>
 
-struct sn_region;
+#include "snapstore.h"
 
-/* sn_region_open flag: the region will get a budget (writable regions register write-protect). */
-#define SN_OPEN_BUDGET 4
+struct sn_region;
 
 /* UFFDIO_CONTINUE_MODE_WP (Linux 6.2+), newer than the build machine's headers */
 #ifndef UFFDIO_CONTINUE_MODE_WP
 #define UFFDIO_CONTINUE_MODE_WP ((uint64_t)1 << 1)
 #endif
-
-/* Event kinds in the ring (bits 62-63 of an event; bits 32-61 the generation, 0-31 the unit). */
-#define SN_EV_FILL 1   /* the unit became resident (generation = its fill number) */
-#define SN_EV_ACCESS 2 /* a resident unit was touched again (a MINOR fault) */
-#define SN_EV_GONE 3   /* the engine dropped the unit itself (hard cap, reset of ANONYMOUS) */
-
-/* Slots of the residency counters block (8 bytes each; mirrored in SnapEngine.java). */
-enum sn_res_counter {
-    SN_R_BUDGET = 0,       /* bytes */
-    SN_R_CAP,              /* budget + slack: the native hard cap */
-    SN_R_RESIDENT,         /* decompressed bytes resident now */
-    SN_R_PEAK,             /* highest SN_R_RESIDENT seen */
-    SN_R_PINNED,           /* bytes of units holding private writes */
-    SN_R_FILLS,            /* units made resident */
-    SN_R_REFILLS,          /* of which units that had been resident before */
-    SN_R_EVICTIONS,        /* units evicted (Caffeine's choice or the hard cap) */
-    SN_R_HARD_EVICTIONS,   /* of which by the native hard cap */
-    SN_R_ACCESSES,         /* access events published (MINOR faults on resident units) */
-    SN_R_SAMPLED,          /* units whose page-table entries were zapped by sampling */
-    SN_R_DROPS,            /* events lost because the ring was full */
-    SN_R_RESET_DROPS,      /* units dropped by reset() (ANONYMOUS) */
-    SN_R_WP_FAULTS,        /* write-protect faults served (first write to a unit) */
-    SN_R_SLOTS
-};
 
 /* Warm state byte of a chunk being filled by some process (a cross-process claim; residency.c). */
 #define SN_WARM_FILLING 2

@@ -6,7 +6,7 @@
  * on one chunk decompress it once: a resolver that waited finds its page present (mincore) and
  * only wakes it.
  */
-#include "snapstore.h"
+#include "engine.h"
 #include "residency.h"
 
 #include <errno.h>
@@ -52,7 +52,7 @@ static int anon_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
     int st = sn_chunk_wait_or_claim(g, c);
     if (st == SN_S_FAILED) {
         sn_count(g, SN_C_POISONED_FAULTS, 1);
-        finish(g, sn_uffd_poison(g, page, ps), page);
+        finish(g, sn_uffd_refuse(g, page, ps), page);
         return 0;
     }
     /* we own the chunk */
@@ -69,7 +69,7 @@ static int anon_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
         sn_record_error(g, c, rc);
         sn_chunk_publish(g, c, SN_S_FAILED);
         sn_count(g, SN_C_POISONED_FAULTS, 1);
-        finish(g, sn_uffd_poison(g, start, len), page);
+        finish(g, sn_uffd_refuse(g, start, len), page);
         return rc;
     }
     sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
@@ -85,7 +85,7 @@ static int anon_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
         /* the kernel refused the copy: poison rather than let the thread fault forever */
         sn_record_error(g, c, rc);
         sn_count(g, SN_C_POISONED_FAULTS, 1);
-        sn_uffd_poison(g, page, ps);
+        sn_uffd_refuse(g, page, ps);
     }
     sn_chunk_publish(g, c, SN_S_UNKNOWN);
     finish(g, rc, page);

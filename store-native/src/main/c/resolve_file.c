@@ -8,11 +8,11 @@
  *   - otherwise its pages are allocated with fallocate (an exhausted hugepage pool is ENOSPC, not
  *     SIGBUS), it is decompressed into the file through the unregistered alias mapping, its CRC32C
  *     is checked on the bytes in the file, and only then is it marked valid (state after data).
- * A chunk that cannot be produced poisons the unit. Zero chunks of a private shmem region are
- * mapped with UFFDIO_ZEROPAGE and cost no file memory.
+ * A chunk that cannot be produced has its unit refused (uffd.c: POISON, or the SIGBUS guard).
+ * Zero chunks of a private shmem region are mapped with UFFDIO_ZEROPAGE and cost no file memory.
  */
 #define _GNU_SOURCE
-#include "snapstore.h"
+#include "engine.h"
 #include "residency.h"
 
 #include <errno.h>
@@ -152,7 +152,7 @@ again:
     sn_res_dontwake = g->warm_state && !g->writable; /* shared file: check it after mapping, then wake */
     if (failed) {
         sn_count(g, SN_C_POISONED_FAULTS, 1);
-        rc = sn_uffd_poison(g, ustart, ulen);
+        rc = sn_uffd_refuse(g, ustart, ulen);
     } else {
         /* Map a small window around the page first (the thread runs again as soon as it is
          * there), and leave the rest of the unit to around(), run after the fault is timed. */
@@ -201,7 +201,7 @@ again:
     }
     if (rc == -EFAULT && !failed && !zero_page && refills++ < 1000) {
         /* CONTINUE found no page in the file: another process sharing the warm file evicted the
-         * unit after we validated it. Refill it, never poison. */
+         * unit after we validated it. Refill it, never refuse it. */
         sn_res_invalidate_unit(g, u);
         goto again;
     }
@@ -209,7 +209,7 @@ again:
         /* the kernel refused to map a valid page: never let the thread spin on it */
         sn_record_error(g, (uint32_t)first, rc);
         sn_count(g, SN_C_POISONED_FAULTS, 1);
-        rc = sn_uffd_poison(g, page, ps);
+        rc = sn_uffd_refuse(g, page, ps);
     }
     sn_res_dontwake = 0;
     if (rc != 0 || (g->warm_state && !g->writable)) {

@@ -18,9 +18,7 @@ import dev.snapstore.store.Region;
 import dev.snapstore.store.RegionStats;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.format.ChunkIndex;
-import dev.snapstore.store.linux.internal.Errno;
 import dev.snapstore.store.linux.internal.SnapEngine;
-import dev.snapstore.store.linux.internal.Userfaultfd;
 import net.openhft.chronicle.bytes.BytesStore;
 
 /**
@@ -131,11 +129,7 @@ public final class LazyRegion implements Region {
                 index.count(), snapshot.chunkShift(), snapshot.length(), engineMode,
                 flags, options.resolverThreads(), warmDir, warmName);
         if (h < 0) {
-            Exception e = translate(snapshot, mode, options, SnapEngine.sn_error_call(), (int) -h);
-            if (e instanceof IOException) {
-                throw (IOException) e;
-            }
-            throw (RuntimeException) e;
+            throw EngineErrors.rethrow(EngineErrors.last(h, snapshot, mode, options), IOException.class);
         }
         String backing = backing(mode, writable, warmDir, warmName, options.resolverThreads());
         Residency residency = null;
@@ -192,54 +186,6 @@ public final class LazyRegion implements Region {
             return "the snapshot uses ZSTD and libzstd.so.1 cannot be loaded: run 'apt-get install libzstd1'";
         }
         return null;
-    }
-
-    /** A {@link ModeUnavailableException}, {@link CorruptSnapshotException} or {@link NativeIoException}. */
-    static Exception translate(Snapshot snapshot, Mode mode, MapOptions options, String call, int errno) {
-        String err = Errno.name(errno) + " (" + NativeIoException.describe(errno) + ")";
-        if (call.startsWith("userfaultfd") || call.contains("USERFAULTFD_IOC_NEW")) {
-            if (errno == Errno.EPERM || errno == Errno.EACCES) {
-                return new ModeUnavailableException(mode, "userfaultfd is not permitted for this process (" + call + ": "
-                        + err + "); fix: 'sysctl -w vm.unprivileged_userfaultfd=1' or give this user read/write access "
-                        + "to /dev/userfaultfd (e.g. 'setfacl -m u:$USER:rw /dev/userfaultfd')");
-            }
-            return new ModeUnavailableException(mode, "userfaultfd cannot be created (" + call + ": " + err
-                    + "); the kernel needs CONFIG_USERFAULTFD; run 'snapstore doctor'");
-        }
-        if (call.startsWith("ioctl(UFFDIO_API)") || call.startsWith("ioctl(UFFDIO_REGISTER)")) {
-            Userfaultfd.Probe p = Userfaultfd.probe();
-            return new ModeUnavailableException(mode, "the kernel's userfaultfd lacks what " + mode + " needs (" + call
-                    + ": " + err + "; offered features: " + Userfaultfd.featureNames(p.features())
-                    + "); needs POISON (Linux 6.6+)" + (mode == Mode.ANONYMOUS ? "" : mode == Mode.SHMEM
-                            ? " and MINOR_SHMEM (5.14+)" : " and MINOR_HUGETLBFS (5.13+)") + "; upgrade the kernel");
-        }
-        if (call.startsWith("memfd_create(MFD_HUGETLB)")) {
-            return new ModeUnavailableException(mode, "hugetlb memfds are not supported here (" + err
-                    + "); the kernel needs CONFIG_HUGETLBFS");
-        }
-        if (call.startsWith("mmap(hugetlb MAP_PRIVATE)") && errno == Errno.ENOMEM) {
-            long pages = Hugepages.pagesFor(snapshot.length(), Hugepages.SIZE_2M);
-            Hugepages.Pool pool = Hugepages.pool2m();
-            return new ModeUnavailableException(mode, "a writable HUGETLB region reserves " + pages
-                    + " free 2 MiB hugepages for its private copies on top of the image's own pages, and only "
-                    + pool.available() + " are free; fix: 'echo " + (pool.total() + 2 * pages - pool.available())
-                    + " > /proc/sys/vm/nr_hugepages', or map it read-only (MapOptions.readOnly(): one shared copy, "
-                    + "no reservation), or use SHMEM");
-        }
-        if (call.startsWith("warm cache directory is not on")) {
-            String dir = options.warmCache().map(Object::toString).orElse("?");
-            return new ModeUnavailableException(mode, "the warm cache directory " + dir + " is not on "
-                    + (mode == Mode.HUGETLB ? "hugetlbfs; fix: 'mkdir -p " + dir + " && mount -t hugetlbfs -o pagesize=2M none " + dir + "'"
-                            : "tmpfs; fix: use a directory under /dev/shm"));
-        }
-        if (call.startsWith("index entry")) {
-            return new CorruptSnapshotException(snapshot.path(), "index rejected by the native engine (raw length, codec, "
-                    + "flags or stored length out of range)");
-        }
-        if (call.startsWith("fstat(snapshot) size changed")) {
-            return new CorruptSnapshotException(snapshot.path(), "the file changed size since it was opened");
-        }
-        return new NativeIoException(call, errno);
     }
 
     @Override
@@ -309,8 +255,7 @@ public final class LazyRegion implements Region {
             ensureOpen();
             int rc = SnapEngine.sn_region_populate(handle, offset, length, 0);
             if (rc < 0) {
-                throw new UncheckedIOException(NativeIoException.of(SnapEngine.sn_error_call() + " on [" + offset
-                        + ", +" + length + ") of " + snapshot.path(), rc));
+                throw unchecked(rc, " on [" + offset + ", +" + length + ") of " + snapshot.path());
             }
         } finally {
             lifecycle.readLock().unlock();
@@ -330,7 +275,7 @@ public final class LazyRegion implements Region {
             ensureOpen();
             int rc = SnapEngine.sn_region_reset(handle, offset, length);
             if (rc < 0) {
-                throw new UncheckedIOException(NativeIoException.of(SnapEngine.sn_error_call(), rc));
+                throw unchecked(rc, "");
             }
         } finally {
             lifecycle.readLock().unlock();
@@ -366,15 +311,27 @@ public final class LazyRegion implements Region {
         return counter(SnapEngine.SN_C_POISONED_FAULTS);
     }
 
-    /** The last chunk error as "chunk N: EBADMSG (Bad message)", or null when none. */
+    /** The last chunk error as "chunk N: EBADMSG (CRC32C mismatch or undecodable payload)", or null when none. */
     public String lastError() {
         long e = counter(SnapEngine.SN_C_LAST_ERROR);
         if (e == 0) {
             return null;
         }
-        int errno = (int) -e;
-        return "chunk " + counter(SnapEngine.SN_C_LAST_ERROR_CHUNK) + ": " + Errno.name(errno)
-                + " (" + (errno == Errno.EBADMSG ? "CRC32C mismatch or undecodable payload" : NativeIoException.describe(errno)) + ")";
+        return "chunk " + counter(SnapEngine.SN_C_LAST_ERROR_CHUNK) + ": " + EngineErrors.chunkReason((int) -e);
+    }
+
+    /**
+     * The exception for the engine's error after {@code rc < 0}: a chunk that could not be
+     * produced as {@link CorruptSnapshotException} (naming the file and chunk), anything else as
+     * {@link NativeIoException} (call, errno, and {@code where}); wrapped, as {@link #load} and
+     * {@link #reset} are not declared to throw checked exceptions.
+     */
+    private UncheckedIOException unchecked(int rc, String where) {
+        EngineErrors.EngineError e = EngineErrors.EngineError.last(rc);
+        if (e.kind() == SnapEngine.SN_E_CORRUPT_CHUNK) {
+            return new UncheckedIOException(EngineErrors.chunkFailure(snapshot.path(), e.arg(), e.errno()));
+        }
+        return new UncheckedIOException(new NativeIoException(e.call() + where, e.errno()));
     }
 
     private long counter(int slot) {
@@ -469,7 +426,7 @@ public final class LazyRegion implements Region {
             finalStats = readStats();
             int rc = SnapEngine.sn_region_close(handle);
             if (rc < 0) {
-                throw new IllegalStateException(NativeIoException.of(SnapEngine.sn_error_call(), rc));
+                throw new IllegalStateException(EngineErrors.last(rc, snapshot, mode, MapOptions.defaults()));
             }
         } finally {
             lifecycle.writeLock().unlock();
