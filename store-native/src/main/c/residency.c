@@ -233,7 +233,7 @@ static int zap(struct sn_region *g, uint64_t u, int release) {
                 atomic_store_explicit(&g->warm_state[c], SN_WARM_EMPTY, memory_order_release);
             }
         }
-        atomic_store_explicit(&g->unit_mapped[u], SN_UNIT_NONE, memory_order_relaxed);
+        atomic_store_explicit(&g->unit_mapped[u], release ? SN_UNIT_NONE : SN_UNIT_SAMPLED, memory_order_relaxed);
     }
     return 0;
 }

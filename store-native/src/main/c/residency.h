@@ -35,6 +35,10 @@ extern __thread int sn_res_dontwake;
 void sn_res_free(struct sn_region *g);
 void sn_res_enter(struct sn_region *g, uint64_t unit);
 void sn_res_exit(struct sn_region *g, uint64_t unit);
+/* unit_mapped value of a unit whose page-table entries sampling zapped: its next fault maps it
+ * whole, so a sampled unit costs a random reader one MINOR fault, not one per fault window */
+#define SN_UNIT_SAMPLED 3
+
 /* how a unit was touched (sn_res_touched) */
 #define SN_TOUCH_FAULT 0    /* a MISSING fault produced or found it */
 #define SN_TOUCH_MINOR 1    /* a MINOR fault: an access when it is resident already */

@@ -168,13 +168,14 @@ again:
         if (m == SN_UNIT_MAPPED) {
             /* the unit was mapped since the last reset: only this page went missing */
             rc = map(g, page, ps);
-        } else if (m == SN_UNIT_NONE && atomic_compare_exchange_strong(&g->unit_mapped[u], &m, SN_UNIT_MAPPING)) {
+        } else if ((m == SN_UNIT_NONE || m == SN_UNIT_SAMPLED) &&
+                   atomic_compare_exchange_strong(&g->unit_mapped[u], &m, SN_UNIT_MAPPING)) {
             rc = map(g, w0, w1 - w0);
             /* fault-around follows locality: the rest of the unit is mapped when the reader came
              * from the previous unit or faults a second time in this one; a random reader only
              * gets windows (less work, and no resolver busy mapping pages nobody reads) */
             uint64_t prev = atomic_load_explicit(&g->pf.last_unit, memory_order_relaxed);
-            int local = prev == u || prev + 1 == u;
+            int local = prev == u || prev + 1 == u || m == SN_UNIT_SAMPLED; /* sampled: map it whole */
             if (rc >= 0 && (w0 > ustart || w1 < ustart + ulen) && local) {
                 r->around_unit = u + 1;
                 r->around_w0 = w0;

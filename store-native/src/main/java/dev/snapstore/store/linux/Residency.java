@@ -45,6 +45,8 @@ import dev.snapstore.store.linux.internal.SnapEngine;
 final class Residency implements AutoCloseable {
     static final int SAMPLE_PERIOD_MS = 100;
     static final int SAMPLE_ROUNDS = 32;
+    /** {@code -Dsnapstore.budget.sampling=false} turns sampling off (to measure what it costs). */
+    private static final boolean SAMPLING = Boolean.parseBoolean(System.getProperty("snapstore.budget.sampling", "true"));
     private static final long GEN_MASK = (1L << 30) - 1;
 
     private final long handle;
@@ -65,7 +67,7 @@ final class Residency implements AutoCloseable {
         this.budget = budget;
         this.unitSize = unitSize;
         this.mappedLength = mappedLength;
-        this.sampling = sampling;
+        this.sampling = sampling && SAMPLING;
         this.stats = SnapEngine.sn_region_budget_stats(handle);
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(budget)
