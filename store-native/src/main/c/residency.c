@@ -48,6 +48,7 @@
 #define U_UNSEEN (1u << 27) /* filled by read-ahead, not yet touched: Caffeine has not heard of it */
 
 #define GEN_MASK ((1ull << 30) - 1)
+#define CACHE_KEY (1ull << 31) /* unit field of an event / FIFO entry naming a chunk-cache buffer */
 #define RING_SLOTS 16384u
 
 struct ring_slot {
@@ -68,6 +69,14 @@ struct sn_residency {
     uint64_t *fifo;     /* (unit << 32) | generation, oldest fill at fifo_head */
     uint64_t fifo_cap, fifo_head, fifo_tail;
     uint64_t sample_cursor;
+    /* ANONYMOUS chunk cache: slots of one unit each in one MAP_NORESERVE slab */
+    uint8_t *slab;
+    uint64_t slab_len;
+    uint32_t nslots;
+    uint32_t nfree;
+    uint32_t *free_slots;  /* under fifo_lock */
+    _Atomic uint32_t *cslot; /* per chunk: 1 + its slot, 0 = not cached */
+    _Atomic uint32_t *cgen;  /* per chunk: cache fill generation */
     _Atomic uint64_t stats[SN_R_SLOTS];
 };
 
@@ -133,9 +142,17 @@ static void fifo_push_locked(struct sn_region *g, uint64_t u, uint64_t gen) {
         for (uint64_t i = res->fifo_head; i < res->fifo_tail; i++) {
             uint64_t e = res->fifo[i % res->fifo_cap];
             uint64_t eu = e >> 32;
-            uint32_t s = atomic_load_explicit(&res->ustate[eu], memory_order_relaxed);
-            if ((s & U_RESIDENT) && !(s & U_PINNED) &&
-                (atomic_load_explicit(&res->ugen[eu], memory_order_relaxed) & GEN_MASK) == (e & GEN_MASK)) {
+            int live;
+            if (eu & CACHE_KEY) {
+                uint64_t c = eu & ~CACHE_KEY;
+                live = atomic_load_explicit(&res->cslot[c], memory_order_relaxed) &&
+                       (atomic_load_explicit(&res->cgen[c], memory_order_relaxed) & GEN_MASK) == (e & GEN_MASK);
+            } else {
+                uint32_t s = atomic_load_explicit(&res->ustate[eu], memory_order_relaxed);
+                live = (s & U_RESIDENT) && !(s & U_PINNED) &&
+                       (atomic_load_explicit(&res->ugen[eu], memory_order_relaxed) & GEN_MASK) == (e & GEN_MASK);
+            }
+            if (live) {
                 res->fifo[w++ % res->fifo_cap] = e;
             }
         }
@@ -238,6 +255,94 @@ static int zap(struct sn_region *g, uint64_t u, int release) {
     return 0;
 }
 
+/* ---- the ANONYMOUS chunk cache ---- */
+
+static uint8_t *slot_addr(struct sn_residency *res, uint32_t slot, struct sn_region *g) {
+    return res->slab + (uint64_t)slot * g->unit;
+}
+
+const uint8_t *sn_res_cache_get(struct sn_region *g, uint32_t c) {
+    struct sn_residency *res = g->res;
+    if (!res || !res->slab) {
+        return NULL;
+    }
+    uint32_t s = atomic_load_explicit(&res->cslot[c], memory_order_acquire);
+    if (!s) {
+        return NULL;
+    }
+    rcount(res, SN_R_CACHE_HITS, 1);
+    publish(res, SN_EV_ACCESS, CACHE_KEY | c, atomic_load_explicit(&res->cgen[c], memory_order_relaxed));
+    return slot_addr(res, s - 1, g);
+}
+
+static void hard_cap(struct sn_region *g);
+
+void sn_res_cache_put(struct sn_region *g, uint32_t c, const uint8_t *src, uint64_t len) {
+    struct sn_residency *res = g->res;
+    if (!res || !res->slab || atomic_load_explicit(&res->cslot[c], memory_order_relaxed)) {
+        return;
+    }
+    pthread_mutex_lock(&res->fifo_lock);
+    uint32_t slot = res->nfree ? res->free_slots[--res->nfree] : UINT32_MAX;
+    pthread_mutex_unlock(&res->fifo_lock);
+    if (slot == UINT32_MAX) {
+        return; /* every slot is taken (Java far behind): serve without caching */
+    }
+    memcpy(slot_addr(res, slot, g), src, len);
+    uint64_t gen = atomic_fetch_add_explicit(&res->cgen[c], 1, memory_order_relaxed) + 1;
+    atomic_store_explicit(&res->cslot[c], slot + 1, memory_order_release);
+    rcount(res, SN_R_FILLS, 1);
+    rcount(res, SN_R_CACHED, (int64_t)g->unit);
+    if (gen > 1) {
+        rcount(res, SN_R_REFILLS, 1);
+    }
+    uint64_t now = atomic_fetch_add_explicit(&res->stats[SN_R_RESIDENT], g->unit, memory_order_relaxed) + g->unit;
+    uint64_t peak = atomic_load_explicit(&res->stats[SN_R_PEAK], memory_order_relaxed);
+    while (now > peak && !atomic_compare_exchange_weak(&res->stats[SN_R_PEAK], &peak, now)) {
+    }
+    fifo_push(g, CACHE_KEY | c, gen);
+    publish(res, SN_EV_FILL, CACHE_KEY | c, gen);
+    hard_cap(g);
+}
+
+/* Frees chunk c's cache buffer (generation `gen`, 0: any); see evict() for the return values. */
+static int cache_evict(struct sn_region *g, uint32_t c, uint64_t gen, int how) {
+    struct sn_residency *res = g->res;
+    _Atomic uint32_t *w = &g->state[c];
+    int spins = 0;
+    for (;;) {
+        /* the chunk's claim: no resolver copies from the buffer while we hold it */
+        uint32_t v = SN_S_UNKNOWN;
+        if (atomic_compare_exchange_strong(w, &v, SN_S_BUSY)) {
+            break;
+        }
+        if (v != SN_S_BUSY || how == EV_TRY) {
+            return v == SN_S_BUSY ? -EAGAIN : 0;
+        }
+        struct timespec q = {.tv_sec = 0, .tv_nsec = spins++ < 100 ? 20000 : 1000000};
+        nanosleep(&q, NULL);
+    }
+    uint32_t s = atomic_load_explicit(&res->cslot[c], memory_order_acquire);
+    uint64_t cur = atomic_load_explicit(&res->cgen[c], memory_order_relaxed) & GEN_MASK;
+    int rc = 0;
+    if (s && (gen == 0 || cur == (gen & GEN_MASK))) {
+        atomic_store_explicit(&res->cslot[c], 0, memory_order_release);
+        madvise(slot_addr(res, s - 1, g), g->unit, MADV_DONTNEED);
+        pthread_mutex_lock(&res->fifo_lock);
+        res->free_slots[res->nfree++] = s - 1;
+        pthread_mutex_unlock(&res->fifo_lock);
+        rcount(res, SN_R_CACHED, -(int64_t)g->unit);
+        rcount(res, SN_R_RESIDENT, -(int64_t)g->unit);
+        rcount(res, SN_R_EVICTIONS, 1);
+        if (how != EV_WAIT) {
+            publish(res, SN_EV_GONE, CACHE_KEY | c, cur);
+        }
+        rc = 1;
+    }
+    sn_chunk_publish(g, c, SN_S_UNKNOWN);
+    return rc;
+}
+
 /*
  * Evicts unit u if it is resident in generation `gen` (0: any). Returns 1 when evicted (or zapped,
  * EV_SAMPLE), 0 when not resident or another generation, -EBUSY when pinned, -EAGAIN when a
@@ -245,6 +350,9 @@ static int zap(struct sn_region *g, uint64_t u, int release) {
  */
 static int evict(struct sn_region *g, uint64_t u, uint64_t gen, int how) {
     struct sn_residency *res = g->res;
+    if (u & CACHE_KEY) {
+        return how == EV_SAMPLE ? 0 : cache_evict(g, (uint32_t)(u & ~CACHE_KEY), gen, how);
+    }
     _Atomic uint32_t *w = &res->ustate[u];
     uint32_t s;
     int spins = 0;
@@ -524,6 +632,12 @@ void sn_res_free(struct sn_region *g) {
     free((void *)res->ugen);
     free(res->ring);
     free(res->fifo);
+    if (res->slab) {
+        munmap(res->slab, res->slab_len);
+    }
+    free(res->free_slots);
+    free((void *)res->cslot);
+    free((void *)res->cgen);
     pthread_mutex_destroy(&res->fifo_lock);
     free(res);
 }
@@ -553,7 +667,7 @@ SN_API int sn_region_budget(long handle, long budget) {
     res->ustate = calloc(res->units, sizeof *res->ustate);
     res->ugen = calloc(res->units, sizeof *res->ugen);
     res->ring = calloc(RING_SLOTS, sizeof *res->ring);
-    res->fifo_cap = 2 * res->units + 16;
+    res->fifo_cap = 4 * res->units + 16; /* live entries: one per resident unit and one per cached chunk */
     res->fifo = calloc(res->fifo_cap, sizeof *res->fifo);
     if (!res->ustate || !res->ugen || !res->ring || !res->fifo) {
         free((void *)res->ustate);
@@ -565,6 +679,33 @@ SN_API int sn_region_budget(long handle, long budget) {
     }
     for (uint32_t i = 0; i < RING_SLOTS; i++) {
         atomic_init(&res->ring[i].seq, i);
+    }
+    if (g->mode == SN_MODE_ANONYMOUS && g->chunk_count > 0) {
+        /* the chunk cache: as many slots as the budget and the slack can hold */
+        res->nslots = (uint32_t)(res->cap / g->unit + (uint64_t)g->nresolvers + 1);
+        res->slab_len = (uint64_t)res->nslots * g->unit;
+        void *m = mmap(NULL, res->slab_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        res->free_slots = calloc(res->nslots, sizeof *res->free_slots);
+        res->cslot = calloc(g->chunk_count, sizeof *res->cslot);
+        res->cgen = calloc(g->chunk_count, sizeof *res->cgen);
+        if (m == MAP_FAILED || !res->free_slots || !res->cslot || !res->cgen) {
+            if (m != MAP_FAILED) {
+                munmap(m, res->slab_len);
+            }
+            free(res->free_slots);
+            free((void *)res->cslot);
+            free((void *)res->cgen);
+            free((void *)res->ustate);
+            free((void *)res->ugen);
+            free(res->ring);
+            free(res->fifo);
+            free(res);
+            return sn_fail(SN_E_IO, "mmap(chunk cache)", ENOMEM);
+        }
+        res->slab = m;
+        for (uint32_t i = 0; i < res->nslots; i++) {
+            res->free_slots[res->nfree++] = res->nslots - 1 - i;
+        }
     }
     pthread_mutex_init(&res->fifo_lock, NULL);
     atomic_store(&res->stats[SN_R_BUDGET], res->budget);
@@ -611,7 +752,8 @@ SN_API int sn_region_budget_drain(long handle, int64_t *out, int max) {
  */
 SN_API int sn_region_evict(long handle, long unit, long gen) {
     struct sn_region *g = H(handle);
-    if (!g->res || unit < 0 || (uint64_t)unit >= g->res->units) {
+    uint64_t u = (uint64_t)unit & ~CACHE_KEY;
+    if (!g->res || unit < 0 || ((uint64_t)unit & CACHE_KEY ? u >= g->chunk_count || !g->res->slab : u >= g->res->units)) {
         return sn_fail(SN_E_ARGUMENT, "sn_region_evict(arguments)", EINVAL);
     }
     return evict(g, (uint64_t)unit, (uint64_t)gen, EV_WAIT);
@@ -658,5 +800,17 @@ SN_API long sn_region_measure_resident(long handle) {
         n += vec[i] & 1;
     }
     free(vec);
+    struct sn_residency *res = g->res;
+    if (res && res->slab) {
+        /* the chunk cache's pages count too */
+        uint64_t sp = res->slab_len / ps;
+        unsigned char *sv = malloc(sp ? sp : 1);
+        if (sv && mincore(res->slab, res->slab_len, sv) == 0) {
+            for (uint64_t i = 0; i < sp; i++) {
+                n += sv[i] & 1;
+            }
+        }
+        free(sv);
+    }
     return (long)(n * ps);
 }

@@ -32,6 +32,14 @@ int sn_res_warm_unit_valid(struct sn_region *g, uint64_t u);
 /* Set by a resolver: its next CONTINUEs do not wake the faulting thread (it wakes it itself). */
 extern __thread int sn_res_dontwake;
 
+/*
+ * ANONYMOUS chunk cache (a budget only): decompressed chunks kept outside the region, so a fault
+ * after reset() copies instead of decompressing. The caller owns chunk c's claim (BUSY) for both
+ * calls, which is what keeps an evictor from freeing the buffer under it.
+ */
+const uint8_t *sn_res_cache_get(struct sn_region *g, uint32_t c);
+void sn_res_cache_put(struct sn_region *g, uint32_t c, const uint8_t *src, uint64_t len);
+
 void sn_res_free(struct sn_region *g);
 void sn_res_enter(struct sn_region *g, uint64_t unit);
 void sn_res_exit(struct sn_region *g, uint64_t unit);

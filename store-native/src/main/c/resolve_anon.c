@@ -61,26 +61,33 @@ static int anon_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
         sn_uffd_wake(g, page, ps);
         return 0;
     }
-    int rc = sn_decompress(r, ch, r->scratch);
-    if (rc == 0 && sn_crc32c(0, r->scratch, ch->raw) != ch->crc) {
-        rc = -EBADMSG;
-    }
-    if (rc != 0) {
-        sn_record_error(g, c, rc);
-        sn_chunk_publish(g, c, SN_S_FAILED);
-        sn_count(g, SN_C_POISONED_FAULTS, 1);
-        finish(g, sn_uffd_refuse(g, start, len), page);
-        return rc;
-    }
-    sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
-    sn_count(g, SN_C_BYTES_DECOMPRESSED, ch->raw);
-    if (len > ch->raw) {
-        memset(r->scratch + ch->raw, 0, len - ch->raw);
+    /* with a budget, a chunk decompressed before may still be in the chunk cache (residency.c) */
+    const uint8_t *src = sn_res_cache_get(g, c);
+    int rc;
+    if (!src) {
+        rc = sn_decompress(r, ch, r->scratch);
+        if (rc == 0 && sn_crc32c(0, r->scratch, ch->raw) != ch->crc) {
+            rc = -EBADMSG;
+        }
+        if (rc != 0) {
+            sn_record_error(g, c, rc);
+            sn_chunk_publish(g, c, SN_S_FAILED);
+            sn_count(g, SN_C_POISONED_FAULTS, 1);
+            finish(g, sn_uffd_refuse(g, start, len), page);
+            return rc;
+        }
+        sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
+        sn_count(g, SN_C_BYTES_DECOMPRESSED, ch->raw);
+        if (len > ch->raw) {
+            memset(r->scratch + ch->raw, 0, len - ch->raw);
+        }
+        sn_res_cache_put(g, c, r->scratch, len);
+        src = r->scratch;
     }
     /* resident before mapped: a write-protect fault on these pages must find the unit resident
      * (unit = chunk in anonymous mode; residency.c) */
     sn_res_touched(g, c, SN_TOUCH_FAULT);
-    rc = sn_uffd_copy(g, start, len, r->scratch);
+    rc = sn_uffd_copy(g, start, len, src);
     if (rc < 0) {
         /* the kernel refused the copy: poison rather than let the thread fault forever */
         sn_record_error(g, c, rc);
@@ -110,24 +117,29 @@ static void anon_prefetch(struct sn_resolver *r, uint64_t unit) {
         sn_chunk_publish(g, (uint32_t)c, SN_S_UNKNOWN);
         return;
     }
-    int rc = sn_decompress(r, ch, r->scratch);
-    if (rc == 0 && sn_crc32c(0, r->scratch, ch->raw) != ch->crc) {
-        rc = -EBADMSG;
+    const uint8_t *src = sn_res_cache_get(g, (uint32_t)c);
+    if (!src) {
+        int rc = sn_decompress(r, ch, r->scratch);
+        if (rc == 0 && sn_crc32c(0, r->scratch, ch->raw) != ch->crc) {
+            rc = -EBADMSG;
+        }
+        if (rc != 0) {
+            /* the fault that comes for it will be poisoned */
+            sn_record_error(g, (uint32_t)c, rc);
+            sn_chunk_publish(g, (uint32_t)c, SN_S_FAILED);
+            return;
+        }
+        sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
+        sn_count(g, SN_C_BYTES_DECOMPRESSED, ch->raw);
+        if (len > ch->raw) {
+            memset(r->scratch + ch->raw, 0, len - ch->raw);
+        }
+        sn_res_cache_put(g, (uint32_t)c, r->scratch, len);
+        src = r->scratch;
     }
-    if (rc != 0) {
-        /* the fault that comes for it will be poisoned */
-        sn_record_error(g, (uint32_t)c, rc);
-        sn_chunk_publish(g, (uint32_t)c, SN_S_FAILED);
-        return;
-    }
-    sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
-    sn_count(g, SN_C_BYTES_DECOMPRESSED, ch->raw);
     sn_count(g, SN_C_PREFETCHED, 1);
-    if (len > ch->raw) {
-        memset(r->scratch + ch->raw, 0, len - ch->raw);
-    }
     sn_res_touched(g, c, SN_TOUCH_PREFETCH);
-    sn_uffd_copy(g, start, len, r->scratch);
+    sn_uffd_copy(g, start, len, src);
     sn_chunk_publish(g, (uint32_t)c, SN_S_UNKNOWN);
 }
 

@@ -34,7 +34,14 @@ import dev.snapstore.store.linux.internal.SnapEngine;
  *       Recency is thus at most {@value #SAMPLE_ROUNDS} x {@value #SAMPLE_PERIOD_MS} ms (about 3 s)
  *       stale for a unit touched continuously, and the frequency Caffeine sees is one access per
  *       sampling round at most. ANONYMOUS regions are not sampled: a zapped anonymous page has no
- *       file to come back from and would be decompressed again.</li>
+ *       file to come back from (it would be copied again from the chunk cache, or decompressed).</li>
+ *   <li>ANONYMOUS regions keep a native chunk cache outside the region: every decompressed chunk
+ *       is also copied into a slot of a slab sized to the budget, so a fault after
+ *       {@link LazyRegion#reset} (or after the chunk's pages were evicted) is a UFFDIO_COPY from
+ *       the cached bytes, not a second decompression. Cached chunks are Caffeine entries of their
+ *       own (key with bit {@value #CACHE_KEY_BIT} set) in the same budget, so a chunk both mapped
+ *       and cached counts twice; a chunk's buffer is freed only while its chunk claim is held,
+ *       so no resolver ever copies from a freed buffer.</li>
  * </ul>
  *
  * <p>{@code Snapshot.read}'s {@code ChunkCache} is a separate cache with its own budget.
@@ -85,7 +92,12 @@ final class Residency implements AutoCloseable {
         drainer.start();
     }
 
-    private int weight(long unit) {
+    static final int CACHE_KEY_BIT = 31;
+    /** Bit 31 of a key: the ANONYMOUS chunk-cache buffer of chunk {@code key & ~CACHE_KEY}, not its pages. */
+    static final long CACHE_KEY = 1L << CACHE_KEY_BIT;
+
+    private int weight(long key) {
+        long unit = key & ~CACHE_KEY;
         return (int) Math.min(unitSize, mappedLength - unit * unitSize);
     }
 
