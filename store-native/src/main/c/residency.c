@@ -473,8 +473,8 @@ void sn_res_touched(struct sn_region *g, uint64_t u, int how) {
     }
     uint64_t gen = atomic_fetch_add_explicit(&res->ugen[u], 1, memory_order_relaxed) + 1;
     rcount(res, SN_R_FILLS, 1);
-    if (gen > 1) {
-        rcount(res, SN_R_REFILLS, 1);
+    if (gen > 1 && !res->slab) {
+        rcount(res, SN_R_REFILLS, 1); /* with the ANONYMOUS chunk cache, its fills count the refills */
     }
     uint64_t now = atomic_fetch_add_explicit(&res->stats[SN_R_RESIDENT], unit_bytes(g, u), memory_order_relaxed) +
                    unit_bytes(g, u);

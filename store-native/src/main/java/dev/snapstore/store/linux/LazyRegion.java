@@ -56,6 +56,12 @@ import net.openhft.chronicle.bytes.BytesStore;
  * Writes to a read-only region through {@link #bytesStore()} crash like writes to any read-only
  * mapping; {@link #slice} returns read-only buffers for it.
  *
+ * <p>With {@link MapOptions#memoryBudget()} the region is a cache of the snapshot: at most the
+ * budget (plus two fill units per resolver) stays decompressed, Caffeine decides which fill units
+ * stay, evicted units are decompressed again on their next touch, written units are pinned until
+ * {@link #reset} covers them; see {@code Residency} and the budget counters of {@link RegionStats}.
+ * {@link #residentBytesMeasured()} measures what is resident.
+ *
  * <p>Thread-safety: all methods may be called from any thread concurrently.
  */
 public final class LazyRegion implements Region {
