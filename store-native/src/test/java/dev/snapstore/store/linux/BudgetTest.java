@@ -305,6 +305,107 @@ class BudgetTest {
         }
     }
 
+    /**
+     * Torture for writable regions: writers keep rewriting their own units and reading them back,
+     * readers check the rest, a resetter keeps resetting the readers' units, a GC storm runs, and a
+     * two-unit budget evicts all the time. No write is ever lost, no read ever wrong.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("writableModes")
+    void writersReadersResetsAndEvictionsTogether(Mode mode) throws Exception {
+        NativeTestSupport.assumeMode(mode);
+        long u = unit(mode);
+        int units = (int) (SIZE / u);
+        int writers = 3;
+        ByteBuffer expect = ByteBuffer.wrap(content).order(ByteOrder.LITTLE_ENDIAN);
+        try (Snapshot s = Snapshot.open(snap); LazyRegion r = (LazyRegion) s.map(mode, options(true, 2 * u))) {
+            ByteBuffer view = r.slice(0, (int) r.size()).order(ByteOrder.LITTLE_ENDIAN);
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong lost = new AtomicLong();
+            AtomicLong wrong = new AtomicLong();
+            AtomicLong writes = new AtomicLong();
+            List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+            List<Thread> threads = new ArrayList<>();
+            // writer w owns units w, w + writers + 1, ... (one unit in writers + 1 is for readers)
+            for (int w = 0; w < writers; w++) {
+                int id = w;
+                threads.add(new Thread(() -> {
+                    SplittableRandom rnd = new SplittableRandom(id);
+                    try {
+                        long round = 0;
+                        while (!stop.get()) {
+                            round++;
+                            for (int unit = id; unit < units; unit += writers + 1) {
+                                long off = unit * u + (rnd.nextLong(u / 8 - 1) * 8);
+                                long value = (long) id << 56 | round << 24 | unit;
+                                view.putLong((int) off, value);
+                                writes.incrementAndGet();
+                                // touch other units so this one competes for the budget, then check
+                                view.getLong((int) (((unit + 1) % units) * u));
+                                if (view.getLong((int) off) != value) {
+                                    lost.incrementAndGet();
+                                }
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }, "budget-writer-" + w));
+            }
+            for (int t = 0; t < 2; t++) {
+                long seed = 100 + t;
+                threads.add(new Thread(() -> {
+                    SplittableRandom rnd = new SplittableRandom(seed);
+                    try {
+                        while (!stop.get()) {
+                            int unit = rnd.nextInt(units / (writers + 1)) * (writers + 1) + writers;
+                            if (unit >= units) {
+                                continue;
+                            }
+                            long off = unit * u + (rnd.nextLong(u / 8 - 1) * 8);
+                            if (view.getLong((int) off) != expect.getLong((int) off)) {
+                                wrong.incrementAndGet();
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }, "budget-reader-" + t));
+            }
+            threads.add(new Thread(() -> {
+                SplittableRandom rnd = new SplittableRandom(7);
+                try {
+                    while (!stop.get()) {
+                        int unit = rnd.nextInt(units / (writers + 1)) * (writers + 1) + writers;
+                        if (unit < units) {
+                            r.reset(unit * u, u); // only reader units: the writers' units are theirs
+                        }
+                        Thread.sleep(1);
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }, "budget-resetter"));
+            threads.add(gcStorm(stop));
+            assertTimeoutPreemptively(Duration.ofMillis(RUN_MILLIS + 60_000), () -> {
+                threads.forEach(Thread::start);
+                Thread.sleep(RUN_MILLIS);
+                stop.set(true);
+                for (Thread t : threads) {
+                    t.join();
+                }
+            });
+            RegionStats st = r.stats();
+            System.out.println("writers " + mode + ": " + writes.get() + " writes, " + st.asMap());
+            assertTrue(failures.isEmpty(), () -> "failures: " + failures);
+            assertEquals(0, lost.get(), "writes lost under eviction: " + st.asMap());
+            assertEquals(0, wrong.get(), "reads that did not match the snapshot: " + st.asMap());
+            assertTrue(writes.get() > 100, "writers made progress: " + writes.get());
+            assertTrue(st.evictions() > 0 && st.pinnedBytes() > 0, st.asMap().toString());
+            assertEquals(0, st.errors(), st.asMap().toString());
+        }
+    }
+
     static Stream<Mode> writableModes() {
         return Stream.of(Mode.SHMEM, Mode.HUGETLB, Mode.ANONYMOUS);
     }
