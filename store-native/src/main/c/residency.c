@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -780,10 +781,22 @@ SN_API int sn_region_sample(long handle, int count) {
     return done;
 }
 
-/* Decompressed bytes present right now, measured with mincore (file pages, or the region's pages). */
+/*
+ * Decompressed bytes present right now, measured by the kernel: the backing file's allocated
+ * blocks (fstat st_blocks, one atomic figure shmem and hugetlbfs keep per inode) in file modes;
+ * mincore over the region and the chunk cache in ANONYMOUS mode (a scan, not atomic: pages evicted
+ * behind it and filled ahead of it can both be counted).
+ */
 SN_API long sn_region_measure_resident(long handle) {
     struct sn_region *g = H(handle);
-    uint8_t *p = g->mode == SN_MODE_ANONYMOUS ? g->base : g->alias;
+    if (g->mode != SN_MODE_ANONYMOUS) {
+        struct stat st;
+        if (fstat(g->file_fd, &st) != 0) {
+            return sn_fail(SN_E_IO, "fstat(backing file)", errno);
+        }
+        return (long)st.st_blocks * 512;
+    }
+    uint8_t *p = g->base;
     uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE);
     uint64_t pages = (g->map_len + ps - 1) / ps;
     unsigned char *vec = malloc(pages ? pages : 1);

@@ -355,9 +355,11 @@ public final class LazyRegion implements Region {
     private final long[] finalCounters = new long[SnapEngine.SN_C_HIST_BASE];
 
     /**
-     * Decompressed bytes present right now, measured by the kernel (mincore over the backing file's
-     * pages, or over the region for ANONYMOUS) rather than counted: what a budget is held to. Costs
-     * one byte of scratch per 4 KiB of region; meant for tests and benchmarks sampling residency.
+     * Decompressed bytes present right now, measured by the kernel rather than counted: what a budget
+     * is held to. SHMEM/HUGETLB: the backing file's allocated blocks ({@code fstat}, exact and
+     * cheap). ANONYMOUS: a {@code mincore} scan of the region and its chunk cache (one byte of
+     * scratch per 4 KiB; not atomic, so under churn it can count a unit twice). Meant for tests
+     * and benchmarks sampling residency.
      */
     public long residentBytesMeasured() {
         lifecycle.readLock().lock();
