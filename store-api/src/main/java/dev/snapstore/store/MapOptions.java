@@ -150,7 +150,11 @@ public final class MapOptions {
          * again on its next touch. Chunks holding private writes (writable regions) are pinned until
          * {@link Region#reset} covers them and may exceed the budget ({@link RegionStats#pinnedBytes()}).
          * The region checks that the budget holds at least two fill units (chunks, or 2 MiB pages
-         * for HUGETLB). Ignored by EAGER regions. {@code 0} removes the budget.
+         * for HUGETLB). Ignored by EAGER regions. {@code 0} removes the budget. {@link Snapshot#read}'s
+         * chunk cache is separate and keeps its own budget. ANONYMOUS regions also keep decompressed
+         * chunks in a native chunk cache within this budget (a chunk both mapped and cached counts
+         * twice), so a fault after {@link Region#reset} copies instead of decompressing: give such a
+         * region twice the image to keep everything.
          *
          * @throws IllegalArgumentException when {@code bytes} is negative
          */

@@ -102,8 +102,27 @@ final class Residency implements AutoCloseable {
     }
 
     private void drainLoop() {
-        long[] events = new long[4096];
-        long nextSample = System.nanoTime();
+        boolean warned = false;
+        while (running) {
+            try {
+                drain();
+            } catch (RuntimeException | Error e) {
+                // the native hard cap keeps holding the budget; keep draining
+                if (!warned) {
+                    warned = true;
+                    System.getLogger(Residency.class.getName()).log(System.Logger.Level.WARNING,
+                            "snapstore: memory budget drain failed; the native hard cap holds the budget", e);
+                }
+                LockSupport.parkNanos(10_000_000);
+            }
+        }
+    }
+
+    private final long[] events = new long[4096];
+    private long nextSample = System.nanoTime();
+
+    /** Drains the ring until {@link #close} (returns early only by throwing). */
+    private void drain() {
         while (running) {
             if (stalled) {
                 LockSupport.parkNanos(1_000_000);
