@@ -5,18 +5,15 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,9 +25,9 @@ import java.util.zip.CRC32C;
 
 import dev.snapstore.store.format.ChunkCodecs;
 import dev.snapstore.store.format.ChunkIndex;
+import dev.snapstore.store.format.ContentHash;
 import dev.snapstore.store.format.FormatV1;
-import net.jpountz.xxhash.XXHash64;
-import net.jpountz.xxhash.XXHashFactory;
+import dev.snapstore.store.format.SnapshotLayout;
 import net.openhft.chronicle.bytes.BytesStore;
 
 /**
@@ -45,8 +42,6 @@ import net.openhft.chronicle.bytes.BytesStore;
  * <p>A built writer is immutable and thread-safe; each {@code write} call uses its own threads.
  */
 public final class SnapshotWriter {
-    private static final XXHash64 XX = XXHashFactory.fastestInstance().hash64();
-
     private final Codec codec;
     private final int level;
     private final int chunkShift;
@@ -279,7 +274,9 @@ public final class SnapshotWriter {
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return result;
         } finally {
-            pool.shutdownNow();
+            // Workers compress with the compressors and into the slots: wait until none runs
+            // before the compressors' native contexts are freed (a failed write leaves some busy).
+            Workers.shutdownAndWait(pool);
             for (ChunkCodecs.Compressor c : compressors) {
                 c.close();
             }
@@ -336,8 +333,8 @@ public final class SnapshotWriter {
         if (zero) {
             return new Done(chunk, n, true, c, 0, 0, -1, slot);
         }
-        long lo = XX.hash(raw, 0, n, FormatV1.HASH_SEED_LO);
-        long hi = XX.hash(raw, 0, n, FormatV1.HASH_SEED_HI);
+        long lo = ContentHash.lo(raw, n);
+        long hi = ContentHash.hi(raw, n);
         int stored;
         if (placed.containsKey(new HashKey(lo, hi, n))) {
             stored = -2;
@@ -424,36 +421,17 @@ public final class SnapshotWriter {
         }
 
         WriteResult finish(Map<String, String> meta, int[] prof, long t0) throws IOException {
-            ByteBuffer header = FormatV1.encodeHeader(new FormatV1.Header(shift, logical, chunks, 0));
             ByteBuffer idx = index.duplicate().position(0).limit(chunks * ChunkIndex.ENTRY_SIZE).slice();
-            byte[] digest = Snapshot.digestOf(header, idx);
-
-            long indexOffset = position;
-            position += writeAll(idx.duplicate(), position);
-            ByteBuffer metaBytes = encodeMeta(meta);
-            long metaOffset = position;
-            position += writeAll(metaBytes.duplicate(), position);
-            long profOffset = 0;
-            long profLength = 0;
-            int profCrc = 0;
-            if (prof != null) {
-                ByteBuffer p = ByteBuffer.allocate(4 + 4 * prof.length).order(ByteOrder.LITTLE_ENDIAN);
-                p.putInt(prof.length);
-                for (int id : prof) {
-                    p.putInt(id);
+            SnapshotLayout.Trailer t = SnapshotLayout.encodeTrailer(new FormatV1.Header(shift, logical, chunks, 0),
+                    idx, position, meta, prof);
+            for (ByteBuffer section : new ByteBuffer[] {idx, t.metadata(), t.profile(), t.footer()}) {
+                if (section != null) {
+                    position += writeAll(section.duplicate(), position);
                 }
-                p.flip();
-                profOffset = position;
-                profLength = p.remaining();
-                profCrc = FormatV1.crc(p);
-                position += writeAll(p, position);
             }
-            ByteBuffer footer = FormatV1.encodeFooter(new FormatV1.Footer(indexOffset, idx.remaining(), metaOffset,
-                    metaBytes.remaining(), profOffset, profLength, FormatV1.crc(idx), FormatV1.crc(metaBytes), profCrc, digest));
-            position += writeAll(footer, position);
-            writeAll(header, 0);
+            writeAll(t.header(), 0);
             return new WriteResult(logical, chunks, zeroChunks, dedupChunks, storedBytes, position,
-                    HexFormat.of().formatHex(digest), System.nanoTime() - t0);
+                    HexFormat.of().formatHex(t.digest()), System.nanoTime() - t0);
         }
 
         private int writeAll(ByteBuffer b, long at) throws IOException {
@@ -464,27 +442,6 @@ public final class SnapshotWriter {
             }
             return n;
         }
-    }
-
-    private static ByteBuffer encodeMeta(Map<String, String> meta) {
-        List<byte[]> parts = new ArrayList<>();
-        int size = 4;
-        for (Map.Entry<String, String> e : meta.entrySet()) {
-            byte[] k = e.getKey().getBytes(StandardCharsets.UTF_8);
-            byte[] v = e.getValue().getBytes(StandardCharsets.UTF_8);
-            parts.add(k);
-            parts.add(v);
-            size += 8 + k.length + v.length;
-        }
-        if (size > FormatV1.MAX_META_BYTES) {
-            throw new IllegalArgumentException("metadata of " + size + " bytes exceeds " + FormatV1.MAX_META_BYTES);
-        }
-        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(meta.size());
-        for (byte[] p : parts) {
-            b.putInt(p.length).put(p);
-        }
-        return b.flip();
     }
 
     /** Builder of {@link SnapshotWriter}; not thread-safe. */
