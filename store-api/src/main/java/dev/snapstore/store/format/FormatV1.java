@@ -165,6 +165,9 @@ public final class FormatV1 {
         if (shift < MIN_CHUNK_SHIFT || shift > MAX_CHUNK_SHIFT) {
             throw new FormatException("chunk size 2^" + shift + " outside 64 KiB..64 MiB");
         }
+        if (!isZero(raw, 17, 24) || !isZero(raw, 40, 60)) {
+            throw new FormatException("reserved header bytes are not zero");
+        }
         long length = h.getLong(24);
         if (length < 0) {
             throw new FormatException("negative logical length " + length);
@@ -175,6 +178,15 @@ public final class FormatV1 {
                     + " and chunk size " + (1 << shift));
         }
         return new Header(shift, length, count, flags);
+    }
+
+    private static boolean isZero(byte[] a, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (a[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static ByteBuffer encodeFooter(Footer f) {
@@ -205,6 +217,9 @@ public final class FormatV1 {
         ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
         if (b.getInt(96) != crc(raw, 0, 96)) {
             throw new FormatException("footer checksum mismatch");
+        }
+        if (!isZero(raw, 60, 64) || !isZero(raw, 100, 104)) {
+            throw new FormatException("reserved footer bytes are not zero");
         }
         byte[] digest = new byte[32];
         System.arraycopy(raw, 64, digest, 0, 32);
