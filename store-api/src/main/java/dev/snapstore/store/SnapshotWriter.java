@@ -89,25 +89,17 @@ public final class SnapshotWriter {
     public WriteResult write(Path input, Path out) throws IOException {
         try (FileChannel in = FileChannel.open(input, StandardOpenOption.READ)) {
             long length = in.size();
-            Source src = new Source() {
-                @Override
-                public long length() {
-                    return length;
-                }
-
-                @Override
-                public void read(long offset, ByteBuffer dst) throws IOException {
-                    long pos = offset;
-                    while (dst.hasRemaining()) {
-                        int k = in.read(dst, pos);
-                        if (k < 0) {
-                            throw new IOException(input + ": input shrank while it was being packed (EOF at " + pos
-                                    + ", expected " + length + " bytes)");
-                        }
-                        pos += k;
+            Source src = new Source(length, (offset, dst) -> {
+                long pos = offset;
+                while (dst.hasRemaining()) {
+                    int k = in.read(dst, pos);
+                    if (k < 0) {
+                        throw new IOException(input + ": input shrank while it was being packed (EOF at " + pos
+                                + ", expected " + length + " bytes)");
                     }
+                    pos += k;
                 }
-            };
+            });
             return run(src, null, out, input.getFileName().toString());
         }
     }
@@ -123,17 +115,7 @@ public final class SnapshotWriter {
         if (length < 0) {
             throw new IllegalArgumentException("negative length " + length);
         }
-        Source src = new Source() {
-            @Override
-            public long length() {
-                return length;
-            }
-
-            @Override
-            public void read(long offset, ByteBuffer dst) {
-                dst.put(DirectBuffers.wrap(address + offset, dst.remaining()));
-            }
-        };
+        Source src = new Source(length, (offset, dst) -> dst.put(DirectBuffers.wrap(address + offset, dst.remaining())));
         return run(src, null, out, "memory@0x" + Long.toHexString(address));
     }
 
@@ -144,31 +126,23 @@ public final class SnapshotWriter {
         if (store.isDirectMemory()) {
             return write(store.addressForRead(start), length, out);
         }
-        Source src = new Source() {
-            @Override
-            public long length() {
-                return length;
+        Source src = new Source(length, (offset, dst) -> {
+            byte[] tmp = new byte[dst.remaining()];
+            long n = store.read(start + offset, tmp, 0, tmp.length);
+            if (n != tmp.length) {
+                throw new IllegalStateException("store shrank while it was being packed");
             }
-
-            @Override
-            public void read(long offset, ByteBuffer dst) {
-                byte[] tmp = new byte[dst.remaining()];
-                long n = store.read(start + offset, tmp, 0, tmp.length);
-                if (n != tmp.length) {
-                    throw new IllegalStateException("store shrank while it was being packed");
-                }
-                dst.put(tmp);
-            }
-        };
+            dst.put(tmp);
+        });
         return run(src, null, out, "bytes-store");
     }
 
-    /** A random-access input read by the workers. */
-    private interface Source {
-        long length();
-
+    /** A random-access input of {@code length} bytes read by the workers. */
+    private record Source(long length, Reader reader) {
         /** Fills {@code dst} (position..limit) with the bytes at {@code offset}. */
-        void read(long offset, ByteBuffer dst) throws IOException;
+        interface Reader {
+            void read(long offset, ByteBuffer dst) throws IOException;
+        }
     }
 
     private static final class Slot {
@@ -322,7 +296,7 @@ public final class SnapshotWriter {
                       Map<HashKey, Placed> placed, ChunkCodecs.Compressor compressor) throws IOException {
         ByteBuffer raw = slot.raw.clear().limit(n);
         if (!preloaded) {
-            source.read(offset, raw);
+            source.reader().read(offset, raw);
             raw.flip();
         }
         ByteBuffer whole = raw.duplicate().position(0).limit(n);
