@@ -4,7 +4,7 @@
  * A chunk is read from the snapshot file with pread into the resolver's buffer and decompressed
  * straight into its destination (scratch buffer or the backing file's alias mapping).
  */
-#include "snapstore.h"
+#include "engine.h"
 
 #include <dlfcn.h>
 #include <errno.h>

@@ -8,7 +8,7 @@
  * crc(init, A||B) = shift_B(crc(init, A)) ^ crc(0, B), where shift_B (appending BLOCK zero bytes)
  * is a 32x32 bit matrix computed once.
  */
-#include "snapstore.h"
+#include "engine.h"
 
 #include <string.h>
 

@@ -2,10 +2,10 @@
  * Region lifecycle: builds the mapping, the backing file and the userfaultfd registration, starts
  * the resolver pool, and tears everything down on close. Exported functions take and return
  * `long` so the Java binding stays a flat JNA direct mapping; a handle is the region's address,
- * a negative return is -errno (sn_error_call() names the call that failed).
+ * a negative return is -errno with the typed error set (errors.c).
  *
  * close() while other threads still touch the region: from the moment close starts, resolvers
- * stop filling and answer every fault with UFFDIO_POISON (the touching Java thread gets an
+ * stop filling and refuse every fault (UFFDIO_POISON, or the SIGBUS guard without it) (the touching Java thread gets an
  * InternalError, never zeros and never a hang). close then waits until no fault message has
  * arrived and no resolver was busy for SN_CLOSE_QUIET_NS (at most SN_CLOSE_MAX_NS), so threads woken by the last fills or
  * poisons re-execute their access while the memory is still mapped; then it stops the resolvers,
@@ -14,7 +14,8 @@
  * faults like any access to freed memory.
  */
 #define _GNU_SOURCE
-#include "snapstore.h"
+#include "engine.h"
+#include "residency.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,75 +31,6 @@
 #define SN_CLOSE_QUIET_NS 5000000ull   /* 5 ms without a fault message */
 #define SN_CLOSE_MAX_NS 2000000000ull  /* but never more than 2 s (a fill in progress completes) */
 
-SN_API int sn_version(void) {
-    return 1;
-}
-
-/*
- * Guards: a closed region's address range is not unmapped at once but replaced (MAP_FIXED) by a
- * shared mapping of an empty memfd, so a thread that still touches it -- typically one woken from
- * a fault by close() that had not run again yet -- gets SIGBUS (an InternalError in Java, as for
- * a truncated mapped file) instead of SIGSEGV (a JVM crash). A guard holds no memory; it is
- * unmapped by the first open or close at least SN_GUARD_NS later.
- */
-#define SN_GUARD_NS 1000000000ull
-
-struct sn_guard {
-    void *addr;
-    size_t len;
-    uint64_t since;
-    struct sn_guard *next;
-};
-
-static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct sn_guard *guards;
-static int guard_fd = -1;
-
-/* Unmaps guards older than SN_GUARD_NS (all of them when `all`); returns how many remain. */
-SN_API int sn_guards_release(int all) {
-    uint64_t now = sn_now_ns();
-    int left = 0;
-    pthread_mutex_lock(&guard_lock);
-    struct sn_guard **p = &guards;
-    while (*p) {
-        struct sn_guard *gd = *p;
-        if (all || now - gd->since >= SN_GUARD_NS) {
-            munmap(gd->addr, gd->len);
-            *p = gd->next;
-            free(gd);
-        } else {
-            left++;
-            p = &gd->next;
-        }
-    }
-    pthread_mutex_unlock(&guard_lock);
-    return left;
-}
-
-/* Replaces [addr, addr + len) by a guard; falls back to munmap when that is not possible. */
-static void guard_install(void *addr, size_t len) {
-    struct sn_guard *gd = malloc(sizeof *gd);
-    pthread_mutex_lock(&guard_lock);
-    if (guard_fd < 0) {
-        guard_fd = memfd_create("snapstore-guard", MFD_CLOEXEC);
-    }
-    void *m = MAP_FAILED;
-    if (gd && guard_fd >= 0) {
-        m = mmap(addr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_NORESERVE, guard_fd, 0);
-    }
-    if (m == MAP_FAILED) {
-        munmap(addr, len);
-        free(gd);
-    } else {
-        gd->addr = addr;
-        gd->len = len;
-        gd->since = sn_now_ns();
-        gd->next = guards;
-        guards = gd;
-    }
-    pthread_mutex_unlock(&guard_lock);
-}
-
 static void region_free(struct sn_region *g) {
     if (g->resolvers) {
         for (int i = 0; i < g->nresolvers; i++) {
@@ -110,7 +42,7 @@ static void region_free(struct sn_region *g) {
     }
     if (g->base && g->base != MAP_FAILED) {
         if (atomic_load(&g->closing)) {
-            guard_install(g->base, g->map_len);
+            sn_guard_install(g->base, g->map_len);
         } else {
             munmap(g->base, g->map_len); /* a failed open: nobody has seen the address */
         }
@@ -144,6 +76,7 @@ static void region_free(struct sn_region *g) {
     if (g->alias && g->alias != MAP_FAILED) {
         munmap(g->alias, g->map_len);
     }
+    sn_res_free(g);
     sn_warm_close(g);
     if (g->file_fd >= 0) {
         close(g->file_fd);
@@ -153,6 +86,7 @@ static void region_free(struct sn_region *g) {
     }
     free(g->chunks);
     free((void *)g->state);
+    free((void *)g->chunk_err);
     free((void *)g->unit_mapped);
     free((void *)g->stats);
     free(g);
@@ -163,43 +97,61 @@ static void *map_anon(size_t len) {
     return p == MAP_FAILED ? NULL : p;
 }
 
-/* Page size and mapped length: the image rounded up to whole pages, at least one page. */
-void sn_set_geometry(struct sn_region *g, uint64_t page_size) {
-    g->page_size = page_size;
-    g->map_len = (g->length + page_size - 1) & ~(page_size - 1);
-    if (g->map_len == 0) {
-        g->map_len = page_size;
+/*
+ * The region's geometry, set here and nowhere else: the page size (the backing file's block size
+ * -- the hugepage size on hugetlbfs -- for the file modes, the base page size for anonymous
+ * memory), the mapped length (the image rounded up to whole pages, at least one page) and the
+ * fill unit (max(chunk size, page size)).
+ */
+static int set_geometry(struct sn_region *g) {
+    uint64_t ps = (uint64_t)sysconf(_SC_PAGESIZE);
+    if (g->file_fd >= 0) {
+        struct stat st;
+        if (fstat(g->file_fd, &st) != 0) {
+            return sn_fail(SN_E_IO, "fstat(backing file)", errno);
+        }
+        if (st.st_blksize > 0 && (uint64_t)st.st_blksize > ps) {
+            ps = (uint64_t)st.st_blksize;
+        }
     }
+    g->page_size = ps;
+    g->map_len = (g->length + ps - 1) & ~(ps - 1);
+    if (g->map_len == 0) {
+        g->map_len = ps;
+    }
+    uint64_t cs = sn_chunk_size(g);
+    g->unit = cs > ps ? cs : ps;
+    return 0;
 }
 
 static long open_file_backing(struct sn_region *g, const char *warm_dir, const char *warm_name) {
     int hugetlb = g->mode == SN_MODE_HUGETLB;
+    int rc;
     if (warm_dir && *warm_dir) {
-        int rc = sn_warm_open(g, warm_dir, warm_name);
-        if (rc < 0) {
+        if ((rc = sn_warm_open(g, warm_dir, warm_name)) < 0 || (rc = set_geometry(g)) < 0 ||
+            (rc = sn_warm_attach(g, warm_name)) < 0) {
             return rc;
         }
     } else {
         g->file_fd = memfd_create(hugetlb ? "snapstore-hugetlb" : "snapstore-shmem",
                                   MFD_CLOEXEC | (hugetlb ? MFD_HUGETLB : 0));
         if (g->file_fd < 0) {
-            return sn_fail(hugetlb ? "memfd_create(MFD_HUGETLB)" : "memfd_create", errno);
+            return hugetlb ? sn_fail(SN_E_HUGETLB_UNSUPPORTED, "memfd_create(MFD_HUGETLB)", errno)
+                           : sn_fail(SN_E_IO, "memfd_create", errno);
         }
         g->fresh_file = 1;
-        struct stat st;
-        if (fstat(g->file_fd, &st) != 0) {
-            return sn_fail("fstat(memfd)", errno);
+        if ((rc = set_geometry(g)) < 0) {
+            return rc;
         }
-        sn_set_geometry(g, hugetlb ? (uint64_t)st.st_blksize : (uint64_t)sysconf(_SC_PAGESIZE));
         if (ftruncate(g->file_fd, (off_t)g->map_len) != 0) {
-            return sn_fail("ftruncate(memfd)", errno);
+            return sn_fail(SN_E_IO, "ftruncate(memfd)", errno);
         }
     }
     /* The alias is never registered; MAP_NORESERVE because produce() fallocates before writing. */
     g->alias = mmap(NULL, g->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, g->file_fd, 0);
     if (g->alias == MAP_FAILED) {
         g->alias = NULL;
-        return sn_fail("mmap(alias MAP_SHARED)", errno);
+        return sn_fail(SN_E_IO, "mmap(alias MAP_SHARED)", errno);
     }
     if (g->writable) {
         /* hugetlb MAP_PRIVATE reserves the whole size now, so a copy-on-write can never SIGBUS */
@@ -207,13 +159,15 @@ static long open_file_backing(struct sn_region *g, const char *warm_dir, const c
         g->base = mmap(NULL, g->map_len, PROT_READ | PROT_WRITE, flags, g->file_fd, 0);
         if (g->base == MAP_FAILED) {
             g->base = NULL;
-            return sn_fail(hugetlb ? "mmap(hugetlb MAP_PRIVATE)" : "mmap(shmem MAP_PRIVATE)", errno);
+            int e = errno;
+            return hugetlb ? sn_fail(e == ENOMEM ? SN_E_HUGETLB_RESERVE : SN_E_IO, "mmap(hugetlb MAP_PRIVATE)", e)
+                           : sn_fail(SN_E_IO, "mmap(shmem MAP_PRIVATE)", e);
         }
     } else {
         g->base = mmap(NULL, g->map_len, PROT_READ, MAP_SHARED | MAP_NORESERVE, g->file_fd, 0);
         if (g->base == MAP_FAILED) {
             g->base = NULL;
-            return sn_fail("mmap(MAP_SHARED PROT_READ)", errno);
+            return sn_fail(SN_E_IO, "mmap(MAP_SHARED PROT_READ)", errno);
         }
     }
     return 0;
@@ -225,19 +179,19 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
     if (!snap_path || chunk_shift < 12 || chunk_shift > 30 || length < 0 || chunk_count < 0 ||
         resolvers < 1 || resolvers > 256 || mode < SN_MODE_ANONYMOUS || mode > SN_MODE_HUGETLB ||
         (chunk_count > 0 && !index)) {
-        return sn_fail("sn_region_open(arguments)", EINVAL);
+        return sn_fail(SN_E_ARGUMENT, "sn_region_open(arguments)", EINVAL);
     }
     sn_guards_release(0);
     uint64_t cs = (uint64_t)1 << chunk_shift;
     if ((uint64_t)chunk_count != ((uint64_t)length + cs - 1) / cs) {
-        return sn_fail("sn_region_open(chunk count)", EINVAL);
+        return sn_fail(SN_E_ARGUMENT, "sn_region_open(chunk count)", EINVAL);
     }
     sn_codecs_load();
     struct sn_region *g = calloc(1, sizeof *g);
     if (!g) {
-        return sn_fail("calloc", ENOMEM);
+        return sn_fail(SN_E_IO, "calloc", ENOMEM);
     }
-    g->snap_fd = g->uffd = g->stop_fd = g->file_fd = g->warm_state_fd = g->pf.work_fd = -1;
+    g->snap_fd = g->uffd = g->stop_fd = g->file_fd = g->warm_state_fd = g->warm_dir_fd = g->pf.work_fd = -1;
     g->mode = mode;
     g->writable = (flags & SN_OPEN_WRITABLE) != 0 || mode == SN_MODE_ANONYMOUS;
     g->length = (uint64_t)length;
@@ -248,39 +202,44 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
     g->stats = aligned_alloc(64, SN_STATS_SLOTS * sizeof(uint64_t));
     g->chunks = calloc(chunk_count ? (size_t)chunk_count : 1, sizeof *g->chunks);
     g->state = calloc(chunk_count ? (size_t)chunk_count : 1, sizeof *g->state);
-    if (!g->stats || !g->chunks || !g->state) {
-        rc = sn_fail("calloc", ENOMEM);
+    g->chunk_err = calloc(chunk_count ? (size_t)chunk_count : 1, sizeof *g->chunk_err);
+    if (!g->stats || !g->chunks || !g->state || !g->chunk_err) {
+        rc = sn_fail(SN_E_IO, "calloc", ENOMEM);
         goto fail;
     }
     memset((void *)g->stats, 0, SN_STATS_SLOTS * sizeof(uint64_t));
-    if ((rc = sn_chunks_parse(g, index, (uint32_t)chunk_count)) < 0) {
+    if ((rc = sn_chunks_decode(index, (uint32_t)chunk_count, g->chunk_shift, g->length, g->chunks,
+                               &g->max_stored)) < 0) {
         goto fail;
     }
     g->snap_fd = open(snap_path, O_RDONLY | O_CLOEXEC);
     if (g->snap_fd < 0) {
-        rc = sn_fail("open(snapshot)", errno);
+        rc = sn_fail(SN_E_IO, "open(snapshot)", errno);
         goto fail;
     }
     struct stat sst;
     if (fstat(g->snap_fd, &sst) != 0) {
-        rc = sn_fail("fstat(snapshot)", errno);
+        rc = sn_fail(SN_E_IO, "fstat(snapshot)", errno);
         goto fail;
     }
     if (snap_size >= 0 && sst.st_size != snap_size) {
-        rc = sn_fail("fstat(snapshot) size changed", ESTALE);
+        rc = sn_fail(SN_E_SNAPSHOT_CHANGED, "fstat(snapshot) size changed", ESTALE);
         goto fail;
     }
 
-    uint64_t features = UFFD_FEATURE_POISON;
+    /* POISON when the kernel offers it (6.6+); else bad chunks are refused with the SIGBUS guard */
+    uint64_t features = 0;
     uint64_t reg_mode = UFFDIO_REGISTER_MODE_MISSING;
-    uint64_t need_ioctls = (1ull << _UFFDIO_WAKE) | (1ull << _UFFDIO_POISON);
+    uint64_t need_ioctls = 1ull << _UFFDIO_WAKE;
     if (mode == SN_MODE_ANONYMOUS) {
-        sn_set_geometry(g, (uint64_t)sysconf(_SC_PAGESIZE));
+        if ((rc = set_geometry(g)) < 0) {
+            goto fail;
+        }
         g->base = mmap(NULL, g->map_len, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (g->base == MAP_FAILED) {
             g->base = NULL;
-            rc = sn_fail("mmap(MAP_ANONYMOUS)", errno);
+            rc = sn_fail(SN_E_IO, "mmap(MAP_ANONYMOUS)", errno);
             goto fail;
         }
         g->ops = &sn_anon_ops;
@@ -295,35 +254,46 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
         g->ops = &sn_file_ops;
         need_ioctls |= (1ull << _UFFDIO_CONTINUE);
     }
-    g->unit = cs > g->page_size ? cs : g->page_size;
+    if ((flags & SN_OPEN_BUDGET) && g->writable) {
+        /* a budget evicts: writes are seen as write-protect faults so written units get pinned */
+        g->wp_map = 1;
+        features |= UFFD_FEATURE_PAGEFAULT_FLAG_WP | (mode == SN_MODE_ANONYMOUS ? 0 : UFFD_FEATURE_WP_HUGETLBFS_SHMEM);
+        reg_mode |= UFFDIO_REGISTER_MODE_WP;
+        need_ioctls |= 1ull << _UFFDIO_WRITEPROTECT;
+    }
     size_t units = (size_t)((g->map_len + g->unit - 1) / g->unit);
     g->unit_mapped = calloc(units, 1);
     if (!g->unit_mapped) {
-        rc = sn_fail("calloc", ENOMEM);
+        rc = sn_fail(SN_E_IO, "calloc", ENOMEM);
         goto fail;
     }
 
-    int fd = sn_uffd_open(features, NULL);
+    struct sn_uffd_info info;
+    int fd = sn_uffd_open(features, UFFD_FEATURE_POISON, &info);
     if (fd < 0) {
         rc = fd;
         goto fail;
     }
     g->uffd = fd;
+    g->features = info.features;
+    if (g->features & UFFD_FEATURE_POISON) {
+        need_ioctls |= 1ull << _UFFDIO_POISON;
+    }
     struct uffdio_register reg = {
         .range = {.start = (uint64_t)(uintptr_t)g->base, .len = g->map_len},
         .mode = reg_mode,
     };
     if (ioctl(g->uffd, UFFDIO_REGISTER, &reg) != 0) {
-        rc = sn_fail("ioctl(UFFDIO_REGISTER)", errno);
+        rc = sn_fail(SN_E_UFFD_FEATURES, "ioctl(UFFDIO_REGISTER)", errno);
         goto fail;
     }
     if ((reg.ioctls & need_ioctls) != need_ioctls) {
-        rc = sn_fail("ioctl(UFFDIO_REGISTER) ioctls", EOPNOTSUPP);
+        rc = sn_fail(SN_E_UFFD_FEATURES, "ioctl(UFFDIO_REGISTER) ioctls", EOPNOTSUPP);
         goto fail;
     }
     g->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (g->stop_fd < 0) {
-        rc = sn_fail("eventfd", errno);
+        rc = sn_fail(SN_E_IO, "eventfd", errno);
         goto fail;
     }
 
@@ -332,7 +302,7 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
     if (g->pf.depth) {
         g->pf.work_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
         if (g->pf.work_fd < 0) {
-            rc = sn_fail("eventfd(read-ahead)", errno);
+            rc = sn_fail(SN_E_IO, "eventfd(read-ahead)", errno);
             goto fail;
         }
         pthread_mutex_init(&g->pf.lock, NULL);
@@ -341,7 +311,7 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
     g->nresolvers = resolvers;
     g->resolvers = calloc((size_t)resolvers, sizeof *g->resolvers);
     if (!g->resolvers) {
-        rc = sn_fail("calloc", ENOMEM);
+        rc = sn_fail(SN_E_IO, "calloc", ENOMEM);
         goto fail;
     }
     for (int i = 0; i < resolvers; i++) {
@@ -353,14 +323,14 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
         if (mode == SN_MODE_ANONYMOUS && chunk_count > 0) {
             r->scratch_len = (size_t)g->unit;
             if (!(r->scratch = map_anon(r->scratch_len))) {
-                rc = sn_fail("mmap(scratch)", errno);
+                rc = sn_fail(SN_E_IO, "mmap(scratch)", errno);
                 goto fail;
             }
         }
         if (g->max_stored > 0) {
             r->cbuf_len = ((size_t)g->max_stored + 4095) & ~(size_t)4095;
             if (!(r->cbuf = map_anon(r->cbuf_len))) {
-                rc = sn_fail("mmap(read buffer)", errno);
+                rc = sn_fail(SN_E_IO, "mmap(read buffer)", errno);
                 goto fail;
             }
         }
@@ -381,9 +351,10 @@ fail:
         }
     }
     {
-        const char *call = sn_error_call();
+        struct sn_error e;
+        sn_error_save(&e);
         region_free(g);
-        sn_set_error_call(call);
+        sn_error_restore(&e);
     }
     return rc;
 }
@@ -410,7 +381,7 @@ SN_API long sn_region_stats(long handle) {
 
 static int clip(struct sn_region *g, long offset, long length, uint64_t *start, uint64_t *len) {
     if (offset < 0 || length < 0 || (uint64_t)offset > g->map_len || (uint64_t)length > g->map_len - (uint64_t)offset) {
-        return sn_fail("range", EINVAL);
+        return sn_fail(SN_E_ARGUMENT, "range", EINVAL);
     }
     uint64_t ps = g->page_size;
     uint64_t s = (uint64_t)offset & ~(ps - 1);
@@ -423,7 +394,12 @@ static int clip(struct sn_region *g, long offset, long length, uint64_t *start, 
     return 0;
 }
 
-/* Fills a range from this (native) thread: the resolvers serve the faults MADV_POPULATE_* raises. */
+/*
+ * Fills a range from this (native) thread: the resolvers serve the faults MADV_POPULATE_* raises.
+ * Then checks the region's error latch for the chunks of the range (and, when the populate failed,
+ * of the fill units around it), so a chunk that could not be produced is reported as
+ * SN_E_CORRUPT_CHUNK naming it, whatever the populate returned.
+ */
 SN_API int sn_region_populate(long handle, long offset, long length, int write) {
     struct sn_region *g = H(handle);
     uint64_t s, n;
@@ -432,10 +408,27 @@ SN_API int sn_region_populate(long handle, long offset, long length, int write) 
         return rc;
     }
     int advice = write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
+    int err = 0;
     while (madvise(g->base + s, n, advice) != 0) {
         if (errno != EINTR && errno != EAGAIN) {
-            return sn_fail(write ? "madvise(MADV_POPULATE_WRITE)" : "madvise(MADV_POPULATE_READ)", errno);
+            err = errno;
+            break;
         }
+    }
+    uint64_t cs = s, cn = n;
+    if (err) {
+        cs = s / g->unit * g->unit;
+        cn = ((s + n + g->unit - 1) / g->unit) * g->unit - cs;
+    } else if (length > 0) {
+        cs = (uint64_t)offset;
+        cn = (uint64_t)length;
+    }
+    long bad = sn_first_failed_chunk(g, cs, cn);
+    if (bad >= 0) {
+        return -sn_error_errno();
+    }
+    if (err) {
+        return sn_fail(SN_E_IO, write ? "madvise(MADV_POPULATE_WRITE)" : "madvise(MADV_POPULATE_READ)", err);
     }
     return 0;
 }
@@ -448,11 +441,12 @@ SN_API int sn_region_reset(long handle, long offset, long length) {
     if (rc < 0 || n == 0) {
         return rc;
     }
+    sn_res_reset(g, s, n); /* unpins written units the reset covers (residency.c) */
     for (uint64_t u = s / g->unit; u * g->unit < s + n; u++) {
         atomic_store_explicit(&g->unit_mapped[u], 0, memory_order_relaxed);
     }
     if (madvise(g->base + s, n, MADV_DONTNEED) != 0) {
-        return sn_fail("madvise(MADV_DONTNEED)", errno);
+        return sn_fail(SN_E_IO, "madvise(MADV_DONTNEED)", errno);
     }
     return 0;
 }
@@ -477,7 +471,7 @@ SN_API int sn_region_close(long handle) {
     }
     uint64_t one = 1;
     if (write(g->stop_fd, &one, sizeof one) < 0) {
-        return sn_fail("write(eventfd)", errno);
+        return sn_fail(SN_E_IO, "write(eventfd)", errno);
     }
     region_free(g);
     sn_guards_release(0);

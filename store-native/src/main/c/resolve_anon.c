@@ -6,7 +6,8 @@
  * on one chunk decompress it once: a resolver that waited finds its page present (mincore) and
  * only wakes it.
  */
-#include "snapstore.h"
+#include "engine.h"
+#include "residency.h"
 
 #include <errno.h>
 #include <string.h>
@@ -51,7 +52,7 @@ static int anon_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
     int st = sn_chunk_wait_or_claim(g, c);
     if (st == SN_S_FAILED) {
         sn_count(g, SN_C_POISONED_FAULTS, 1);
-        finish(g, sn_uffd_poison(g, page, ps), page);
+        finish(g, sn_uffd_refuse(g, page, ps), page);
         return 0;
     }
     /* we own the chunk */
@@ -68,7 +69,7 @@ static int anon_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
         sn_record_error(g, c, rc);
         sn_chunk_publish(g, c, SN_S_FAILED);
         sn_count(g, SN_C_POISONED_FAULTS, 1);
-        finish(g, sn_uffd_poison(g, start, len), page);
+        finish(g, sn_uffd_refuse(g, start, len), page);
         return rc;
     }
     sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
@@ -76,12 +77,15 @@ static int anon_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
     if (len > ch->raw) {
         memset(r->scratch + ch->raw, 0, len - ch->raw);
     }
+    /* resident before mapped: a write-protect fault on these pages must find the unit resident
+     * (unit = chunk in anonymous mode; residency.c) */
+    sn_res_touched(g, c, SN_TOUCH_FAULT);
     rc = sn_uffd_copy(g, start, len, r->scratch);
     if (rc < 0) {
         /* the kernel refused the copy: poison rather than let the thread fault forever */
         sn_record_error(g, c, rc);
         sn_count(g, SN_C_POISONED_FAULTS, 1);
-        sn_uffd_poison(g, page, ps);
+        sn_uffd_refuse(g, page, ps);
     }
     sn_chunk_publish(g, c, SN_S_UNKNOWN);
     finish(g, rc, page);
@@ -122,6 +126,7 @@ static void anon_prefetch(struct sn_resolver *r, uint64_t unit) {
     if (len > ch->raw) {
         memset(r->scratch + ch->raw, 0, len - ch->raw);
     }
+    sn_res_touched(g, c, SN_TOUCH_PREFETCH);
     sn_uffd_copy(g, start, len, r->scratch);
     sn_chunk_publish(g, (uint32_t)c, SN_S_UNKNOWN);
 }

@@ -8,11 +8,12 @@
  *   - otherwise its pages are allocated with fallocate (an exhausted hugepage pool is ENOSPC, not
  *     SIGBUS), it is decompressed into the file through the unregistered alias mapping, its CRC32C
  *     is checked on the bytes in the file, and only then is it marked valid (state after data).
- * A chunk that cannot be produced poisons the unit. Zero chunks of a private shmem region are
- * mapped with UFFDIO_ZEROPAGE and cost no file memory.
+ * A chunk that cannot be produced has its unit refused (uffd.c: POISON, or the SIGBUS guard).
+ * Zero chunks of a private shmem region are mapped with UFFDIO_ZEROPAGE and cost no file memory.
  */
 #define _GNU_SOURCE
-#include "snapstore.h"
+#include "engine.h"
+#include "residency.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,24 +28,28 @@ static int produce(struct sn_resolver *r, uint32_t c) {
     uint64_t astart = start & ~(ps - 1);
     uint64_t aend = (start + ch->raw + ps - 1) & ~(ps - 1);
     uint8_t *dst = g->alias + start;
+    int revalidate = g->warm_state && sn_res_warm_claim(g, c); /* else: we fill it (residency.c) */
     /* Allocate first: nothing below may touch a hugetlb page that does not exist yet. */
     while (fallocate(g->file_fd, 0, (off_t)astart, (off_t)(aend - astart)) != 0) {
         if (errno != EINTR) {
-            return -errno;
+            int e = errno;
+            if (g->warm_state && !revalidate) {
+                sn_res_warm_release(g, c, 0);
+            }
+            return -e;
         }
     }
     if (ps < aend - astart) {
         /* one call maps the alias's pages instead of one page fault each while we write/read */
         madvise(g->alias + astart, aend - astart, MADV_POPULATE_WRITE);
     }
-    if (g->warm_state &&
-        atomic_load_explicit(&g->warm_state[c], memory_order_acquire) == SN_WARM_VALID) {
+    if (revalidate) {
         sn_count(g, SN_C_REVALIDATIONS, 1);
         if (sn_crc32c(0, dst, ch->raw) == ch->crc) {
             return 0;
         }
-        /* corrupted in the warm file: invalidate, then refill below */
-        atomic_store_explicit(&g->warm_state[c], SN_WARM_EMPTY, memory_order_release);
+        /* corrupted in the warm file (or evicted meanwhile): claim it, then refill below */
+        sn_res_warm_reclaim(g, c);
     }
     if (ch->flags & SN_FLAG_ZERO) {
         if (!g->fresh_file) {
@@ -52,17 +57,22 @@ static int produce(struct sn_resolver *r, uint32_t c) {
         }
     } else {
         int rc = sn_decompress(r, ch, dst);
-        if (rc != 0) {
-            return rc;
+        if (rc == 0) {
+            sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
+            sn_count(g, SN_C_BYTES_DECOMPRESSED, ch->raw);
+            if (sn_crc32c(0, dst, ch->raw) != ch->crc) {
+                rc = -EBADMSG;
+            }
         }
-        sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
-        sn_count(g, SN_C_BYTES_DECOMPRESSED, ch->raw);
-        if (sn_crc32c(0, dst, ch->raw) != ch->crc) {
-            return -EBADMSG;
+        if (rc != 0) {
+            if (g->warm_state) {
+                sn_res_warm_release(g, c, 0);
+            }
+            return rc;
         }
     }
     if (g->warm_state) {
-        atomic_store_explicit(&g->warm_state[c], SN_WARM_VALID, memory_order_release);
+        sn_res_warm_release(g, c, 1);
     }
     return 0;
 }
@@ -70,11 +80,21 @@ static int produce(struct sn_resolver *r, uint32_t c) {
 /* Makes chunk c valid in the file (once per region); returns SN_S_VALID or SN_S_FAILED. */
 static int ensure_valid(struct sn_resolver *r, uint32_t c) {
     struct sn_region *g = r->region;
+    if (g->warm_state && atomic_load_explicit(&g->state[c], memory_order_acquire) == SN_S_VALID &&
+        atomic_load_explicit(&g->warm_state[c], memory_order_acquire) != SN_WARM_VALID) {
+        /* another process evicted it from the shared file since we validated it: refill */
+        uint32_t v = SN_S_VALID;
+        atomic_compare_exchange_strong(&g->state[c], &v, SN_S_UNKNOWN);
+    }
     int st = sn_chunk_wait_or_claim(g, c);
     if (st != SN_S_BUSY) {
         return st;
     }
     int rc = produce(r, c);
+    for (int i = 0; rc == -EBADMSG && g->warm_state && i < 2; i++) {
+        /* a process sharing the warm file may have evicted (punched) the chunk while we filled it */
+        rc = produce(r, c);
+    }
     if (rc != 0) {
         sn_record_error(g, c, rc);
     }
@@ -96,6 +116,8 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
     }
     int minor = (flags & UFFD_PAGEFAULT_FLAG_MINOR) != 0;
     int rc;
+    int refills = 0;
+again:
 
     /* zero chunks of a private shmem region: the zero page, no file memory (same windowing) */
     int zero_page = !minor && g->mode == SN_MODE_SHMEM && g->writable && last == first + 1 &&
@@ -121,12 +143,16 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
             failed = 1;
         }
     }
+    if (!failed && !zero_page && first < last && !refills) {
+        sn_res_touched(g, u, minor ? SN_TOUCH_MINOR : SN_TOUCH_FAULT); /* a fill, or an access (residency.c) */
+    }
     sn_count(g, minor ? SN_C_MINOR_FAULTS : all_zero ? SN_C_ZERO_FAULTS : SN_C_MISSING_FAULTS, 1);
     int (*map)(struct sn_region *, uint64_t, uint64_t) = zero_page ? sn_uffd_zero : sn_uffd_continue;
     r->around_zero = zero_page;
+    sn_res_dontwake = g->warm_state && !g->writable; /* shared file: check it after mapping, then wake */
     if (failed) {
         sn_count(g, SN_C_POISONED_FAULTS, 1);
-        rc = sn_uffd_poison(g, ustart, ulen);
+        rc = sn_uffd_refuse(g, ustart, ulen);
     } else {
         /* Map a small window around the page first (the thread runs again as soon as it is
          * there), and leave the rest of the unit to around(), run after the fault is timed. */
@@ -142,13 +168,14 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
         if (m == SN_UNIT_MAPPED) {
             /* the unit was mapped since the last reset: only this page went missing */
             rc = map(g, page, ps);
-        } else if (m == SN_UNIT_NONE && atomic_compare_exchange_strong(&g->unit_mapped[u], &m, SN_UNIT_MAPPING)) {
+        } else if ((m == SN_UNIT_NONE || m == SN_UNIT_SAMPLED) &&
+                   atomic_compare_exchange_strong(&g->unit_mapped[u], &m, SN_UNIT_MAPPING)) {
             rc = map(g, w0, w1 - w0);
             /* fault-around follows locality: the rest of the unit is mapped when the reader came
              * from the previous unit or faults a second time in this one; a random reader only
              * gets windows (less work, and no resolver busy mapping pages nobody reads) */
             uint64_t prev = atomic_load_explicit(&g->pf.last_unit, memory_order_relaxed);
-            int local = prev == u || prev + 1 == u;
+            int local = prev == u || prev + 1 == u || m == SN_UNIT_SAMPLED; /* sampled: map it whole */
             if (rc >= 0 && (w0 > ustart || w1 < ustart + ulen) && local) {
                 r->around_unit = u + 1;
                 r->around_w0 = w0;
@@ -163,13 +190,30 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
             rc = map(g, w0, w1 - w0);
         }
     }
+    if (rc >= 0 && !failed && !zero_page && g->warm_state && !g->writable && !sn_res_warm_unit_valid(g, u) &&
+        refills++ < 1000) {
+        /* Another process evicted the unit from the shared warm file between our check and our
+         * CONTINUE, and may be refilling a fresh page: drop what we mapped before the faulting
+         * thread (not woken: DONTWAKE) can read it, and start over. */
+        madvise(g->base + ustart, ulen, MADV_DONTNEED);
+        sn_res_invalidate_unit(g, u);
+        r->around_unit = 0;
+        goto again;
+    }
+    if (rc == -EFAULT && !failed && !zero_page && refills++ < 1000) {
+        /* CONTINUE found no page in the file: another process sharing the warm file evicted the
+         * unit after we validated it. Refill it, never refuse it. */
+        sn_res_invalidate_unit(g, u);
+        goto again;
+    }
     if (rc < 0 && !failed) {
         /* the kernel refused to map a valid page: never let the thread spin on it */
         sn_record_error(g, (uint32_t)first, rc);
         sn_count(g, SN_C_POISONED_FAULTS, 1);
-        rc = sn_uffd_poison(g, page, ps);
+        rc = sn_uffd_refuse(g, page, ps);
     }
-    if (rc != 0) {
+    sn_res_dontwake = 0;
+    if (rc != 0 || (g->warm_state && !g->writable)) {
         sn_uffd_wake(g, page, ps);
     }
     return rc < 0 ? rc : 0;
@@ -193,6 +237,11 @@ static void file_around(struct sn_resolver *r) {
     if (rc >= 0 && r->around_w0 > ustart) {
         rc = map(g, ustart, r->around_w0 - ustart);
     }
+    if (g->warm_state && !g->writable && !r->around_zero && !sn_res_warm_unit_valid(g, u)) {
+        /* evicted by another process meanwhile: the next touch refills (see file_fault) */
+        madvise(g->base + ustart, uend - ustart, MADV_DONTNEED);
+        rc = -ESTALE;
+    }
     uint8_t expect = SN_UNIT_MAPPING;
     atomic_compare_exchange_strong(&g->unit_mapped[u], &expect, rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE);
 }
@@ -210,18 +259,22 @@ static void file_prefetch(struct sn_resolver *r, uint64_t unit) {
         last = g->chunk_count;
     }
     int did = 0;
+    int ok = 1;
     int zero_pages = g->mode == SN_MODE_SHMEM && g->writable; /* zero chunks never enter the file */
     for (uint64_t c = first; c < last; c++) {
         if (zero_pages && (g->chunks[c].flags & SN_FLAG_ZERO)) {
             continue;
         }
         if (atomic_load_explicit(&g->state[c], memory_order_acquire) == SN_S_UNKNOWN) {
-            ensure_valid(r, (uint32_t)c);
+            ok &= ensure_valid(r, (uint32_t)c) == SN_S_VALID;
             did = 1;
         }
     }
     if (did) {
         sn_count(g, SN_C_PREFETCHED, 1);
+        if (ok) {
+            sn_res_touched(g, unit, SN_TOUCH_PREFETCH);
+        }
     }
 }
 

@@ -1,54 +1,41 @@
 /*
- * snapstore fault engine: internal header shared by the engine's C files.
+ * snapstore fault engine: the library's exported surface, bound from Java by
+ * dev.snapstore.store.linux.internal.SnapEngine (JNA direct mapping). Only what Java calls or
+ * needs to know lives here; the engine's internal structs, kernel shims and internal functions are
+ * in engine.h.
  *
- * Conventions: functions are named sn_*, return 0 (or a non-negative value) on success and
- * -errno on failure, never print and never exit. Functions marked SN_API are the library's
- * exported surface, bound from Java by dev.snapstore.store.linux.internal.SnapEngine (JNA
- * direct mapping); everything else is hidden (-fvisibility=hidden).
+ * Conventions: functions return 0 (or a non-negative value) on success and -errno on failure,
+ * never print and never exit. After a failure, sn_error_kind() / sn_error_errno() /
+ * sn_error_call() / sn_error_arg() describe it (per thread). Every constant below is also served
+ * at run time by sn_constant(name), so a test can prove the Java copies equal these.
  */
 #ifndef SNAPSTORE_H
 #define SNAPSTORE_H
 
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <linux/userfaultfd.h>
 
 #define SN_API __attribute__((visibility("default")))
 
-/* ---- linux/userfaultfd.h additions newer than the build machine's kernel headers ---- */
-#ifndef UFFD_FEATURE_POISON
-#define UFFD_FEATURE_POISON (1 << 14)
-#endif
-#ifndef _UFFDIO_POISON
-#define _UFFDIO_POISON (0x08)
-struct uffdio_poison {
-    struct uffdio_range range;
-#define UFFDIO_POISON_MODE_DONTWAKE ((__u64)1 << 0)
-    __u64 mode;
-    __s64 updated;
-};
-#define UFFDIO_POISON _IOWR(UFFDIO, _UFFDIO_POISON, struct uffdio_poison)
-#endif
-
-/* ---- engine constants (mirrored in SnapEngine.java) ---- */
+/* sn_region_open modes */
 #define SN_MODE_ANONYMOUS 1
 #define SN_MODE_SHMEM 2
 #define SN_MODE_HUGETLB 3
 
-#define SN_OPEN_WRITABLE 1 /* MAP_PRIVATE copy-on-write region, else MAP_SHARED + PROT_READ */
+/* sn_region_open flags */
+#define SN_OPEN_WRITABLE 1     /* MAP_PRIVATE copy-on-write region, else MAP_SHARED + PROT_READ */
 #define SN_OPEN_NO_READAHEAD 2 /* no sequential read-ahead by idle resolvers */
+#define SN_OPEN_BUDGET 4       /* the region gets a memory budget (writable ones register write-protect) */
 
+/* index entry codec ids and flags (docs/FORMAT.md) */
 #define SN_CODEC_NONE 0
 #define SN_CODEC_LZ4 1
 #define SN_CODEC_ZSTD 2
-
 #define SN_FLAG_ZERO 1
 #define SN_FLAG_DEDUP 2
-
 #define SN_INDEX_ENTRY_SIZE 40
-#define SN_HIST_BUCKETS 48
+
+/* sn_index_decode: longs written per entry (offset, stored, raw, crc, codec, flags) */
+#define SN_DECODED_FIELDS 6
 
 /* Counters in native memory, read by Java at these slot indices (8-byte slots). */
 enum sn_counter {
@@ -59,175 +46,85 @@ enum sn_counter {
     SN_C_BYTES_DECOMPRESSED,
     SN_C_BYTES_MAPPED,
     SN_C_REVALIDATIONS,
-    SN_C_ERRORS,
-    SN_C_POISONED_FAULTS,   /* faults answered with UFFDIO_POISON */
+    SN_C_ERRORS,            /* chunks that could not be produced */
+    SN_C_POISONED_FAULTS,   /* faults refused (UFFDIO_POISON or the SIGBUS guard) */
     SN_C_LAST_ERROR,        /* -errno of the last chunk that could not be produced */
     SN_C_LAST_ERROR_CHUNK,  /* its chunk number */
     SN_C_WARM_VALID_AT_OPEN,/* chunks marked valid in the warm state file when the region opened */
+    SN_C_PREFETCHED,        /* units filled ahead of a sequential reader */
+    SN_C_FIRST_ERROR_CHUNK, /* 1 + the first chunk that could not be produced, 0 = none */
     SN_C_COUNT
 };
-#define SN_C_PREFETCHED 12 /* units filled ahead of a sequential reader */
+#define SN_HIST_BUCKETS 48
 #define SN_C_HIST_BASE 16 /* slots [16, 16 + SN_HIST_BUCKETS): log2 histogram of fault service ns */
 #define SN_STATS_SLOTS (SN_C_HIST_BASE + SN_HIST_BUCKETS)
 
-/* One index entry, decoded from the 40-byte on-disk form (docs/FORMAT.md). */
-struct sn_chunk {
-    uint64_t offset;
-    uint32_t stored;
-    uint32_t raw;
-    uint32_t crc;
-    uint8_t codec;
-    uint8_t flags;
+/* Memory budget (residency.c): event kinds in the ring (bits 62-63 of an event; bits 32-61 the
+ * unit's fill generation, 0-31 the unit) */
+#define SN_EV_FILL 1   /* the unit became resident (or a read-ahead fill was touched first) */
+#define SN_EV_ACCESS 2 /* a resident unit was touched again (a MINOR fault) */
+#define SN_EV_GONE 3   /* the engine dropped the unit itself (hard cap, reset of ANONYMOUS) */
+
+/* Memory budget: slots of the residency counters block (8 bytes each, sn_region_budget_stats) */
+enum sn_res_counter {
+    SN_R_BUDGET = 0,       /* bytes */
+    SN_R_CAP,              /* budget + one unit per resolver: the native hard cap */
+    SN_R_RESIDENT,         /* decompressed bytes resident now */
+    SN_R_PEAK,             /* highest SN_R_RESIDENT seen */
+    SN_R_PINNED,           /* bytes of units holding private writes */
+    SN_R_FILLS,            /* units made resident */
+    SN_R_REFILLS,          /* of which units that had been resident before */
+    SN_R_EVICTIONS,        /* units evicted (Caffeine's choice or the hard cap) */
+    SN_R_HARD_EVICTIONS,   /* of which by the native hard cap */
+    SN_R_ACCESSES,         /* access events published (MINOR faults on resident units) */
+    SN_R_SAMPLED,          /* units whose page-table entries were zapped by sampling */
+    SN_R_DROPS,            /* events lost because the ring was full */
+    SN_R_RESET_DROPS,      /* units dropped by reset() (ANONYMOUS) */
+    SN_R_WP_FAULTS,        /* write-protect faults served (first write to a unit) */
+    SN_R_SLOTS
 };
-
-/* In-process chunk state (one 32-bit word per chunk so waiters can futex on it). */
-enum sn_state {
-    SN_S_UNKNOWN = 0, /* not produced (or not yet revalidated) in this process */
-    SN_S_BUSY = 1,    /* a resolver is producing it; others wait */
-    SN_S_VALID = 2,   /* file modes: content in the file is verified */
-    SN_S_FAILED = 3,  /* cannot be produced: faults are poisoned */
-};
-
-/* Warm state file: header then one byte per chunk. */
-#define SN_WARM_MAGIC 0x314d524157534e53ULL /* "SNSWARM1" little-endian */
-#define SN_WARM_HEADER 64
-#define SN_WARM_EMPTY 0
-#define SN_WARM_VALID 1
-
-struct sn_region;
-
-/* Per-resolver scratch, allocated once when the thread starts. */
-struct sn_resolver {
-    struct sn_region *region;
-    pthread_t thread;
-    int epfd;
-    int started;
-    uint8_t *scratch;      /* one fill unit, page-rounded (anonymous mode) */
-    size_t scratch_len;
-    uint8_t *cbuf;         /* one stored (compressed) chunk */
-    size_t cbuf_len;
-    void *zstd_dctx;
-    uint64_t around_unit;  /* 1 + unit whose remainder file_around() maps next, 0 = none */
-    uint64_t around_w0, around_w1;
-    int around_zero;       /* the unit is mapped with UFFDIO_ZEROPAGE rather than CONTINUE */
-};
-
-/* unit_mapped values (file modes) */
-#define SN_UNIT_NONE 0
-#define SN_UNIT_MAPPED 1
-#define SN_UNIT_MAPPING 2  /* a resolver mapped the fault window and is mapping the rest */
-#define SN_FAULT_WINDOW (64u << 10) /* bytes mapped before the faulting thread is woken */
 
 /*
- * How a fault is resolved. Anonymous mode places pages with UFFDIO_COPY; file modes fill the
- * backing file and map with UFFDIO_CONTINUE. A later chunk cache plugs in here.
+ * What went wrong, so Java can switch on it instead of matching strings. The errno and the
+ * failing call come with it (sn_error_errno, sn_error_call); sn_error_arg carries the kind's
+ * detail where it has one (the index entry, the chunk, the missing feature bits).
  */
-struct sn_resolve_ops {
-    int (*fault)(struct sn_resolver *r, uint64_t offset, uint64_t flags);
-    /* optional: finishes a fault's fault-around after the faulting thread was woken and timed */
-    void (*around)(struct sn_resolver *r);
-    /* fills fill unit `unit` ahead of a sequential reader; never maps a page it cannot produce */
-    void (*prefetch)(struct sn_resolver *r, uint64_t unit);
+enum sn_error_kind {
+    SN_E_NONE = 0,
+    SN_E_ARGUMENT = 1,           /* a caller's argument is out of range */
+    SN_E_IO = 2,                 /* a system call failed for another reason */
+    SN_E_UFFD_UNAVAILABLE = 3,   /* no userfaultfd: syscall and /dev/userfaultfd both failed */
+    SN_E_UFFD_PERMISSION = 4,    /* userfaultfd exists but this process may not create one */
+    SN_E_UFFD_FEATURES = 5,      /* UFFDIO_API / UFFDIO_REGISTER lack what the mode needs; arg: missing feature bits */
+    SN_E_HUGETLB_UNSUPPORTED = 6,/* no hugetlb memfds (CONFIG_HUGETLBFS) */
+    SN_E_HUGETLB_RESERVE = 7,    /* a writable HUGETLB region could not reserve its private copies */
+    SN_E_WARM_DIR = 8,           /* the warm cache directory cannot be used (missing, wrong filesystem) */
+    SN_E_WARM_FOREIGN = 9,       /* a warm cache file or directory belongs to another user */
+    SN_E_CORRUPT_INDEX = 10,     /* an index entry contradicts the format; arg: the entry */
+    SN_E_SNAPSHOT_CHANGED = 11,  /* the snapshot file changed since Java opened it */
+    SN_E_CORRUPT_CHUNK = 12,     /* a chunk of the range could not be produced; arg: the chunk, errno: why */
 };
 
-/* Read-ahead queue: units a sequential reader will fault on next, filled by idle resolvers. */
-#define SN_PREFETCH_SLOTS 64
-struct sn_prefetch {
-    pthread_mutex_t lock;
-    uint64_t slots[SN_PREFETCH_SLOTS];
-    uint32_t head, tail;
-    int work_fd;                 /* eventfd (semaphore): one count per queued unit */
-    _Atomic uint64_t last_unit;  /* unit of the last fault */
-    _Atomic uint64_t queued_upto;/* highest unit queued in the current sequential run */
-    uint32_t depth;              /* units kept ahead (0: read-ahead off) */
-};
+/* SNAPSTORE_UFFD_DISABLE tokens beyond UFFDIO_API feature names (sn_uffd_disabled() bits 62, 63) */
+#define SN_DISABLE_DEV_USERFAULTFD (1ull << 62) /* behave as if /dev/userfaultfd did not exist */
+#define SN_DISABLE_SYSCALL (1ull << 63)         /* behave as if userfaultfd(2) returned EPERM */
 
-struct sn_region {
-    int mode;
-    int writable;
-    uint64_t length;       /* logical bytes */
-    uint64_t map_len;      /* mapped bytes: length rounded up to the page size, at least one page */
-    uint64_t page_size;
-    uint64_t unit;         /* fill unit: max(chunk size, page size) */
-    uint32_t chunk_shift;
-    uint32_t chunk_count;
-    struct sn_chunk *chunks;
-    _Atomic uint32_t *state;       /* per chunk, enum sn_state */
-    _Atomic uint8_t *unit_mapped;  /* file modes: unit fully CONTINUEd since the last reset */
-    uint32_t max_stored;
-
-    int snap_fd;
-    int uffd;
-    int stop_fd;           /* eventfd: resolvers exit when it is readable */
-    struct sn_prefetch pf;
-    int file_fd;           /* memfd or warm file (file modes), else -1 */
-    int fresh_file;        /* file created by this region: unwritten pages are zero */
-    uint8_t *base;         /* the registered region */
-    uint8_t *alias;        /* unregistered MAP_SHARED view of file_fd (file modes) */
-    _Atomic uint8_t *warm_state; /* mapped state file bytes per chunk, or NULL */
-    uint8_t *warm_map;     /* the state file mapping */
-    size_t warm_map_len;
-    int warm_state_fd;
-
-    const struct sn_resolve_ops *ops;
-    _Atomic int closing;
-    _Atomic uint64_t last_event_ns; /* CLOCK_MONOTONIC of the last fault read or served (close()'s quiet wait) */
-    _Atomic int active;        /* resolvers inside a fault right now */
-    int nresolvers;
-    struct sn_resolver *resolvers;
-    _Atomic uint64_t *stats; /* SN_STATS_SLOTS counters */
-};
-
-/* crc32c.c */
-uint32_t sn_crc32c(uint32_t crc, const void *buf, size_t len);
-
-/* codecs.c */
-int sn_codecs_load(void);
-void *sn_zstd_dctx_new(void);
-void sn_zstd_dctx_free(void *dctx);
-int sn_decompress(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst);
-
-/* chunks.c */
-int sn_chunks_parse(struct sn_region *g, const uint8_t *index, uint32_t count);
-int sn_chunk_wait_or_claim(struct sn_region *g, uint32_t chunk);
-void sn_chunk_publish(struct sn_region *g, uint32_t chunk, uint32_t state);
-void sn_record_error(struct sn_region *g, uint32_t chunk, int err);
-
-static inline void sn_count(struct sn_region *g, int slot, uint64_t n) {
-    atomic_fetch_add_explicit(&g->stats[slot], n, memory_order_relaxed);
-}
-
-static inline uint64_t sn_chunk_size(const struct sn_region *g) {
-    return (uint64_t)1 << g->chunk_shift;
-}
-
-/* uffd_loop.c */
-uint64_t sn_now_ns(void);
-int sn_uffd_open(uint64_t features, uint64_t *got);
-int sn_uffd_copy(struct sn_region *g, uint64_t off, uint64_t len, const uint8_t *src);
-int sn_uffd_zero(struct sn_region *g, uint64_t off, uint64_t len);
-int sn_uffd_continue(struct sn_region *g, uint64_t off, uint64_t len);
-int sn_uffd_poison(struct sn_region *g, uint64_t off, uint64_t len);
-int sn_uffd_wake(struct sn_region *g, uint64_t off, uint64_t len);
-int sn_resolver_start(struct sn_resolver *r);
-
-/* resolve_anon.c / resolve_file.c */
-extern const struct sn_resolve_ops sn_anon_ops;
-extern const struct sn_resolve_ops sn_file_ops;
-
-/* region.c */
-void sn_set_geometry(struct sn_region *g, uint64_t page_size);
-
-/* warm.c */
-int sn_warm_open(struct sn_region *g, const char *dir, const char *name);
-void sn_warm_close(struct sn_region *g);
-
-/* exported API (see SnapEngine.java) */
 SN_API int sn_version(void);
+SN_API long sn_constant(const char *name);
+SN_API const char *sn_constant_at(int i, long *value);
+
+SN_API int sn_error_kind(void);
+SN_API int sn_error_errno(void);
 SN_API const char *sn_error_call(void);
+SN_API long sn_error_arg(void);
+
 SN_API int sn_codecs_available(void);
 SN_API int sn_uffd_probe(uint64_t *out);
+SN_API long sn_uffd_disabled(void);
+SN_API int sn_uffd_disable(const char *spec);
 SN_API uint32_t sn_crc32c_update(uint32_t crc, const void *buf, long len);
+SN_API int sn_index_decode(const void *index, int count, int chunk_shift, long length, int64_t *out);
+
 SN_API long sn_region_open(const char *snap_path, long snap_size, const void *index, int chunk_count,
                            int chunk_shift, long length, int mode, int flags, int resolvers,
                            const char *warm_dir, const char *warm_name);
@@ -239,12 +136,13 @@ SN_API int sn_region_populate(long handle, long offset, long length, int write);
 SN_API int sn_region_reset(long handle, long offset, long length);
 SN_API int sn_region_close(long handle);
 SN_API int sn_guards_release(int all);
-
-/* the failing call of the last error on this thread (static string) */
-void sn_set_error_call(const char *call);
-static inline int sn_fail(const char *call, int err) {
-    sn_set_error_call(call);
-    return -err;
-}
+/* memory budget (residency.c) */
+SN_API int sn_region_budget(long handle, long budget);
+SN_API long sn_region_budget_stats(long handle);
+SN_API long sn_region_unit_size(long handle);
+SN_API int sn_region_budget_drain(long handle, int64_t *out, int max);
+SN_API int sn_region_evict(long handle, long unit, long gen);
+SN_API int sn_region_sample(long handle, int count);
+SN_API long sn_region_measure_resident(long handle);
 
 #endif

@@ -9,7 +9,7 @@
  * the check fails. Concurrent fillers write identical bytes.
  */
 #define _GNU_SOURCE
-#include "snapstore.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,22 +36,22 @@ struct warm_header {
 static int open_owned(int dirfd, const char *name, const char *call) {
     int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
-        return sn_fail(call, errno);
+        return sn_fail(SN_E_IO, call, errno);
     }
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int e = errno;
         close(fd);
-        return sn_fail(call, e);
+        return sn_fail(SN_E_IO, call, e);
     }
     if (!S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
         close(fd);
-        return sn_fail("warm cache file owned by another user or not a regular file", EPERM);
+        return sn_fail(SN_E_WARM_FOREIGN, "warm cache file owned by another user or not a regular file", EPERM);
     }
     if ((st.st_mode & 0077) != 0 && fchmod(fd, 0600) != 0) {
         int e = errno;
         close(fd);
-        return sn_fail(call, e);
+        return sn_fail(SN_E_IO, call, e);
     }
     return fd;
 }
@@ -59,57 +59,63 @@ static int open_owned(int dirfd, const char *name, const char *call) {
 static int allocate(int fd, uint64_t len, const char *call) {
     while (fallocate(fd, 0, 0, (off_t)len) != 0) {
         if (errno != EINTR) {
-            return sn_fail(call, errno);
+            return sn_fail(SN_E_IO, call, errno);
         }
     }
     return 0;
 }
 
+/*
+ * Opens DIR/NAME.img (created 0600) as the region's backing file and takes its initialiser lock;
+ * region.c then sets the geometry from the file and calls sn_warm_attach. The directory stays open
+ * (g->warm_dir_fd) until then.
+ */
 int sn_warm_open(struct sn_region *g, const char *dir, const char *name) {
     char path[PATH_MAX];
-    int rc = 0;
     if (!name || !*name || strchr(name, '/')) {
-        return sn_fail("warm cache name", EINVAL);
+        return sn_fail(SN_E_ARGUMENT, "warm cache name", EINVAL);
     }
-    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0) {
-        return sn_fail("open(warm cache directory)", errno);
+    g->warm_dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (g->warm_dir_fd < 0) {
+        return sn_fail(SN_E_WARM_DIR, "open(warm cache directory)", errno);
     }
     struct statfs fs;
-    if (fstatfs(dirfd, &fs) != 0) {
-        rc = sn_fail("statfs(warm cache directory)", errno);
-        goto out;
+    if (fstatfs(g->warm_dir_fd, &fs) != 0) {
+        return sn_fail(SN_E_WARM_DIR, "statfs(warm cache directory)", errno);
     }
     int hugetlb = g->mode == SN_MODE_HUGETLB;
     if (hugetlb ? (unsigned long)fs.f_type != HUGETLBFS_MAGIC_ : (unsigned long)fs.f_type != TMPFS_MAGIC_) {
-        rc = sn_fail(hugetlb ? "warm cache directory is not on hugetlbfs" : "warm cache directory is not on tmpfs",
-                     EXDEV);
-        goto out;
+        return sn_fail(SN_E_WARM_DIR, hugetlb ? "warm cache directory is not on hugetlbfs"
+                                              : "warm cache directory is not on tmpfs", EXDEV);
     }
-    sn_set_geometry(g, hugetlb ? (uint64_t)fs.f_bsize : (uint64_t)sysconf(_SC_PAGESIZE));
-
     snprintf(path, sizeof path, "%s.img", name);
-    int fd = open_owned(dirfd, path, "open(warm cache file)");
+    int fd = open_owned(g->warm_dir_fd, path, "open(warm cache file)");
     if (fd < 0) {
-        rc = fd;
-        goto out;
+        return fd;
     }
     g->file_fd = fd;
     /* one initialiser at a time: readers of a settled file never need the lock */
     if (flock(fd, LOCK_EX) != 0) {
-        rc = sn_fail("flock(warm cache file)", errno);
-        goto out;
+        return sn_fail(SN_E_IO, "flock(warm cache file)", errno);
     }
+    return 0;
+}
+
+/* Sizes the image file for the region's geometry, opens and maps the state sidecar, unlocks. */
+int sn_warm_attach(struct sn_region *g, const char *name) {
+    char path[PATH_MAX];
+    int rc = 0;
+    int fd = g->file_fd;
     struct stat st;
     if (fstat(fd, &st) != 0) {
-        rc = sn_fail("fstat(warm cache file)", errno);
+        rc = sn_fail(SN_E_IO, "fstat(warm cache file)", errno);
         goto unlock;
     }
     int reset = 0;
     if ((uint64_t)st.st_size != g->map_len) {
         /* new file (or a different image under this name): start empty; files only ever grow */
         if ((uint64_t)st.st_size < g->map_len && ftruncate(fd, (off_t)g->map_len) != 0) {
-            rc = sn_fail("ftruncate(warm cache file)", errno);
+            rc = sn_fail(SN_E_IO, "ftruncate(warm cache file)", errno);
             goto unlock;
         }
         reset = 1;
@@ -117,7 +123,7 @@ int sn_warm_open(struct sn_region *g, const char *dir, const char *name) {
     }
 
     snprintf(path, sizeof path, "%s.state", name);
-    int sfd = open_owned(dirfd, path, "open(warm state file)");
+    int sfd = open_owned(g->warm_dir_fd, path, "open(warm state file)");
     if (sfd < 0) {
         rc = sfd;
         goto unlock;
@@ -127,12 +133,12 @@ int sn_warm_open(struct sn_region *g, const char *dir, const char *name) {
     uint64_t ps = g->page_size;
     g->warm_map_len = (size_t)((need + ps - 1) & ~(ps - 1));
     if (fstat(sfd, &st) != 0) {
-        rc = sn_fail("fstat(warm state file)", errno);
+        rc = sn_fail(SN_E_IO, "fstat(warm state file)", errno);
         goto unlock;
     }
     if ((uint64_t)st.st_size != g->warm_map_len) {
         if ((uint64_t)st.st_size < g->warm_map_len && ftruncate(sfd, (off_t)g->warm_map_len) != 0) {
-            rc = sn_fail("ftruncate(warm state file)", errno);
+            rc = sn_fail(SN_E_IO, "ftruncate(warm state file)", errno);
             goto unlock;
         }
         reset = 1;
@@ -143,7 +149,7 @@ int sn_warm_open(struct sn_region *g, const char *dir, const char *name) {
     }
     void *m = mmap(NULL, g->warm_map_len, PROT_READ | PROT_WRITE, MAP_SHARED, sfd, 0);
     if (m == MAP_FAILED) {
-        rc = sn_fail("mmap(warm state file)", errno);
+        rc = sn_fail(SN_E_IO, "mmap(warm state file)", errno);
         goto unlock;
     }
     g->warm_map = m;
@@ -166,8 +172,8 @@ int sn_warm_open(struct sn_region *g, const char *dir, const char *name) {
     atomic_store(&g->stats[SN_C_WARM_VALID_AT_OPEN], valid);
 unlock:
     flock(fd, LOCK_UN);
-out:
-    close(dirfd);
+    close(g->warm_dir_fd);
+    g->warm_dir_fd = -1;
     return rc;
 }
 
@@ -180,5 +186,9 @@ void sn_warm_close(struct sn_region *g) {
     if (g->warm_state_fd >= 0) {
         close(g->warm_state_fd);
         g->warm_state_fd = -1;
+    }
+    if (g->warm_dir_fd >= 0) {
+        close(g->warm_dir_fd);
+        g->warm_dir_fd = -1;
     }
 }

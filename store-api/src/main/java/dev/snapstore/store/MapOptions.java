@@ -17,6 +17,7 @@ public final class MapOptions {
     private final Path warmCache;
     private final boolean hugepages;
     private final ProgressListener progress;
+    private final long memoryBudget;
 
     private MapOptions(Builder b) {
         this.writable = b.writable;
@@ -25,6 +26,7 @@ public final class MapOptions {
         this.warmCache = b.warmCache;
         this.hugepages = b.hugepages;
         this.progress = b.progress;
+        this.memoryBudget = b.memoryBudget;
     }
 
     /** Defaults: writable (copy-on-write), resolvers = cores, no warm cache, hugepages when free. */
@@ -45,6 +47,7 @@ public final class MapOptions {
         b.warmCache = warmCache;
         b.hugepages = hugepages;
         b.progress = progress;
+        b.memoryBudget = memoryBudget;
         return b;
     }
 
@@ -78,6 +81,14 @@ public final class MapOptions {
         return progress;
     }
 
+    /**
+     * The most decompressed bytes a lazy region keeps resident, or empty (the default: every chunk
+     * touched stays for the region's life). See {@link Builder#memoryBudget(long)}.
+     */
+    public java.util.OptionalLong memoryBudget() {
+        return memoryBudget > 0 ? java.util.OptionalLong.of(memoryBudget) : java.util.OptionalLong.empty();
+    }
+
     /** Builder of {@link MapOptions}; not thread-safe. */
     public static final class Builder {
         private boolean writable = true;
@@ -86,6 +97,7 @@ public final class MapOptions {
         private Path warmCache;
         private boolean hugepages = true;
         private ProgressListener progress = ProgressListener.NONE;
+        private long memoryBudget;
 
         private Builder() {
         }
@@ -128,6 +140,25 @@ public final class MapOptions {
 
         public Builder progress(ProgressListener listener) {
             this.progress = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Makes a lazy region a cache: at most {@code bytes} of decompressed chunks stay resident
+         * (in every lazy mode), plus a slack of two fill units per resolver thread while Java lags
+         * behind the fault path. Caffeine chooses which chunks stay; an evicted chunk is decompressed
+         * again on its next touch. Chunks holding private writes (writable regions) are pinned until
+         * {@link Region#reset} covers them and may exceed the budget ({@link RegionStats#pinnedBytes()}).
+         * The region checks that the budget holds at least two fill units (chunks, or 2 MiB pages
+         * for HUGETLB). Ignored by EAGER regions. {@code 0} removes the budget.
+         *
+         * @throws IllegalArgumentException when {@code bytes} is negative
+         */
+        public Builder memoryBudget(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("memoryBudget must be >= 0 bytes: " + bytes);
+            }
+            this.memoryBudget = bytes;
             return this;
         }
 

@@ -4,7 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A snapshot of a region's counters. Immutable.
+ * A snapshot of a region's counters. Immutable. The budget counters ({@code budgetBytes} and after)
+ * appear in {@link #asMap()} only for a region with a memory budget.
  *
  * @param mode                 the region's mode
  * @param minorFaults          faults on pages already in the backing file, served with UFFDIO_CONTINUE
@@ -17,6 +18,17 @@ import java.util.Map;
  * @param errors               chunks that could not be produced (poisoned, never zero-filled)
  * @param faultLatencyNanos    fault service latency histogram: bucket {@code i} counts faults that
  *                             took less than {@code 2^(i+1)} ns (and at least {@code 2^i} ns, for i &gt; 0)
+ * @param budgetBytes          {@link MapOptions.Builder#memoryBudget(long)} of the region, 0 without one
+ *                             (the counters below are then 0 too)
+ * @param residentBytes        decompressed bytes the region keeps resident now (fill units: chunks, or
+ *                             2 MiB pages for HUGETLB with smaller chunks), pinned ones included
+ * @param residentPeakBytes    the highest {@code residentBytes} seen
+ * @param pinnedBytes          resident bytes of units holding private writes: never evicted until
+ *                             {@link Region#reset} covers them, so they may exceed the budget
+ * @param evictions            units evicted (Caffeine's choice, or the native hard cap while Java lags)
+ * @param refills              fills of units that had been resident before (decompressed again)
+ * @param sampledAccesses      accesses seen as MINOR faults on resident units (after sampling zapped
+ *                             their page-table entries), reported to Caffeine
  */
 public record RegionStats(
         Mode mode,
@@ -28,10 +40,24 @@ public record RegionStats(
         long bytesMapped,
         long revalidations,
         long errors,
-        long[] faultLatencyNanos) {
+        long[] faultLatencyNanos,
+        long budgetBytes,
+        long residentBytes,
+        long residentPeakBytes,
+        long pinnedBytes,
+        long evictions,
+        long refills,
+        long sampledAccesses) {
 
     public RegionStats {
         faultLatencyNanos = faultLatencyNanos == null ? new long[0] : faultLatencyNanos.clone();
+    }
+
+    /** Counters of a region without a memory budget. */
+    public RegionStats(Mode mode, long minorFaults, long missingFaults, long zeroFaults, long chunksDecompressed,
+            long bytesDecompressed, long bytesMapped, long revalidations, long errors, long[] faultLatencyNanos) {
+        this(mode, minorFaults, missingFaults, zeroFaults, chunksDecompressed, bytesDecompressed, bytesMapped,
+                revalidations, errors, faultLatencyNanos, 0, 0, 0, 0, 0, 0, 0);
     }
 
     /** Statistics of a region with nothing counted yet. */
@@ -87,6 +113,15 @@ public record RegionStats(
         m.put("errors", errors);
         m.put("fault_p50_ns", faultLatencyPercentileNanos(0.50));
         m.put("fault_p99_ns", faultLatencyPercentileNanos(0.99));
+        if (budgetBytes > 0) {
+            m.put("budget_bytes", budgetBytes);
+            m.put("resident_bytes", residentBytes);
+            m.put("resident_peak_bytes", residentPeakBytes);
+            m.put("pinned_bytes", pinnedBytes);
+            m.put("evictions", evictions);
+            m.put("refills", refills);
+            m.put("sampled_accesses", sampledAccesses);
+        }
         return m;
     }
 }

@@ -18,9 +18,7 @@ import dev.snapstore.store.Region;
 import dev.snapstore.store.RegionStats;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.format.ChunkIndex;
-import dev.snapstore.store.linux.internal.Errno;
 import dev.snapstore.store.linux.internal.SnapEngine;
-import dev.snapstore.store.linux.internal.Userfaultfd;
 import net.openhft.chronicle.bytes.BytesStore;
 
 /**
@@ -77,8 +75,11 @@ public final class LazyRegion implements Region {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile RegionStats finalStats;
+    private final Residency residency;
 
-    private LazyRegion(Snapshot snapshot, Mode mode, String reason, boolean writable, long handle, String backing) {
+    private LazyRegion(Snapshot snapshot, Mode mode, String reason, boolean writable, long handle, String backing,
+            Residency residency) {
+        this.residency = residency;
         this.snapshot = snapshot;
         this.mode = mode;
         this.writable = writable;
@@ -122,20 +123,42 @@ public final class LazyRegion implements Region {
         boolean writable = mode == Mode.ANONYMOUS || options.writable();
         String warmDir = mode == Mode.ANONYMOUS ? null : options.warmCache().map(p -> p.toAbsolutePath().toString()).orElse(null);
         String warmName = snapshot.digest() + "." + mode.name().toLowerCase(Locale.ROOT);
+        long budget = options.memoryBudget().orElse(0);
+        int flags = (writable ? SnapEngine.SN_OPEN_WRITABLE : 0) | (budget > 0 ? SnapEngine.SN_OPEN_BUDGET : 0);
         long h = SnapEngine.sn_region_open(snapshot.path().toAbsolutePath().toString(), snapshot.fileSize(), raw,
                 index.count(), snapshot.chunkShift(), snapshot.length(), engineMode,
-                writable ? SnapEngine.SN_OPEN_WRITABLE : 0, options.resolverThreads(), warmDir, warmName);
+                flags, options.resolverThreads(), warmDir, warmName);
         if (h < 0) {
-            Exception e = translate(snapshot, mode, options, SnapEngine.sn_error_call(), (int) -h);
-            if (e instanceof IOException) {
-                throw (IOException) e;
-            }
-            throw (RuntimeException) e;
+            throw EngineErrors.rethrow(EngineErrors.last(h, snapshot, mode, options), IOException.class);
         }
         String backing = backing(mode, writable, warmDir, warmName, options.resolverThreads());
-        LazyRegion r = new LazyRegion(snapshot, mode, reason, writable, h, backing);
+        Residency residency = null;
+        if (budget > 0) {
+            residency = budget(snapshot, mode, h, budget);
+            backing += ", memory budget " + budget + " bytes";
+        }
+        LazyRegion r = new LazyRegion(snapshot, mode, reason, writable, h, backing, residency);
         LOG.log(System.Logger.Level.DEBUG, "snapstore: mapped {0} as {1}: {2}", snapshot.path(), mode, r.reason);
         return r;
+    }
+
+    /** Gives the freshly opened region {@code h} its budget; closes it when that fails. */
+    private static Residency budget(Snapshot snapshot, Mode mode, long h, long budget) throws IOException {
+        long unit = SnapEngine.sn_region_unit_size(h);
+        if (budget < 2 * unit) {
+            SnapEngine.sn_region_close(h);
+            throw new IllegalArgumentException("memoryBudget " + budget + " bytes is below two fill units of this "
+                    + mode + " region (" + unit + " bytes each: the chunk size" + (mode == Mode.HUGETLB
+                            ? ", at least a 2 MiB hugepage" : "") + "); give at least " + 2 * unit + " bytes");
+        }
+        int rc = SnapEngine.sn_region_budget(h, budget);
+        if (rc < 0) {
+            String call = SnapEngine.sn_error_call();
+            SnapEngine.sn_region_close(h);
+            throw NativeIoException.of(call + " for " + snapshot.path(), rc);
+        }
+        return new Residency(h, budget, unit, SnapEngine.sn_region_mapped_length(h), mode != Mode.ANONYMOUS,
+                snapshot.path().getFileName().toString());
     }
 
     private static String backing(Mode mode, boolean writable, String warmDir, String warmName, int resolvers) {
@@ -163,54 +186,6 @@ public final class LazyRegion implements Region {
             return "the snapshot uses ZSTD and libzstd.so.1 cannot be loaded: run 'apt-get install libzstd1'";
         }
         return null;
-    }
-
-    /** A {@link ModeUnavailableException}, {@link CorruptSnapshotException} or {@link NativeIoException}. */
-    static Exception translate(Snapshot snapshot, Mode mode, MapOptions options, String call, int errno) {
-        String err = Errno.name(errno) + " (" + NativeIoException.describe(errno) + ")";
-        if (call.startsWith("userfaultfd") || call.contains("USERFAULTFD_IOC_NEW")) {
-            if (errno == Errno.EPERM || errno == Errno.EACCES) {
-                return new ModeUnavailableException(mode, "userfaultfd is not permitted for this process (" + call + ": "
-                        + err + "); fix: 'sysctl -w vm.unprivileged_userfaultfd=1' or give this user read/write access "
-                        + "to /dev/userfaultfd (e.g. 'setfacl -m u:$USER:rw /dev/userfaultfd')");
-            }
-            return new ModeUnavailableException(mode, "userfaultfd cannot be created (" + call + ": " + err
-                    + "); the kernel needs CONFIG_USERFAULTFD; run 'snapstore doctor'");
-        }
-        if (call.startsWith("ioctl(UFFDIO_API)") || call.startsWith("ioctl(UFFDIO_REGISTER)")) {
-            Userfaultfd.Probe p = Userfaultfd.probe();
-            return new ModeUnavailableException(mode, "the kernel's userfaultfd lacks what " + mode + " needs (" + call
-                    + ": " + err + "; offered features: " + Userfaultfd.featureNames(p.features())
-                    + "); needs POISON (Linux 6.6+)" + (mode == Mode.ANONYMOUS ? "" : mode == Mode.SHMEM
-                            ? " and MINOR_SHMEM (5.14+)" : " and MINOR_HUGETLBFS (5.13+)") + "; upgrade the kernel");
-        }
-        if (call.startsWith("memfd_create(MFD_HUGETLB)")) {
-            return new ModeUnavailableException(mode, "hugetlb memfds are not supported here (" + err
-                    + "); the kernel needs CONFIG_HUGETLBFS");
-        }
-        if (call.startsWith("mmap(hugetlb MAP_PRIVATE)") && errno == Errno.ENOMEM) {
-            long pages = Hugepages.pagesFor(snapshot.length(), Hugepages.SIZE_2M);
-            Hugepages.Pool pool = Hugepages.pool2m();
-            return new ModeUnavailableException(mode, "a writable HUGETLB region reserves " + pages
-                    + " free 2 MiB hugepages for its private copies on top of the image's own pages, and only "
-                    + pool.available() + " are free; fix: 'echo " + (pool.total() + 2 * pages - pool.available())
-                    + " > /proc/sys/vm/nr_hugepages', or map it read-only (MapOptions.readOnly(): one shared copy, "
-                    + "no reservation), or use SHMEM");
-        }
-        if (call.startsWith("warm cache directory is not on")) {
-            String dir = options.warmCache().map(Object::toString).orElse("?");
-            return new ModeUnavailableException(mode, "the warm cache directory " + dir + " is not on "
-                    + (mode == Mode.HUGETLB ? "hugetlbfs; fix: 'mkdir -p " + dir + " && mount -t hugetlbfs -o pagesize=2M none " + dir + "'"
-                            : "tmpfs; fix: use a directory under /dev/shm"));
-        }
-        if (call.startsWith("index entry")) {
-            return new CorruptSnapshotException(snapshot.path(), "index rejected by the native engine (raw length, codec, "
-                    + "flags or stored length out of range)");
-        }
-        if (call.startsWith("fstat(snapshot) size changed")) {
-            return new CorruptSnapshotException(snapshot.path(), "the file changed size since it was opened");
-        }
-        return new NativeIoException(call, errno);
     }
 
     @Override
@@ -280,8 +255,7 @@ public final class LazyRegion implements Region {
             ensureOpen();
             int rc = SnapEngine.sn_region_populate(handle, offset, length, 0);
             if (rc < 0) {
-                throw new UncheckedIOException(NativeIoException.of(SnapEngine.sn_error_call() + " on [" + offset
-                        + ", +" + length + ") of " + snapshot.path(), rc));
+                throw unchecked(rc, " on [" + offset + ", +" + length + ") of " + snapshot.path());
             }
         } finally {
             lifecycle.readLock().unlock();
@@ -301,7 +275,7 @@ public final class LazyRegion implements Region {
             ensureOpen();
             int rc = SnapEngine.sn_region_reset(handle, offset, length);
             if (rc < 0) {
-                throw new UncheckedIOException(NativeIoException.of(SnapEngine.sn_error_call(), rc));
+                throw unchecked(rc, "");
             }
         } finally {
             lifecycle.readLock().unlock();
@@ -337,15 +311,27 @@ public final class LazyRegion implements Region {
         return counter(SnapEngine.SN_C_POISONED_FAULTS);
     }
 
-    /** The last chunk error as "chunk N: EBADMSG (Bad message)", or null when none. */
+    /** The last chunk error as "chunk N: EBADMSG (CRC32C mismatch or undecodable payload)", or null when none. */
     public String lastError() {
         long e = counter(SnapEngine.SN_C_LAST_ERROR);
         if (e == 0) {
             return null;
         }
-        int errno = (int) -e;
-        return "chunk " + counter(SnapEngine.SN_C_LAST_ERROR_CHUNK) + ": " + Errno.name(errno)
-                + " (" + (errno == Errno.EBADMSG ? "CRC32C mismatch or undecodable payload" : NativeIoException.describe(errno)) + ")";
+        return "chunk " + counter(SnapEngine.SN_C_LAST_ERROR_CHUNK) + ": " + EngineErrors.chunkReason((int) -e);
+    }
+
+    /**
+     * The exception for the engine's error after {@code rc < 0}: a chunk that could not be
+     * produced as {@link CorruptSnapshotException} (naming the file and chunk), anything else as
+     * {@link NativeIoException} (call, errno, and {@code where}); wrapped, as {@link #load} and
+     * {@link #reset} are not declared to throw checked exceptions.
+     */
+    private UncheckedIOException unchecked(int rc, String where) {
+        EngineErrors.EngineError e = EngineErrors.EngineError.last(rc);
+        if (e.kind() == SnapEngine.SN_E_CORRUPT_CHUNK) {
+            return new UncheckedIOException(EngineErrors.chunkFailure(snapshot.path(), e.arg(), e.errno()));
+        }
+        return new UncheckedIOException(new NativeIoException(e.call() + where, e.errno()));
     }
 
     private long counter(int slot) {
@@ -362,9 +348,53 @@ public final class LazyRegion implements Region {
 
     private final long[] finalCounters = new long[SnapEngine.SN_C_HIST_BASE];
 
+    /**
+     * Decompressed bytes present right now, measured by the kernel (mincore over the backing file's
+     * pages, or over the region for ANONYMOUS) rather than counted: what a budget is held to. Costs
+     * one byte of scratch per 4 KiB of region; meant for tests and benchmarks sampling residency.
+     */
+    public long residentBytesMeasured() {
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            long n = SnapEngine.sn_region_measure_resident(handle);
+            if (n < 0) {
+                throw new UncheckedIOException(NativeIoException.of(SnapEngine.sn_error_call(), (int) n));
+            }
+            return n;
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** The residency policy of a region with a memory budget, else null (tests). */
+    Residency residency() {
+        return residency;
+    }
+
     private RegionStats readStats() {
         Pointer p = new Pointer(stats);
         long[] hist = p.getLongArray(8L * SnapEngine.SN_C_HIST_BASE, SnapEngine.SN_HIST_BUCKETS);
+        Residency b = residency;
+        if (b != null) {
+            return new RegionStats(mode,
+                    p.getLong(8L * SnapEngine.SN_C_MINOR_FAULTS),
+                    p.getLong(8L * SnapEngine.SN_C_MISSING_FAULTS),
+                    p.getLong(8L * SnapEngine.SN_C_ZERO_FAULTS),
+                    p.getLong(8L * SnapEngine.SN_C_CHUNKS_DECOMPRESSED),
+                    p.getLong(8L * SnapEngine.SN_C_BYTES_DECOMPRESSED),
+                    p.getLong(8L * SnapEngine.SN_C_BYTES_MAPPED),
+                    p.getLong(8L * SnapEngine.SN_C_REVALIDATIONS),
+                    p.getLong(8L * SnapEngine.SN_C_ERRORS),
+                    hist,
+                    b.budget(),
+                    b.counter(SnapEngine.SN_R_RESIDENT),
+                    b.counter(SnapEngine.SN_R_PEAK),
+                    b.counter(SnapEngine.SN_R_PINNED),
+                    b.counter(SnapEngine.SN_R_EVICTIONS),
+                    b.counter(SnapEngine.SN_R_REFILLS),
+                    b.counter(SnapEngine.SN_R_ACCESSES));
+        }
         return new RegionStats(mode,
                 p.getLong(8L * SnapEngine.SN_C_MINOR_FAULTS),
                 p.getLong(8L * SnapEngine.SN_C_MISSING_FAULTS),
@@ -387,13 +417,16 @@ public final class LazyRegion implements Region {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        if (residency != null) {
+            residency.close(); // no eviction call may reach the engine after this
+        }
         lifecycle.writeLock().lock();
         try {
             new Pointer(stats).read(0, finalCounters, 0, finalCounters.length);
             finalStats = readStats();
             int rc = SnapEngine.sn_region_close(handle);
             if (rc < 0) {
-                throw new IllegalStateException(NativeIoException.of(SnapEngine.sn_error_call(), rc));
+                throw new IllegalStateException(EngineErrors.last(rc, snapshot, mode, MapOptions.defaults()));
             }
         } finally {
             lifecycle.writeLock().unlock();

@@ -45,7 +45,7 @@ final class MappedMemory implements OffHeapMemory {
             a = Mman.mmap(0, mapped, Mman.PROT_READ | Mman.PROT_WRITE,
                     Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | Mman.MAP_NORESERVE, -1, 0);
         } catch (LastErrorException e) {
-            throw new NativeIoException("mmap(MAP_ANONYMOUS)", e.getErrorCode());
+            throw NativeIoException.of("mmap(MAP_ANONYMOUS)", e);
         }
         String kind = "anonymous 4 KiB pages, transparent hugepages advised";
         try {
@@ -77,7 +77,7 @@ final class MappedMemory implements OffHeapMemory {
             try {
                 Mman.munmap(address, mapped);
             } catch (LastErrorException e) {
-                throw new IllegalStateException(new NativeIoException("munmap", e.getErrorCode()));
+                throw new IllegalStateException(NativeIoException.of("munmap", e));
             }
         }
     }

@@ -26,6 +26,11 @@ public final class NativeIoException extends IOException {
         return new NativeIoException(call, (int) Math.abs(rc));
     }
 
+    /** From a JNA call that failed with errno (the raw bindings in {@code …linux.internal} throw these). */
+    public static NativeIoException of(String call, com.sun.jna.LastErrorException e) {
+        return new NativeIoException(call, e.getErrorCode());
+    }
+
     /** The failing call, e.g. {@code "mmap(hugetlb MAP_PRIVATE)"}. */
     public String call() {
         return call;

@@ -32,7 +32,7 @@ class ConcurrentFaultTest {
     Path dir;
 
     static Stream<Mode> modes() {
-        return Stream.of(Mode.ANONYMOUS, Mode.SHMEM, Mode.HUGETLB);
+        return NativeTestSupport.lazyModes();
     }
 
     @ParameterizedTest

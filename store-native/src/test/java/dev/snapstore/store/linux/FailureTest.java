@@ -28,7 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** What happens when a chunk cannot be produced, or a mode cannot be used. */
 class FailureTest {
@@ -38,7 +37,7 @@ class FailureTest {
     Path dir;
 
     static Stream<Mode> modes() {
-        return Stream.of(Mode.ANONYMOUS, Mode.SHMEM, Mode.HUGETLB);
+        return NativeTestSupport.lazyModes();
     }
 
     /** A corrupted payload poisons its chunk: the reader gets InternalError, never zeros; others read fine. */
@@ -82,8 +81,12 @@ class FailureTest {
             String last = ((LazyRegion) r).lastError();
             assertNotNull(last);
             assertTrue(last.contains("chunk " + bad), last);
-            // load() over the bad chunk reports it instead of waiting or zero-filling
-            assertThrows(UncheckedIOException.class, () -> r.load(chunkStart, CHUNK));
+            // load() over the bad chunk reports it, typed and named, instead of waiting or zero-filling
+            UncheckedIOException u = assertThrows(UncheckedIOException.class, () -> r.load(chunkStart, CHUNK));
+            var c = assertInstanceOf(dev.snapstore.store.CorruptSnapshotException.class, u.getCause());
+            assertEquals(bad, c.chunk(), c.getMessage());
+            assertEquals(snap, c.file());
+            assertTrue(c.getMessage().contains("EBADMSG"), c.getMessage());
         }
     }
 
@@ -97,7 +100,7 @@ class FailureTest {
         NativeTestSupport.assumeMode(Mode.HUGETLB);
         Path mnt = Files.createTempDirectory(dir, "small-hugetlbfs");
         int rc = run("mount", "-t", "hugetlbfs", "-o", "pagesize=2M,size=8M,mode=0700", "none", mnt.toString());
-        assumeTrue(rc == 0, "cannot mount hugetlbfs (needs root): exit " + rc);
+        NativeTestSupport.require(rc == 0, () -> "cannot mount hugetlbfs (needs root): exit " + rc);
         try {
             int chunk = 2 << 20;
             byte[] content = TestData.mixed(8 * chunk, 17); // 8 hugepages; the mount holds 4, one for state

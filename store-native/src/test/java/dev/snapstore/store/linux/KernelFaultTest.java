@@ -37,7 +37,7 @@ class KernelFaultTest {
     Path dir;
 
     static Stream<Mode> modes() {
-        return Stream.of(Mode.ANONYMOUS, Mode.SHMEM, Mode.HUGETLB);
+        return NativeTestSupport.lazyModes();
     }
 
     @ParameterizedTest

@@ -33,7 +33,7 @@ class LazyRegionContentTest {
     static Stream<Arguments> cases() {
         List<Arguments> list = new ArrayList<>();
         int[] sizes = {0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 5 * CHUNK + 12345};
-        for (Mode mode : new Mode[] {Mode.ANONYMOUS, Mode.SHMEM, Mode.HUGETLB}) {
+        for (Mode mode : NativeTestSupport.LAZY_MODES) {
             for (boolean writable : new boolean[] {true, false}) {
                 if (mode == Mode.ANONYMOUS && !writable) {
                     continue;
@@ -86,12 +86,12 @@ class LazyRegionContentTest {
     }
 
     static Stream<Mode> modes() {
-        return Stream.of(Mode.ANONYMOUS, Mode.SHMEM, Mode.HUGETLB);
+        return NativeTestSupport.lazyModes();
     }
 
     @Test
     void writesArePrivateAndResetBringsTheSnapshotBack() throws Exception {
-        for (Mode mode : new Mode[] {Mode.ANONYMOUS, Mode.SHMEM, Mode.HUGETLB}) {
+        for (Mode mode : NativeTestSupport.LAZY_MODES) {
             NativeTestSupport.assumeMode(mode);
             int size = 3 * CHUNK * 40 + 100;
             byte[] content = TestData.mixed(size, 99);

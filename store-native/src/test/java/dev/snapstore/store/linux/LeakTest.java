@@ -63,7 +63,7 @@ class LeakTest {
     }
 
     private static void cycle(Snapshot s, int baseThreads) throws Exception {
-        for (Mode mode : new Mode[] {Mode.ANONYMOUS, Mode.SHMEM, Mode.HUGETLB}) {
+        for (Mode mode : NativeTestSupport.LAZY_MODES) {
             if (mode == Mode.HUGETLB && Hugepages.pool2m().available() == 0) {
                 continue;
             }

@@ -8,6 +8,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import dev.snapstore.store.Codec;
 import dev.snapstore.store.Mode;
@@ -17,6 +20,7 @@ import dev.snapstore.store.linux.internal.LibC;
 import dev.snapstore.store.linux.internal.SnapEngine;
 import dev.snapstore.store.linux.internal.Userfaultfd;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Shared helpers of the store-native tests. */
@@ -26,12 +30,41 @@ final class NativeTestSupport {
     private NativeTestSupport() {
     }
 
-    /** Skips (with the reason) when the engine or userfaultfd is absent; reserves hugepages when root. */
+    /**
+     * {@code -Dsnapstore.requireKernelFeatures=true} (set by {@code .ci/run}) turns every skip below
+     * into a failure: on the CI machine a kernel-feature test that cannot run is a defect.
+     */
+    static final boolean REQUIRE_KERNEL_FEATURES = Boolean.getBoolean("snapstore.requireKernelFeatures");
+
+    /** The lazy modes, in the order tests run them: the one list every test class uses. */
+    static final List<Mode> LAZY_MODES = List.of(Mode.ANONYMOUS, Mode.SHMEM, Mode.HUGETLB);
+
+    static Stream<Mode> lazyModes() {
+        return LAZY_MODES.stream();
+    }
+
+    /** Skips the test when {@code condition} is false, or fails it under {@link #REQUIRE_KERNEL_FEATURES}. */
+    static void require(boolean condition, Supplier<String> why) {
+        if (REQUIRE_KERNEL_FEATURES) {
+            assertTrue(condition, () -> why.get() + " (snapstore.requireKernelFeatures=true: a skip is a failure)");
+        } else {
+            assumeTrue(condition, why);
+        }
+    }
+
+    /** Skips (or fails, see {@link #require}) when libsnapstore.so cannot be loaded. */
+    static void assumeEngine() {
+        require(SnapEngine.isLoaded(), () -> "libsnapstore.so not loadable: " + SnapEngine.loadError());
+    }
+
+    /**
+     * Skips (or fails) when the engine or userfaultfd is absent; reserves hugepages when root.
+     * POISON is not needed: without it bad chunks are refused with the SIGBUS guard.
+     */
     static void assumeLazyModes() {
-        assumeTrue(SnapEngine.isLoaded(), () -> "libsnapstore.so not loadable: " + SnapEngine.loadError());
+        assumeEngine();
         Userfaultfd.Probe p = Userfaultfd.probe();
-        assumeTrue(p.available(), () -> "userfaultfd unavailable: " + p.call() + " errno " + p.errno());
-        assumeTrue(p.has(Userfaultfd.UFFD_FEATURE_POISON), "kernel userfaultfd lacks POISON (Linux 6.6+)");
+        require(p.available(), () -> "userfaultfd unavailable: " + p.call() + " errno " + p.errno());
         ensureHugepages();
     }
 
@@ -39,12 +72,12 @@ final class NativeTestSupport {
         assumeLazyModes();
         Userfaultfd.Probe p = Userfaultfd.probe();
         if (mode == Mode.SHMEM) {
-            assumeTrue(p.has(Userfaultfd.UFFD_FEATURE_MINOR_SHMEM), "kernel userfaultfd lacks MINOR_SHMEM");
+            require(p.has(Userfaultfd.UFFD_FEATURE_MINOR_SHMEM), () -> "kernel userfaultfd lacks MINOR_SHMEM");
         }
         if (mode == Mode.HUGETLB) {
-            assumeTrue(p.has(Userfaultfd.UFFD_FEATURE_MINOR_HUGETLBFS), "kernel userfaultfd lacks MINOR_HUGETLBFS");
+            require(p.has(Userfaultfd.UFFD_FEATURE_MINOR_HUGETLBFS), () -> "kernel userfaultfd lacks MINOR_HUGETLBFS");
             ensureHugepages();
-            assumeTrue(Hugepages.pool2m().available() > 0, "no free 2 MiB hugepages and not root to reserve them");
+            require(Hugepages.pool2m().available() > 0, () -> "no free 2 MiB hugepages and not root to reserve them");
         }
     }
 

@@ -30,7 +30,6 @@ import dev.snapstore.store.TestData;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The warm cache outlives a process: a second JVM maps every filled chunk with MINOR faults
@@ -95,7 +94,7 @@ class WarmCacheTest {
         NativeTestSupport.assumeMode(Mode.HUGETLB);
         Path dir = Files.createTempDirectory(tmp, "hugetlbfs");
         int rc = run("mount", "-t", "hugetlbfs", "-o", "pagesize=2M,mode=0700", "none", dir.toString());
-        assumeTrue(rc == 0, "cannot mount hugetlbfs (needs root): mount exit " + rc);
+        NativeTestSupport.require(rc == 0, () -> "cannot mount hugetlbfs (needs root): mount exit " + rc);
         huge = dir;
         secondProcess(Mode.HUGETLB, huge);
     }

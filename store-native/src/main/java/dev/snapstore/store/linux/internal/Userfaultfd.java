@@ -74,6 +74,26 @@ public final class Userfaultfd {
         return p;
     }
 
+    /**
+     * Forgets the remembered probe, so the next {@link #probe()} asks the engine again (after
+     * {@link SnapEngine#sn_uffd_disable} changed what it emulates).
+     */
+    public static void forgetProbe() {
+        probe = null;
+    }
+
+    /** SNAPSTORE_UFFD_DISABLE's mask as names: "POISON,DEV_USERFAULTFD". */
+    public static String disabledNames(long mask) {
+        List<String> names = featureNames(mask & ~(SnapEngine.SN_DISABLE_DEV_USERFAULTFD | SnapEngine.SN_DISABLE_SYSCALL));
+        if ((mask & SnapEngine.SN_DISABLE_DEV_USERFAULTFD) != 0) {
+            names.add("DEV_USERFAULTFD");
+        }
+        if ((mask & SnapEngine.SN_DISABLE_SYSCALL) != 0) {
+            names.add("SYSCALL");
+        }
+        return String.join(",", names);
+    }
+
     /** Whether a userfaultfd can be created in this process. */
     public static boolean isAvailable() {
         return probe().available();

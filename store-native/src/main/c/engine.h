@@ -1,0 +1,228 @@
+/*
+ * snapstore fault engine: internals shared by the engine's C files (structs, kernel shims,
+ * internal functions). The exported surface is snapstore.h.
+ *
+ * How a fault reads, top to bottom: resolver.c (a resolver thread reads one fault message) →
+ * resolve_anon.c / resolve_file.c (the backing's resolve ops produce the chunk: chunks.c for the
+ * per-chunk state, codecs.c + crc32c.c to decompress and check, warm.c for the warm state) →
+ * uffd.c (the ioctl that maps the pages, or refuses them). region.c builds and tears down a
+ * region; guard.c owns the process-wide guard mappings; errors.c the per-thread typed error.
+ */
+#ifndef SNAPSTORE_ENGINE_H
+#define SNAPSTORE_ENGINE_H
+
+#include "snapstore.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <linux/userfaultfd.h>
+
+/* ---- linux/userfaultfd.h additions newer than the build machine's kernel headers ---- */
+#ifndef UFFD_FEATURE_POISON
+#define UFFD_FEATURE_POISON (1 << 14)
+#endif
+#ifndef _UFFDIO_POISON
+#define _UFFDIO_POISON (0x08)
+struct uffdio_poison {
+    struct uffdio_range range;
+#define UFFDIO_POISON_MODE_DONTWAKE ((__u64)1 << 0)
+    __u64 mode;
+    __s64 updated;
+};
+#define UFFDIO_POISON _IOWR(UFFDIO, _UFFDIO_POISON, struct uffdio_poison)
+#endif
+#ifndef USERFAULTFD_IOC_NEW
+#define USERFAULTFD_IOC_NEW _IO(0xAA, 0x00)
+#endif
+
+/* One index entry, decoded from the 40-byte on-disk form (docs/FORMAT.md). */
+struct sn_chunk {
+    uint64_t offset;
+    uint32_t stored;
+    uint32_t raw;
+    uint32_t crc;
+    uint8_t codec;
+    uint8_t flags;
+};
+
+/* In-process chunk state (one 32-bit word per chunk so waiters can futex on it). */
+enum sn_state {
+    SN_S_UNKNOWN = 0, /* not produced (or not yet revalidated) in this process */
+    SN_S_BUSY = 1,    /* a resolver is producing it; others wait */
+    SN_S_VALID = 2,   /* file modes: content in the file is verified */
+    SN_S_FAILED = 3,  /* cannot be produced: faults are refused */
+};
+
+/* Warm state file: header then one byte per chunk. */
+#define SN_WARM_MAGIC 0x314d524157534e53ULL /* "SNSWARM1" little-endian */
+#define SN_WARM_HEADER 64
+#define SN_WARM_EMPTY 0
+#define SN_WARM_VALID 1
+
+struct sn_region;
+
+/* Per-resolver scratch, allocated once when the thread starts. */
+struct sn_resolver {
+    struct sn_region *region;
+    pthread_t thread;
+    int epfd;
+    int started;
+    uint8_t *scratch;      /* one fill unit, page-rounded (anonymous mode) */
+    size_t scratch_len;
+    uint8_t *cbuf;         /* one stored (compressed) chunk */
+    size_t cbuf_len;
+    void *zstd_dctx;
+    uint64_t around_unit;  /* 1 + unit whose remainder file_around() maps next, 0 = none */
+    uint64_t around_w0, around_w1;
+    int around_zero;       /* the unit is mapped with UFFDIO_ZEROPAGE rather than CONTINUE */
+};
+
+/* unit_mapped values (file modes) */
+#define SN_UNIT_NONE 0
+#define SN_UNIT_MAPPED 1
+#define SN_UNIT_MAPPING 2  /* a resolver mapped the fault window and is mapping the rest */
+#define SN_FAULT_WINDOW (64u << 10) /* bytes mapped before the faulting thread is woken */
+
+/*
+ * How a fault is resolved. Anonymous mode places pages with UFFDIO_COPY; file modes fill the
+ * backing file and map with UFFDIO_CONTINUE. A later chunk cache plugs in here.
+ */
+struct sn_resolve_ops {
+    int (*fault)(struct sn_resolver *r, uint64_t offset, uint64_t flags);
+    /* optional: finishes a fault's fault-around after the faulting thread was woken and timed */
+    void (*around)(struct sn_resolver *r);
+    /* fills fill unit `unit` ahead of a sequential reader; never maps a page it cannot produce */
+    void (*prefetch)(struct sn_resolver *r, uint64_t unit);
+};
+
+/* Read-ahead queue: units a sequential reader will fault on next, filled by idle resolvers. */
+#define SN_PREFETCH_SLOTS 64
+struct sn_prefetch {
+    pthread_mutex_t lock;
+    uint64_t slots[SN_PREFETCH_SLOTS];
+    uint32_t head, tail;
+    int work_fd;                 /* eventfd (semaphore): one count per queued unit */
+    _Atomic uint64_t last_unit;  /* unit of the last fault */
+    _Atomic uint64_t queued_upto;/* highest unit queued in the current sequential run */
+    uint32_t depth;              /* units kept ahead (0: read-ahead off) */
+};
+
+struct sn_region {
+    int mode;
+    int writable;
+    uint64_t length;       /* logical bytes */
+    uint64_t map_len;      /* mapped bytes: length rounded up to the page size, at least one page */
+    uint64_t page_size;
+    uint64_t unit;         /* fill unit: max(chunk size, page size) */
+    uint32_t chunk_shift;
+    uint32_t chunk_count;
+    struct sn_chunk *chunks;
+    _Atomic uint32_t *state;       /* per chunk, enum sn_state */
+    _Atomic int32_t *chunk_err;    /* per chunk: -errno of its failure, 0 = none */
+    _Atomic uint8_t *unit_mapped;  /* file modes: unit fully CONTINUEd since the last reset */
+    uint32_t max_stored;
+    uint64_t features;     /* UFFDIO_API features in effect (after SNAPSTORE_UFFD_DISABLE) */
+
+    int snap_fd;
+    int uffd;
+    int stop_fd;           /* eventfd: resolvers exit when it is readable */
+    struct sn_prefetch pf;
+    int file_fd;           /* memfd or warm file (file modes), else -1 */
+    int fresh_file;        /* file created by this region: unwritten pages are zero */
+    uint8_t *base;         /* the registered region */
+    uint8_t *alias;        /* unregistered MAP_SHARED view of file_fd (file modes) */
+    int warm_dir_fd;       /* the warm cache directory (this user's), while the region opens */
+    _Atomic uint8_t *warm_state; /* mapped state file bytes per chunk, or NULL */
+    uint8_t *warm_map;     /* the state file mapping */
+    size_t warm_map_len;
+    int warm_state_fd;
+
+    const struct sn_resolve_ops *ops;
+    _Atomic int closing;
+    _Atomic uint64_t last_event_ns; /* CLOCK_MONOTONIC of the last fault read or served (close()'s quiet wait) */
+    _Atomic int active;        /* resolvers inside a fault right now */
+    int nresolvers;
+    struct sn_resolver *resolvers;
+    _Atomic uint64_t *stats; /* SN_STATS_SLOTS counters */
+    struct sn_residency *res; /* memory budget (residency.c), or NULL */
+    int wp_map;               /* map pages write-protected (writable region with a budget) */
+};
+
+/* errors.c: the per-thread typed error (kind, errno, call, arg) */
+struct sn_error {
+    int kind;
+    int err;
+    const char *call; /* a static string */
+    long arg;
+};
+int sn_fail_arg(int kind, const char *call, int err, long arg);
+static inline int sn_fail(int kind, const char *call, int err) {
+    return sn_fail_arg(kind, call, err, -1);
+}
+void sn_error_save(struct sn_error *e);
+void sn_error_restore(const struct sn_error *e);
+
+/* crc32c.c */
+uint32_t sn_crc32c(uint32_t crc, const void *buf, size_t len);
+
+/* codecs.c */
+int sn_codecs_load(void);
+void *sn_zstd_dctx_new(void);
+void sn_zstd_dctx_free(void *dctx);
+int sn_decompress(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst);
+
+/* chunks.c */
+int sn_chunks_decode(const uint8_t *index, uint32_t count, uint32_t chunk_shift, uint64_t length,
+                     struct sn_chunk *out, uint32_t *max_stored);
+int sn_chunk_wait_or_claim(struct sn_region *g, uint32_t chunk);
+void sn_chunk_publish(struct sn_region *g, uint32_t chunk, uint32_t state);
+void sn_record_error(struct sn_region *g, uint32_t chunk, int err);
+long sn_first_failed_chunk(struct sn_region *g, uint64_t off, uint64_t len);
+
+static inline void sn_count(struct sn_region *g, int slot, uint64_t n) {
+    atomic_fetch_add_explicit(&g->stats[slot], n, memory_order_relaxed);
+}
+
+static inline uint64_t sn_chunk_size(const struct sn_region *g) {
+    return (uint64_t)1 << g->chunk_shift;
+}
+
+static inline uint64_t sn_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* uffd.c: the one way a userfaultfd is created, and the ioctls that answer faults */
+struct sn_uffd_info {
+    uint64_t features;  /* offered by UFFDIO_API, minus SNAPSTORE_UFFD_DISABLE */
+    int via;            /* 1 = userfaultfd(2), 2 = /dev/userfaultfd */
+    int syscall_errno;  /* why userfaultfd(2) failed, when via == 2 or on failure */
+};
+int sn_uffd_open(uint64_t need, uint64_t optional, struct sn_uffd_info *info);
+int sn_uffd_copy(struct sn_region *g, uint64_t off, uint64_t len, const uint8_t *src);
+int sn_uffd_zero(struct sn_region *g, uint64_t off, uint64_t len);
+int sn_uffd_continue(struct sn_region *g, uint64_t off, uint64_t len);
+int sn_uffd_refuse(struct sn_region *g, uint64_t off, uint64_t len);
+int sn_uffd_wake(struct sn_region *g, uint64_t off, uint64_t len);
+
+/* resolver.c */
+int sn_resolver_start(struct sn_resolver *r);
+
+/* resolve_anon.c / resolve_file.c */
+extern const struct sn_resolve_ops sn_anon_ops;
+extern const struct sn_resolve_ops sn_file_ops;
+
+/* guard.c */
+void sn_guard_install(void *addr, size_t len);
+int sn_guard_map(void *addr, size_t len);
+
+/* warm.c: open the image file, then (geometry set) the state sidecar */
+int sn_warm_open(struct sn_region *g, const char *dir, const char *name);
+int sn_warm_attach(struct sn_region *g, const char *name);
+void sn_warm_close(struct sn_region *g);
+
+#endif

@@ -1,0 +1,222 @@
+/*
+ * The resolver pool: the top of a fault. Resolvers are plain pthreads started by the library,
+ * never attached to the JVM, with every signal blocked. Each waits on its own epoll set (the
+ * non-blocking userfaultfd with EPOLLEXCLUSIVE, the region's stop eventfd and the read-ahead
+ * eventfd), reads fault messages ONE per read() (drain) and hands each to the region's resolve ops
+ * (resolve_anon.c / resolve_file.c), which map the pages through uffd.c. Between drains an idle
+ * resolver runs at most one read-ahead job. No allocation and no logging per fault; counters and
+ * the latency histogram live in the region's native stats block.
+ *
+ * Kernel protocol note: a readable userfaultfd can still give EAGAIN (another resolver's ioctl
+ * woke the fault before it was read).
+ */
+#define _GNU_SOURCE
+#include "engine.h"
+#include "residency.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+static void record_latency(struct sn_region *g, uint64_t ns) {
+    int b = ns ? 63 - __builtin_clzll(ns) : 0;
+    if (b >= SN_HIST_BUCKETS) {
+        b = SN_HIST_BUCKETS - 1;
+    }
+    sn_count(g, SN_C_HIST_BASE + b, 1);
+}
+
+/*
+ * Sequential read-ahead: a fault on unit u right after one on u - 1 queues the next `depth` units
+ * (once each per run) for idle resolvers, so a single sequential reader keeps every resolver busy.
+ */
+static void prefetch_hint(struct sn_region *g, uint64_t off) {
+    struct sn_prefetch *pf = &g->pf;
+    uint64_t u = off / g->unit;
+    uint64_t units = (g->map_len + g->unit - 1) / g->unit;
+    uint64_t prev = atomic_exchange_explicit(&pf->last_unit, u, memory_order_relaxed);
+    if (!pf->depth) {
+        return;
+    }
+    if (prev + 1 != u) {
+        if (prev != u) {
+            atomic_store_explicit(&pf->queued_upto, u, memory_order_relaxed);
+        }
+        return;
+    }
+    uint64_t from = atomic_load_explicit(&pf->queued_upto, memory_order_relaxed);
+    if (from < u) {
+        from = u;
+    }
+    uint64_t to = u + pf->depth;
+    if (to >= units) {
+        to = units - 1;
+    }
+    if (to <= from) {
+        return;
+    }
+    atomic_store_explicit(&pf->queued_upto, to, memory_order_relaxed);
+    pthread_mutex_lock(&pf->lock);
+    uint32_t added = 0;
+    for (uint64_t v = from + 1; v <= to; v++) {
+        if (pf->tail - pf->head >= SN_PREFETCH_SLOTS) {
+            break;
+        }
+        pf->slots[pf->tail++ % SN_PREFETCH_SLOTS] = v;
+        added++;
+    }
+    pthread_mutex_unlock(&pf->lock);
+    if (added) {
+        uint64_t n = added;
+        if (write(pf->work_fd, &n, sizeof n) < 0) {
+            /* the counter cannot overflow with at most SN_PREFETCH_SLOTS queued */
+        }
+    }
+}
+
+/* Runs one queued read-ahead job, if any. */
+static void prefetch_one(struct sn_resolver *r) {
+    struct sn_region *g = r->region;
+    struct sn_prefetch *pf = &g->pf;
+    uint64_t one;
+    if (read(pf->work_fd, &one, sizeof one) != sizeof one) {
+        return;
+    }
+    pthread_mutex_lock(&pf->lock);
+    int have = pf->tail != pf->head;
+    uint64_t u = have ? pf->slots[pf->head++ % SN_PREFETCH_SLOTS] : 0;
+    pthread_mutex_unlock(&pf->lock);
+    if (have && !atomic_load_explicit(&g->closing, memory_order_relaxed)) {
+        atomic_fetch_add(&g->active, 1);
+        sn_res_enter(g, u);
+        g->ops->prefetch(r, u);
+        sn_res_exit(g, u);
+        atomic_fetch_sub(&g->active, 1);
+        atomic_store_explicit(&g->last_event_ns, sn_now_ns(), memory_order_relaxed);
+    }
+}
+
+/*
+ * Reads the queued fault messages one at a time and serves each; when `refuse` is set (closing)
+ * refuses them all (POISON or the SIGBUS guard: never zeros, never a hang). One message per read:
+ * the faults left queued wake the other resolvers (EPOLLEXCLUSIVE wakes one waiter per new event),
+ * so concurrent faults on different chunks are served in parallel instead of one resolver taking
+ * them all.
+ */
+static int drain(struct sn_resolver *r, int refuse) {
+    struct sn_region *g = r->region;
+    struct uffd_msg msg;
+    for (;;) {
+        ssize_t n = read(g->uffd, &msg, sizeof msg);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return errno == EAGAIN ? 0 : -errno;
+        }
+        atomic_store_explicit(&g->last_event_ns, sn_now_ns(), memory_order_relaxed);
+        if (n != (ssize_t)sizeof msg || msg.event != UFFD_EVENT_PAGEFAULT) {
+            continue;
+        }
+        uint64_t addr = msg.arg.pagefault.address;
+        uint64_t off = (addr - (uint64_t)(uintptr_t)g->base) & ~(g->page_size - 1);
+        if (off >= g->map_len) {
+            continue;
+        }
+        if (msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WP) {
+            sn_res_wp_fault(g, off); /* first write to a mapped unit: pin it (residency.c) */
+            continue;
+        }
+        if (refuse || atomic_load_explicit(&g->closing, memory_order_relaxed)) {
+            if (sn_uffd_refuse(g, off, g->page_size) > 0) {
+                sn_uffd_wake(g, off, g->page_size);
+            }
+            sn_count(g, SN_C_POISONED_FAULTS, 1);
+            continue;
+        }
+        atomic_fetch_add(&g->active, 1);
+        uint64_t t0 = sn_now_ns();
+        sn_res_enter(g, off / g->unit); /* no eviction of this unit while we serve it */
+        g->ops->fault(r, off, msg.arg.pagefault.flags);
+        record_latency(g, sn_now_ns() - t0);
+        if (g->ops->around) {
+            g->ops->around(r);
+        }
+        sn_res_exit(g, off / g->unit);
+        atomic_fetch_sub(&g->active, 1);
+        atomic_store_explicit(&g->last_event_ns, sn_now_ns(), memory_order_relaxed);
+        prefetch_hint(g, off);
+    }
+}
+
+static void *resolver_main(void *arg) {
+    struct sn_resolver *r = arg;
+    struct sn_region *g = r->region;
+    struct epoll_event evs[3];
+    for (;;) {
+        int n = epoll_wait(r->epfd, evs, 3, -1);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            break;
+        }
+        int stop = 0;
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.fd == g->stop_fd) {
+                stop = 1;
+            }
+        }
+        if (stop) {
+            break;
+        }
+        if (drain(r, 0) < 0) {
+            break;
+        }
+        if (g->pf.depth) {
+            prefetch_one(r); /* faults first: at most one read-ahead unit between drains */
+        }
+    }
+    /* Closing: nothing is filled any more; queued faults are refused, never zeros, never a hang. */
+    drain(r, 1);
+    return NULL;
+}
+
+/* Starts one resolver thread with every signal blocked (the JVM's signals are not ours to take). */
+int sn_resolver_start(struct sn_resolver *r) {
+    struct sn_region *g = r->region;
+    r->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (r->epfd < 0) {
+        return sn_fail(SN_E_IO, "epoll_create1", errno);
+    }
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = g->uffd};
+    if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, g->uffd, &ev) != 0) {
+        return sn_fail(SN_E_IO, "epoll_ctl(userfaultfd)", errno);
+    }
+    struct epoll_event sv = {.events = EPOLLIN, .data.fd = g->stop_fd};
+    if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, g->stop_fd, &sv) != 0) {
+        return sn_fail(SN_E_IO, "epoll_ctl(eventfd)", errno);
+    }
+    if (g->pf.depth) {
+        struct epoll_event wv = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = g->pf.work_fd};
+        if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, g->pf.work_fd, &wv) != 0) {
+            return sn_fail(SN_E_IO, "epoll_ctl(read-ahead eventfd)", errno);
+        }
+    }
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&r->thread, &attr, resolver_main, r);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        return sn_fail(SN_E_IO, "pthread_create", rc);
+    }
+    r->started = 1;
+    pthread_setname_np(r->thread, "snapstore-rsv");
+    return 0;
+}
