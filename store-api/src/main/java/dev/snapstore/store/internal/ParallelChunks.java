@@ -109,7 +109,8 @@ public final class ParallelChunks {
         rethrow(failure.get());
     }
 
-    private static void fail(AtomicReference<Throwable> failure, Throwable t) {
+    private static void fail(AtomicReference<Throwable> failure, Throwable thrown) {
+        Throwable t = thrown instanceof UncheckedIOException ? thrown.getCause() : thrown;
         if (!failure.compareAndSet(null, t)) {
             Throwable first = failure.get();
             if (first != t) {
@@ -124,9 +125,6 @@ public final class ParallelChunks {
         }
         if (t instanceof IOException) {
             throw (IOException) t;
-        }
-        if (t instanceof UncheckedIOException) {
-            throw ((UncheckedIOException) t).getCause();
         }
         if (t instanceof RuntimeException) {
             throw (RuntimeException) t;
