@@ -49,17 +49,13 @@ public final class LinuxRegionProvider implements RegionProvider {
             return Availability.no("userfaultfd unavailable (" + probe.call() + ": "
                     + NativeIoException.describe(probe.errno()) + "); " + MachineReport.uffdFix(probe));
         }
-        if (!probe.has(Userfaultfd.UFFD_FEATURE_POISON)) {
-            return Availability.no("the kernel's userfaultfd lacks POISON (Linux 6.6+), needed so a chunk that cannot be "
-                    + "produced is never served as zeros; upgrade the kernel");
-        }
         String codecs = LazyRegion.missingCodecs(snapshot);
         if (codecs != null) {
             return Availability.no(codecs);
         }
         switch (mode) {
             case ANONYMOUS:
-                return Availability.yes("userfaultfd with POISON; anonymous memory filled with UFFDIO_COPY");
+                return Availability.yes("userfaultfd; anonymous memory filled with UFFDIO_COPY; " + refusal(probe));
             case SHMEM: {
                 if (!probe.has(Userfaultfd.UFFD_FEATURE_MINOR_SHMEM)) {
                     return Availability.no("the kernel's userfaultfd lacks MINOR_SHMEM (Linux 5.14+); upgrade the kernel");
@@ -68,7 +64,8 @@ public final class LinuxRegionProvider implements RegionProvider {
                 if (warm != null) {
                     return Availability.no(warm);
                 }
-                return Availability.yes("userfaultfd with MINOR_SHMEM; shmem file filled once, mapped with UFFDIO_CONTINUE");
+                return Availability.yes("userfaultfd with MINOR_SHMEM; shmem file filled once, mapped with UFFDIO_CONTINUE; "
+                        + refusal(probe));
             }
             case HUGETLB: {
                 if (!options.hugepages()) {
@@ -97,6 +94,12 @@ public final class LinuxRegionProvider implements RegionProvider {
             default:
                 return Availability.no(mode + " is not served by this provider");
         }
+    }
+
+    /** How a chunk that cannot be produced is refused on this kernel (never served as zeros either way). */
+    static String refusal(Userfaultfd.Probe probe) {
+        return probe.has(Userfaultfd.UFFD_FEATURE_POISON) ? "bad chunks refused with UFFDIO_POISON"
+                : "bad chunks refused with the SIGBUS guard (no UFFD_FEATURE_POISON before Linux 6.6)";
     }
 
     private static String checkWarmDir(Mode mode, Snapshot snapshot, MapOptions options) {
@@ -133,7 +136,7 @@ public final class LinuxRegionProvider implements RegionProvider {
         if (options.warmCache().isEmpty()) {
             return 0;
         }
-        Path f = options.warmCache().get().resolve(snapshot.digest() + "." + mode.name().toLowerCase(Locale.ROOT) + ".img");
+        Path f = LazyRegion.warmFile(options.warmCache().get(), snapshot.digest() + "." + mode.name().toLowerCase(Locale.ROOT));
         try {
             Object blocks = Files.getAttribute(f, "unix:blocks");
             return blocks instanceof Number ? ((Number) blocks).longValue() * 512 : 0;
