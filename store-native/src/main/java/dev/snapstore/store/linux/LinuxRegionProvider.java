@@ -33,11 +33,39 @@ import dev.snapstore.store.spi.RegionProvider;
  */
 public final class LinuxRegionProvider implements RegionProvider {
 
+    /**
+     * The answer {@link #availability} just gave on this thread: {@code Snapshot.map} asks for it
+     * and then calls {@link #map} with the same arguments, which uses it instead of reading the
+     * hugepage pool and the mount table again (they were read once per mode tried, and once more
+     * by map). Userfaultfd's features and the codecs are probed once per JVM.
+     */
+    private static final ThreadLocal<Checked> LAST = new ThreadLocal<>();
+
+    /** How many times the machine was examined for availability (tests count the probes per map). */
+    static final java.util.concurrent.atomic.AtomicLong CHECKS = new java.util.concurrent.atomic.AtomicLong();
+
+    private record Checked(Mode mode, Snapshot snapshot, MapOptions options, Availability answer) {
+        boolean sameQuestion(Mode m, Snapshot s, MapOptions o) {
+            return mode == m && snapshot == s && options == o;
+        }
+    }
+
     public LinuxRegionProvider() {
     }
 
     @Override
     public Availability availability(Mode mode, Snapshot snapshot, MapOptions options) {
+        Availability a = check(mode, snapshot, options);
+        if (a.available()) {
+            LAST.set(new Checked(mode, snapshot, options, a)); // map() follows; a refusal is not kept
+        } else {
+            LAST.remove();
+        }
+        return a;
+    }
+
+    private Availability check(Mode mode, Snapshot snapshot, MapOptions options) {
+        CHECKS.incrementAndGet();
         if (!mode.isLazy()) {
             return Availability.no(mode + " is not a lazy mode");
         }
@@ -151,7 +179,10 @@ public final class LinuxRegionProvider implements RegionProvider {
 
     @Override
     public Region map(Snapshot snapshot, Mode mode, MapOptions options) throws IOException {
-        Availability a = availability(mode, snapshot, options);
+        Checked last = LAST.get();
+        LAST.remove();
+        Availability a = last != null && last.sameQuestion(mode, snapshot, options) ? last.answer()
+                : check(mode, snapshot, options);
         if (!a.available()) {
             throw new ModeUnavailableException(mode, a.reason());
         }
