@@ -315,8 +315,11 @@ public final class LazyRegion implements Region {
             }
             int rc = SnapEngine.sn_region_check(handle, offset, length);
             if (rc < 0) {
-                EngineErrors.EngineError e = EngineErrors.EngineError.last(rc);
-                throw EngineErrors.chunkFailure(snapshot.path(), e.arg(), e.errno());
+                IOException e = checked(rc, "");
+                if (e instanceof CorruptSnapshotException) {
+                    throw (CorruptSnapshotException) e;
+                }
+                throw new UncheckedIOException(e); // a range error: checkRange above prevents it
             }
         } finally {
             lifecycle.readLock().unlock();
@@ -367,7 +370,7 @@ public final class LazyRegion implements Region {
         return counter(SnapEngine.SN_C_PREFETCHED);
     }
 
-    /** Faults answered with UFFDIO_POISON (chunks that could not be produced, or faults during close). */
+    /** Faults refused, with UFFDIO_POISON or the SIGBUS guard (chunks that could not be produced, or faults during close). */
     public long poisonedFaults() {
         return counter(SnapEngine.SN_C_POISONED_FAULTS);
     }
@@ -392,11 +395,7 @@ public final class LazyRegion implements Region {
     }
 
     private IOException checked(int rc, String where) {
-        EngineErrors.EngineError e = EngineErrors.EngineError.last(rc);
-        if (e.kind() == SnapEngine.SN_E_CORRUPT_CHUNK) {
-            return EngineErrors.chunkFailure(snapshot.path(), e.arg(), e.errno());
-        }
-        return new NativeIoException(e.call() + where, e.errno());
+        return EngineErrors.forRegion(rc, snapshot, mode, where);
     }
 
     private long counter(int slot) {
@@ -441,9 +440,9 @@ public final class LazyRegion implements Region {
         lifecycle.writeLock().lock();
         try {
             new Pointer(stats).read(0, finalCounters, 0, finalCounters.length);
-            if (SnapEngine.sn_region_check(handle, 0, size) < 0) {
-                EngineErrors.EngineError e = EngineErrors.EngineError.last(-1);
-                finalHealth = EngineErrors.chunkFailure(snapshot.path(), e.arg(), e.errno());
+            int check = SnapEngine.sn_region_check(handle, 0, size);
+            if (check < 0 && checked(check, "") instanceof CorruptSnapshotException c) {
+                finalHealth = c;
             }
             finalStats = readStats();
             int rc = SnapEngine.sn_region_close(handle);
