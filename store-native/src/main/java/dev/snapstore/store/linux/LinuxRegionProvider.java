@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 
 import dev.snapstore.store.MapOptions;
 import dev.snapstore.store.Mode;
@@ -194,13 +195,13 @@ public final class LinuxRegionProvider implements RegionProvider {
      * and enough 2 MiB pages are free, else anonymous memory with transparent hugepages advised.
      */
     @Override
-    public OffHeapMemory allocate(long size, boolean hugepages) throws IOException {
+    public Optional<OffHeapMemory> allocate(long size, boolean hugepages) throws IOException {
         if (hugepages && Hugepages.pool2m().available() >= Hugepages.pagesFor(size, Hugepages.SIZE_2M)) {
-            MappedMemory m = MappedMemory.hugetlb(size);
-            if (m != null) {
+            Optional<OffHeapMemory> m = MappedMemory.hugetlb(size);
+            if (m.isPresent()) {
                 return m;
             }
         }
-        return MappedMemory.anonymous(size);
+        return Optional.of(MappedMemory.anonymous(size));
     }
 }
