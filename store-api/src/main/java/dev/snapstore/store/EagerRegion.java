@@ -45,8 +45,9 @@ final class EagerRegion implements Region {
         long size = Math.max(snapshot.length(), 1);
         OffHeapMemory mem = null;
         for (RegionProvider p : Snapshot.providers()) {
-            mem = p.allocate(size, options.hugepages());
-            if (mem != null) {
+            java.util.Optional<OffHeapMemory> m = p.allocate(size, options.hugepages());
+            if (m.isPresent()) {
+                mem = m.get();
                 break;
             }
         }
