@@ -2,13 +2,12 @@ package dev.snapstore.samples;
 
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import dev.snapstore.store.Codec;
@@ -17,6 +16,7 @@ import dev.snapstore.store.Mode;
 import dev.snapstore.store.Region;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.SnapshotWriter;
+import dev.snapstore.tools.Safetensors;
 import net.openhft.chronicle.bytes.BytesStore;
 
 /**
@@ -37,7 +37,7 @@ public final class ModelWeightsSample {
         Path weights = dir.resolve("model.safetensors");
         Path snap = dir.resolve("model.snap");
         try {
-            List<SafeTensors.Tensor> tensors = writeModel(weights, layers, hidden);
+            List<Safetensors.Tensor> tensors = writeModel(weights, layers, hidden);
             long t0 = System.nanoTime();
             SnapshotWriter.WriteResult r = SnapshotWriter.builder().codec(Codec.ZSTD).metadata("format", "safetensors")
                     .build().write(weights, snap);
@@ -52,8 +52,9 @@ public final class ModelWeightsSample {
                     long headerLen = mem.readLong(0);
                     byte[] json = new byte[(int) headerLen];
                     mem.read(8, json, 0, json.length);
-                    List<SafeTensors.Tensor> table = SafeTensors.parse(new String(json, StandardCharsets.UTF_8));
                     long dataStart = 8 + headerLen;
+                    List<Safetensors.Tensor> table =
+                            Safetensors.parse(new String(json, StandardCharsets.UTF_8), dataStart).tensors();
                     System.out.printf("mapped in %s (%s) in %.3f ms; header lists %d tensors%n", region.mode(),
                             region.modeReason(), mapNs / 1e6, table.size());
                     double checksum = 0;
@@ -61,9 +62,9 @@ public final class ModelWeightsSample {
                     t0 = System.nanoTime();
                     for (int layer = 0; layer < layers; layer++) {
                         String prefix = "layers." + layer + ".";
-                        for (SafeTensors.Tensor t : table) {
+                        for (Safetensors.Tensor t : table) {
                             if (t.name().startsWith(prefix)) {
-                                checksum += sumBf16(mem, dataStart + t.begin(), t.bytes());
+                                checksum += sumBf16(mem, dataStart + t.begin(), t.length());
                             }
                         }
                         if (layer == 0) {
@@ -93,24 +94,22 @@ public final class ModelWeightsSample {
     }
 
     /** Writes a transformer-shaped safetensors file of bf16 weights drawn from N(0, 0.02). */
-    static List<SafeTensors.Tensor> writeModel(Path file, int layers, int hidden) throws Exception {
-        List<SafeTensors.Tensor> tensors = new ArrayList<>();
+    static List<Safetensors.Tensor> writeModel(Path file, int layers, int hidden) throws Exception {
+        List<Safetensors.Tensor> tensors = new ArrayList<>();
         long at = 0;
         String[] names = {"attn.qkv.weight", "attn.out.weight", "mlp.up.weight", "mlp.down.weight"};
         long[][] shapes = {{3L * hidden, hidden}, {hidden, hidden}, {4L * hidden, hidden}, {hidden, 4L * hidden}};
         for (int l = 0; l < layers; l++) {
             for (int k = 0; k < names.length; k++) {
                 long bytes = shapes[k][0] * shapes[k][1] * 2;
-                tensors.add(new SafeTensors.Tensor("layers." + l + "." + names[k], "BF16", shapes[k], at, at + bytes));
+                tensors.add(new Safetensors.Tensor("layers." + l + "." + names[k], "BF16", shapes[k], at, at + bytes));
                 at += bytes;
             }
         }
-        byte[] header = SafeTensors.header(tensors);
+        byte[] header = Safetensors.header(tensors, Map.of());
         SplittableRandom rnd = new SplittableRandom(3);
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
-            out.write(len.array());
-            out.write(header);
+            out.write(header); // the 8-byte length, then the JSON
             byte[] buf = new byte[1 << 16];
             for (long left = at; left > 0; ) {
                 int n = (int) Math.min(buf.length, left);

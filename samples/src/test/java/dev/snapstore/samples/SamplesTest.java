@@ -12,6 +12,7 @@ import dev.snapstore.store.Mode;
 import dev.snapstore.store.Region;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.SnapshotWriter;
+import dev.snapstore.tools.Safetensors;
 import net.openhft.chronicle.bytes.BytesStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,10 +24,10 @@ class SamplesTest {
     @Test
     void safetensorsHeaderRoundTrips() throws Exception {
         Path f = dir.resolve("m.safetensors");
-        List<SafeTensors.Tensor> written = ModelWeightsSample.writeModel(f, 2, 64);
+        List<Safetensors.Tensor> written = ModelWeightsSample.writeModel(f, 2, 64);
         byte[] all = Files.readAllBytes(f);
         long len = java.nio.ByteBuffer.wrap(all, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
-        List<SafeTensors.Tensor> parsed = SafeTensors.parse(new String(all, 8, (int) len, StandardCharsets.UTF_8));
+        List<Safetensors.Tensor> parsed = Safetensors.parse(new String(all, 8, (int) len, StandardCharsets.UTF_8), 8 + len).tensors();
         assertEquals(written.size(), parsed.size());
         for (int i = 0; i < written.size(); i++) {
             assertEquals(written.get(i).name(), parsed.get(i).name());

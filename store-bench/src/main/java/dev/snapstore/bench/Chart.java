@@ -13,8 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
 import javax.imageio.ImageIO;
+
+import dev.snapstore.tools.Sizes;
 
 /**
  * The results chart: for every scenario, one row per system and mode, with horizontal bars for

@@ -7,28 +7,22 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import dev.snapstore.store.Codec;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.format.ChunkIndex;
+import dev.snapstore.tools.ExitCode;
+import dev.snapstore.tools.Json;
+import dev.snapstore.tools.Sizes;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "inspect", sortOptions = false, mixinStandardHelpOptions = true,
         header = "Show what a snapshot holds.",
         description = "Shows what a snapshot holds: header, chunking, codecs, sizes, dedup and zero chunks, "
                 + "digest, metadata and profile. Reads only the header, index and footer.")
-final class InspectCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
-
+final class InspectCommand extends CliCommand.WithJson {
     @Parameters(index = "0", paramLabel = "SNAP", description = "The snapshot.")
     Path file;
 
@@ -65,7 +59,7 @@ final class InspectCommand implements Callable<Integer> {
             }
             int[] profile = s.profile();
             int profileLength = profile == null ? 0 : profile.length;
-            PrintWriter o = spec.commandLine().getOut();
+            PrintWriter o = out();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("file", file.toString());
@@ -83,8 +77,8 @@ final class InspectCommand implements Callable<Integer> {
                 m.put("dedup_chunks", dedup);
                 m.put("dedup_bytes", dedupBytes);
                 m.put("stored_bytes", s.storedBytes());
-                m.put("ratio", Sizes.round(PackCommand.ratio(s.length(), s.fileSize()), 3));
-                m.put("payload_ratio", Sizes.round(PackCommand.ratio(s.length(), s.storedBytes()), 3));
+                m.put("ratio", Sizes.round(Sizes.ratio(s.length(), s.fileSize()), 3));
+                m.put("payload_ratio", Sizes.round(Sizes.ratio(s.length(), s.storedBytes()), 3));
                 Map<String, Object> cm = new LinkedHashMap<>();
                 codecs.forEach((c, t) -> {
                     Map<String, Object> e = new LinkedHashMap<>();
@@ -119,12 +113,12 @@ final class InspectCommand implements Callable<Integer> {
                     CodecTotals t = e.getValue();
                     o.printf(Locale.ROOT, "%-11s %-4s %d chunks, %s -> %s (%s)%n", label,
                             e.getKey().name().toLowerCase(Locale.ROOT), t.chunks, Sizes.format(t.rawBytes),
-                            Sizes.format(t.storedBytes), Sizes.ratio(PackCommand.ratio(t.rawBytes, t.storedBytes)));
+                            Sizes.format(t.storedBytes), Sizes.formatRatio(Sizes.ratio(t.rawBytes, t.storedBytes)));
                     label = "";
                 }
                 o.printf(Locale.ROOT, "ratio       %s (length / file size), payload %s (length / payload)%n",
-                        Sizes.ratio(PackCommand.ratio(s.length(), s.fileSize())),
-                        Sizes.ratio(PackCommand.ratio(s.length(), s.storedBytes())));
+                        Sizes.formatRatio(Sizes.ratio(s.length(), s.fileSize())),
+                        Sizes.formatRatio(Sizes.ratio(s.length(), s.storedBytes())));
                 o.printf(Locale.ROOT, "digest      %s%n", s.digest());
                 Map<String, String> meta = s.metadata();
                 if (meta.isEmpty()) {

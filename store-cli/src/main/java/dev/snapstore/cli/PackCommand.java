@@ -8,27 +8,24 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import dev.snapstore.store.Codec;
-import dev.snapstore.store.SnapshotWriter;
 import dev.snapstore.store.SnapshotWriter.WriteResult;
+import dev.snapstore.store.SnapshotWriter;
+import dev.snapstore.tools.ExitCode;
+import dev.snapstore.tools.Json;
+import dev.snapstore.tools.Sizes;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "pack", sortOptions = false, mixinStandardHelpOptions = true,
         header = "Pack a file or standard input into a snapshot.",
         description = "Packs a file (or - for standard input) into a snapshot: compressed, checksummed "
                 + "chunks; all-zero chunks and repeated chunks are stored once or not at all.")
-final class PackCommand implements Callable<Integer> {
+final class PackCommand extends CliCommand.WithJson {
     static final long MIN_CHUNK = 64L << 10;
     static final long MAX_CHUNK = 64L << 20;
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--codec", defaultValue = "lz4", paramLabel = "lz4|zstd|none",
             description = "Compression of each chunk (default: ${DEFAULT-VALUE}). lz4 restores fastest, "
@@ -39,7 +36,7 @@ final class PackCommand implements Callable<Integer> {
             description = "Compression level of the codec (default: the library's default).")
     Integer level;
 
-    @Option(names = "--chunk-size", defaultValue = "2M", paramLabel = "SIZE", converter = Sizes.Converter.class,
+    @Option(names = "--chunk-size", defaultValue = "2M", paramLabel = "SIZE", converter = SizeOption.class,
             description = "Chunk size: a power of two from 64K to 64M (default: ${DEFAULT-VALUE}).")
     long chunkSize;
 
@@ -51,9 +48,6 @@ final class PackCommand implements Callable<Integer> {
             description = "Extra metadata entry; repeatable.")
     Map<String, String> metadata = new LinkedHashMap<>();
 
-    @Option(names = "--json", description = "Print the result as one JSON object.")
-    boolean json;
-
     @Parameters(index = "0", paramLabel = "INPUT", description = "File to pack, or - for standard input.")
     String input;
 
@@ -63,10 +57,7 @@ final class PackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         checkChunkSize(chunkSize);
-        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (nThreads < 1 || nThreads > 1024) {
-            throw CliException.usage("--threads must be 1..1024: " + nThreads);
-        }
+        int nThreads = threads(threads, "--threads", 1024);
         boolean stdin = "-".equals(input);
         Path in = stdin ? null : Path.of(input);
         if (in != null) {
@@ -104,7 +95,7 @@ final class PackCommand implements Callable<Integer> {
             }
             target.commit();
         }
-        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter o = out();
         if (json) {
             o.println(Json.write(toMap(r, nThreads)));
         } else {
@@ -122,25 +113,20 @@ final class PackCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> toMap(WriteResult r, int nThreads) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("input", input);
-        m.put("output", out.toString());
-        m.put("codec", codec);
-        m.put("level", level);
-        m.put("threads", nThreads);
-        m.put("chunk_size", chunkSize);
-        m.put("logical_bytes", r.logicalBytes());
-        m.put("chunks", r.chunks());
-        m.put("stored_chunks", r.chunks() - r.zeroChunks() - r.dedupChunks());
-        m.put("zero_chunks", r.zeroChunks());
-        m.put("dedup_chunks", r.dedupChunks());
-        m.put("stored_bytes", r.storedBytes());
-        m.put("file_bytes", r.fileBytes());
-        m.put("ratio", Sizes.round(ratio(r.logicalBytes(), r.fileBytes()), 3));
-        m.put("seconds", Sizes.round(r.nanos() / 1e9, 3));
-        m.put("mb_per_s", Sizes.round(Sizes.mbPerSecond(r.logicalBytes(), r.nanos()), 1));
-        m.put("digest", r.digest());
+        Map<String, Object> m = Json.object("input", input, "output", out.toString(), "codec", codec, "level", level,
+                "threads", nThreads, "chunk_size", chunkSize);
+        m.putAll(written(r));
         return m;
+    }
+
+    /** What the writer reports, as {@code pack --json} and {@code demo --json} print it. */
+    static Map<String, Object> written(WriteResult r) {
+        return Json.object("logical_bytes", r.logicalBytes(), "chunks", r.chunks(),
+                "stored_chunks", r.chunks() - r.zeroChunks() - r.dedupChunks(), "zero_chunks", r.zeroChunks(),
+                "dedup_chunks", r.dedupChunks(), "stored_bytes", r.storedBytes(), "file_bytes", r.fileBytes(),
+                "ratio", Sizes.round(Sizes.ratio(r.logicalBytes(), r.fileBytes()), 3),
+                "seconds", Sizes.round(r.nanos() / 1e9, 3),
+                "mb_per_s", Sizes.round(Sizes.mbPerSecond(r.logicalBytes(), r.nanos()), 1), "digest", r.digest());
     }
 
     private void print(PrintWriter o, WriteResult r, int nThreads) {
@@ -151,14 +137,10 @@ final class PackCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "  chunks   %d stored, %d all-zero (not stored), %d duplicates (stored once)%n",
                 stored, r.zeroChunks(), r.dedupChunks());
         o.printf(Locale.ROOT, "  size     %s of payload, %s file: ratio %s (input / file)%n",
-                Sizes.format(r.storedBytes()), Sizes.format(r.fileBytes()), Sizes.ratio(ratio(r.logicalBytes(), r.fileBytes())));
+                Sizes.format(r.storedBytes()), Sizes.format(r.fileBytes()), Sizes.formatRatio(Sizes.ratio(r.logicalBytes(), r.fileBytes())));
         o.printf(Locale.ROOT, "  speed    %.2f s, %.0f MB/s of input (%s%s, %d threads)%n", r.nanos() / 1e9,
                 Sizes.mbPerSecond(r.logicalBytes(), r.nanos()), codec.name().toLowerCase(Locale.ROOT),
                 level != null ? " level " + level : "", nThreads);
         o.printf(Locale.ROOT, "  digest   %s%n", r.digest());
-    }
-
-    static double ratio(long logical, long stored) {
-        return stored <= 0 ? Double.NaN : (double) logical / stored;
     }
 }

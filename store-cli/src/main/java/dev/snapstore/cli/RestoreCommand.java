@@ -4,17 +4,17 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 import dev.snapstore.store.MapOptions;
 import dev.snapstore.store.Mode;
 import dev.snapstore.store.ModeUnavailableException;
 import dev.snapstore.store.RegionStats;
+import dev.snapstore.tools.ExitCode;
+import dev.snapstore.tools.Json;
+import dev.snapstore.tools.Sizes;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "restore", sortOptions = false, mixinStandardHelpOptions = true,
         header = "Map a snapshot off-heap, touch it, and report the cost.",
@@ -23,10 +23,7 @@ import picocli.CommandLine.Spec;
                         + "map, touch time and throughput, memory, and the region's counters.",
                 "Lazy modes (hugetlb, shmem, anonymous) fill pages on first touch; eager decompresses "
                         + "everything up front. auto picks the best lazy mode this machine offers, else eager."})
-final class RestoreCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class RestoreCommand extends CliCommand.WithJson {
     @Option(names = "--mode", defaultValue = "auto", paramLabel = "MODE",
             description = "auto, hugetlb, shmem, anonymous or eager (default: ${DEFAULT-VALUE}).")
     Mode mode;
@@ -38,9 +35,6 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Option(names = "--sha256", description = "Hash the whole region, read through its memory, after the touch.")
     boolean sha256;
-
-    @Option(names = "--json", description = "Print one JSON object instead of text.")
-    boolean json;
 
     @Option(names = "--warm-cache", paramLabel = "DIR",
             description = "Keep decompressed chunks in DIR (a hugetlbfs mount or /dev/shm) for the next process.")
@@ -75,14 +69,8 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (n < 1 || n > 256) {
-            throw CliException.usage("--threads must be 1..256: " + n);
-        }
-        int tn = touchThreads != null ? touchThreads : n;
-        if (tn < 1 || tn > 1024) {
-            throw CliException.usage("--touch-threads must be 1..1024: " + tn);
-        }
+        int n = threads(threads, "--threads", 256);
+        int tn = threads(touchThreads != null ? touchThreads : n, "--touch-threads", 1024);
         RegionReader.TouchPlan.parse(touch, 0, seed); // reject a bad --touch before any work
         if (warmCache != null && !Files.isDirectory(warmCache)) {
             throw CliException.usage(warmCache + ": --warm-cache needs an existing directory");
@@ -102,7 +90,7 @@ final class RestoreCommand implements Callable<Integer> {
         } catch (ModeUnavailableException e) {
             throw CliException.failure(file + ": " + e.getMessage(), e);
         }
-        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter o = out();
         if (json) {
             java.util.Map<String, Object> m = r.asMap();
             m.put("warm_up_ms", warmNanos < 0 ? null : Sizes.millis(warmNanos));
@@ -138,11 +126,11 @@ final class RestoreCommand implements Callable<Integer> {
                     Sizes.gbPerSecond(r.length(), r.shaNanos()));
         }
         o.printf(Locale.ROOT, "  memory    %s added to this process by map + touch (PSS + hugetlb pages, each page once)%n",
-                MemoryUsage.signed(r.afterTouch().footprintSince(r.before())));
+                Sizes.signed(r.afterTouch().footprintSince(r.before())));
         o.printf(Locale.ROOT, "            process after touch: %s%n", r.afterTouch().describe());
         if (r.afterSha() != null) {
             o.printf(Locale.ROOT, "            %s added once sha256 read everything%n",
-                    MemoryUsage.signed(r.afterSha().footprintSince(r.before())));
+                    Sizes.signed(r.afterSha().footprintSince(r.before())));
         }
         RegionStats s = r.stats();
         if (r.mode().isLazy()) {

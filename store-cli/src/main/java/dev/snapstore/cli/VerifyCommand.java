@@ -8,35 +8,29 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import dev.snapstore.store.CorruptSnapshotException;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.VerifyReport;
+import dev.snapstore.tools.ExitCode;
+import dev.snapstore.tools.Json;
+import dev.snapstore.tools.Sizes;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "verify", sortOptions = false, mixinStandardHelpOptions = true,
         header = "Check every chunk of a snapshot (exit 1 when any is bad).",
         description = "Decompresses every chunk and checks its length and CRC32C. Exits 1 and prints one "
                 + "line per bad chunk on stderr when anything is wrong.")
-final class VerifyCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--json", description = "Print the result as one JSON object (errors included).")
-    boolean json;
-
+final class VerifyCommand extends CliCommand.WithJson {
     @Parameters(index = "0", paramLabel = "SNAP", description = "The snapshot.")
     Path file;
 
     @Override
     public Integer call() throws IOException {
-        PrintWriter o = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter o = out();
+        PrintWriter err = err();
         VerifyReport report;
         long start = System.nanoTime();
         try (Snapshot s = Snapshots.open(file); Progress progress = Progress.start("verify", s.length())) {

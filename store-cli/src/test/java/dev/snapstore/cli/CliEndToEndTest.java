@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Random;
 
 import dev.snapstore.store.Snapshot;
+import dev.snapstore.tools.FileIo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,7 +32,7 @@ class CliEndToEndTest {
     /** Synthetic content plus a whole zero chunk and a repeated chunk, {@code length} bytes. */
     static byte[] content(int length, long seed) {
         byte[] b = new byte[length];
-        SyntheticImage img = new SyntheticImage(seed, CHUNK);
+        dev.snapstore.tools.SyntheticImage img = new dev.snapstore.tools.SyntheticImage(seed, CHUNK);
         byte[] page = new byte[CHUNK];
         for (int off = 0, p = 0; off < length; off += CHUNK, p++) {
             int n = Math.min(CHUNK, length - off);
@@ -46,7 +47,7 @@ class CliEndToEndTest {
     }
 
     static String sha256(byte[] b) {
-        return RegionReader.hex(RegionReader.newSha256().digest(b));
+        return FileIo.hex(FileIo.sha256().digest(b));
     }
 
     @ParameterizedTest(name = "{0}, {1} bytes")
@@ -291,6 +292,46 @@ class CliEndToEndTest {
                 assertTrue(r.err.startsWith("snapstore: ") && r.err.contains("not available"), r.toString());
                 assertEquals(1, r.err.strip().split("\n").length, "one line: " + r);
             }
+        }
+    }
+
+    /**
+     * Issue 7 item 5: the warm-up run (a one-chunk snapshot restored before timing) must not leave
+     * a warm file of its own in the user's --warm-cache directory: a restore with the warm-up
+     * leaves exactly what a --cold restore (no warm-up) leaves.
+     */
+    @Test
+    void restoreWarmCacheLeavesNoWarmUpFile() throws IOException {
+        Path shm = Path.of("/dev/shm");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(shm), "no /dev/shm for a warm cache");
+        byte[] data = content(8 * CHUNK, 21);
+        Path in = dir.resolve("in.bin");
+        Path snap = dir.resolve("in.snap");
+        Files.write(in, data);
+        assertEquals(0, Cli.run("pack", "--chunk-size", "64K", in.toString(), snap.toString()).status);
+        Path warm = Files.createTempDirectory(shm, "snapstore-cli-test-warm-");
+        Path cold = Files.createTempDirectory(shm, "snapstore-cli-test-cold-");
+        try {
+            Cli w = Cli.run("restore", "--mode", "shmem", "--warm-cache", warm.toString(), "--sha256", "--json", snap.toString());
+            org.junit.jupiter.api.Assumptions.assumeTrue(w.status == 0 || !w.err.contains("not available"),
+                    "SHMEM regions not available here: " + w);
+            assertEquals(0, w.status, w.toString());
+            assertEquals(sha256(data), TestJson.object(w.out).get("sha256"));
+            Cli c = Cli.run("restore", "--cold", "--mode", "shmem", "--warm-cache", cold.toString(), "--json", snap.toString());
+            assertEquals(0, c.status, c.toString());
+            List<String> coldFiles = files(cold);
+            assertFalse(coldFiles.isEmpty(), "the restore itself keeps its warm file: " + coldFiles);
+            assertEquals(coldFiles, files(warm), "no file from the warm-up run");
+        } finally {
+            dev.snapstore.tools.FileIo.deleteTree(warm);
+            dev.snapstore.tools.FileIo.deleteTree(cold);
+        }
+    }
+
+    /** Regular files under {@code root}, relative names, sorted. */
+    private static List<String> files(Path root) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.walk(root)) {
+            return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
         }
     }
 
