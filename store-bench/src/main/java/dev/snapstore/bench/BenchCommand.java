@@ -5,25 +5,25 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
-import dev.snapstore.store.Codec;
 import dev.snapstore.store.Mode;
 import dev.snapstore.tools.ExitCode;
-import dev.snapstore.tools.Sizes;
+import dev.snapstore.tools.cli.Converters;
+import dev.snapstore.tools.cli.PackOptions;
+import dev.snapstore.tools.cli.ThreadsOption;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
-import picocli.CommandLine;
 
 /**
  * {@code snapstore bench}: the side-by-side comparison harness, a picocli command the CLI mounts
@@ -56,7 +56,7 @@ public final class BenchCommand implements Callable<Integer> {
             description = "model-weights, service-state, random-chunks, jmh-fork, full-scan or all (default: all).")
     Set<Scenario> scenarios;
 
-    @Option(names = "--size", defaultValue = DEFAULT_SIZE, paramLabel = "SIZE", converter = SizeOption.class,
+    @Option(names = "--size", defaultValue = DEFAULT_SIZE, paramLabel = "SIZE", converter = Converters.Size.class,
             description = "Synthetic image size, e.g. 256m, 4g (default: ${DEFAULT-VALUE}); ignored with --input.")
     long size;
 
@@ -68,20 +68,16 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Output directory (default: ${DEFAULT-VALUE}): results.json, results.svg, results.png, logs/, work/.")
     Path out;
 
-    @Option(names = "--codec", defaultValue = "lz4", paramLabel = "lz4|zstd|none", converter = CodecOption.class,
-            description = "Codec of the snapshot built from the input (default: ${DEFAULT-VALUE}).")
-    Codec codec;
+    /** How the snapshot built from the input is packed. */
+    @Mixin
+    PackOptions packing;
 
-    @Option(names = "--level", paramLabel = "N", description = "Codec level (default: the codec's).")
-    Integer level;
+    /** Resolver / decompression threads of every system. */
+    @Mixin
+    ThreadsOption threadsOption;
 
-    @Option(names = "--chunk-size", paramLabel = "SIZE", converter = SizeOption.class,
-            description = "Chunk size of the snapshot built from the input (default: the writer's).")
-    Long chunkSize;
-
-    @Option(names = "--threads", paramLabel = "N",
-            description = "Resolver / decompression threads for every system (default: cores).")
-    Integer threads;
+    /** {@link #threadsOption}'s count, once {@link #call} checked it. */
+    int threads;
 
     @Option(names = "--modes", defaultValue = "hugetlb,shmem,anonymous,eager", split = ",", paramLabel = "MODE",
             converter = ConcreteMode.class,
@@ -151,10 +147,10 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter e = spec.commandLine().getErr();
         check(size >= (1 << 20), "--size must be at least 1m: " + size);
-        check(threads() >= 1 && threads() <= 256, "--threads must be 1..256");
+        threads = threadsOption.count(256);
         check(repeat >= 1 && repeat <= 50, "--repeat must be 1..50");
         check(touch.equals("page") || touch.equals("all"), "--touch must be page or all");
-        check(chunkSize == null || chunkSize <= Integer.MAX_VALUE, "--chunk-size too large");
+        packing.chunkSize();
         try {
             if (render != null) {
                 try {
@@ -184,10 +180,6 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    int threads() {
-        return threads != null ? threads : Runtime.getRuntime().availableProcessors();
-    }
-
     /** Comma-separated scenario names, or all. */
     static final class ScenarioList implements ITypeConverter<Set<Scenario>> {
         @Override
@@ -207,40 +199,11 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** A byte size ({@link Sizes#parse}). */
-    static final class SizeOption implements ITypeConverter<Long> {
-        @Override
-        public Long convert(String v) {
-            try {
-                return Sizes.parse(v);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
-    /** lz4, zstd or none. */
-    static final class CodecOption implements ITypeConverter<Codec> {
-        @Override
-        public Codec convert(String v) {
-            try {
-                return Codec.valueOf(v.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException("unknown codec '" + v + "' (lz4, zstd, none)");
-            }
-        }
-    }
-
     /** A snapstore mode other than AUTO (AUTO is reported by what it picks). */
     static final class ConcreteMode implements ITypeConverter<Mode> {
         @Override
         public Mode convert(String v) {
-            Mode m;
-            try {
-                m = Mode.valueOf(v.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException("unknown mode '" + v + "' (hugetlb, shmem, anonymous, eager)");
-            }
+            Mode m = new Converters.ModeName().convert(v);
             if (m == Mode.AUTO) {
                 throw new TypeConversionException("AUTO is reported by what it picks; list concrete modes");
             }

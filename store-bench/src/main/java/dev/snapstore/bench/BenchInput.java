@@ -38,8 +38,8 @@ final class BenchInput {
     /** Builds (or reuses, under {@code work}) the raw image and packs the snapshot; pack timings go to {@code results}. */
     static BenchInput prepare(BenchCommand o, Path work, BenchRun results) throws IOException, InterruptedException {
         Map<String, Object> in = new LinkedHashMap<>();
-        String level = o.level == null ? "default" : String.valueOf(o.level);
-        String codecLabel = o.codec.name().toLowerCase(Locale.ROOT);
+        String level = o.packing.level == null ? "default" : String.valueOf(o.packing.level);
+        String codecLabel = o.packing.codec.name().toLowerCase(Locale.ROOT);
         Path raw;
         Path snap;
         if (o.input == null) {
@@ -57,7 +57,7 @@ final class BenchInput {
             raw = work.resolve(o.input.getFileName() + ".raw");
             if (!Files.exists(raw) || Files.getLastModifiedTime(raw).compareTo(Files.getLastModifiedTime(snap)) <= 0) {
                 try (Snapshot s = Snapshot.open(snap)) {
-                    Unpack.toFile(s, raw, o.threads(), n -> { });
+                    Unpack.toFile(s, raw, o.threads, n -> { });
                 }
             }
             in.put("kind", "user snapshot");
@@ -81,22 +81,15 @@ final class BenchInput {
 
     private static void pack(BenchCommand o, String codecLabel, Path from, Path to, Map<String, Object> in, BenchRun results)
             throws IOException {
-        SnapshotWriter.Builder b = SnapshotWriter.builder().codec(o.codec).threads(o.threads())
-                .metadata("source", from.getFileName().toString());
-        if (o.level != null) {
-            b.level(o.level);
-        }
-        if (o.chunkSize != null) {
-            b.chunkSize((int) (long) o.chunkSize);
-        }
+        SnapshotWriter.Builder b = o.packing.writer(o.threads).metadata("source", from.getFileName().toString());
         Os.dropFromPageCache(from);
         SnapshotWriter.WriteResult w = b.build().write(from, to);
         if (w.nanos() <= 0) {
             throw new IOException("writer reported no time");
         }
         in.put("codec", codecLabel);
-        in.put("level", o.level == null ? "default" : o.level);
-        String mode = codecLabel + (o.level == null ? "" : "-" + o.level);
+        in.put("level", o.packing.level == null ? "default" : o.packing.level);
+        String mode = o.packing.label();
         results.add("pack", "snapstore", mode, "cold", "pack_ms", w.nanos() / 1e6, "ms");
         results.add("pack", "snapstore", mode, "cold", "pack_gbps", w.logicalBytes() / (double) w.nanos(), "GB/s");
         results.add("pack", "snapstore", mode, "cold", "ratio",

@@ -71,7 +71,7 @@ final class BenchRun {
         }
         input = BenchInput.prepare(o, work, this);
         machine.put("input", input.description);
-        modes = ModeProbe.run(input.snap, o.threads());
+        modes = ModeProbe.run(input.snap, o.threads);
         machine.put("snapstore_modes", modes.asMap());
 
         List<Job> jobs = jobs();
@@ -114,7 +114,7 @@ final class BenchRun {
     private Map<String, Object> describeRun() {
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("started", Instant.now().toString());
-        run.put("threads", o.threads());
+        run.put("threads", o.threads);
         run.put("repeat", o.repeat);
         run.put("statistic", o.repeat > 1 ? "median of " + o.repeat + " runs, each in a fresh JVM" : "one run per measurement");
         run.put("scenarios", o.scenarios.stream().map(Scenario::cliName).toList());
@@ -221,7 +221,7 @@ final class BenchRun {
         cmd.add(ChildMain.class.getName());
         cmd.addAll(List.of(
                 "--scenario", job.scenario().cliName(), "--system", job.system(), "--mode", job.mode(),
-                "--snap", input.snap.toString(), "--raw", input.raw.toString(), "--threads", String.valueOf(o.threads()),
+                "--snap", input.snap.toString(), "--raw", input.raw.toString(), "--threads", String.valueOf(o.threads),
                 "--seed", String.valueOf(o.seed), "--probe", String.valueOf(!o.noProbe), "--touch", o.touch,
                 "--result", resultFile.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(stdio.toFile()).start();

@@ -16,17 +16,20 @@ import dev.snapstore.store.MapOptions;
 import dev.snapstore.store.Mode;
 import dev.snapstore.store.ModeUnavailableException;
 import dev.snapstore.store.SnapshotWriter.WriteResult;
-import dev.snapstore.store.SnapshotWriter;
 import dev.snapstore.tools.ExitCode;
 import dev.snapstore.tools.FileIo;
 import dev.snapstore.tools.Json;
 import dev.snapstore.tools.Sizes;
 import dev.snapstore.tools.SyntheticImage;
 import dev.snapstore.tools.TextTable;
+import dev.snapstore.tools.cli.Converters;
+import dev.snapstore.tools.cli.PackOptions;
+import dev.snapstore.tools.cli.ThreadsOption;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "demo", sortOptions = false, mixinStandardHelpOptions = true,
+@Command(name = "demo",
         header = "Pack a synthetic multi-GiB image and restore it in every mode, side by side.",
         description = {
                 "Builds a synthetic memory image (text-like records, bf16-like weights, zero runs, repeated "
@@ -36,7 +39,7 @@ import picocli.CommandLine.Option;
 final class DemoCommand extends CliCommand.WithJson {
     private static final Mode[] MODES = {Mode.EAGER, Mode.HUGETLB, Mode.SHMEM, Mode.ANONYMOUS};
 
-    @Option(names = "--size", defaultValue = "2G", paramLabel = "SIZE", converter = SizeOption.class,
+    @Option(names = "--size", defaultValue = "2G", paramLabel = "SIZE", converter = Converters.Size.class,
             description = "Size of the synthetic image (default: ${DEFAULT-VALUE}).")
     long size;
 
@@ -44,17 +47,11 @@ final class DemoCommand extends CliCommand.WithJson {
             description = "Where to create the temporary directory (default: the system temp directory).")
     Path dir;
 
-    @Option(names = "--codec", defaultValue = "lz4", paramLabel = "lz4|zstd|none",
-            description = "Codec to pack with (default: ${DEFAULT-VALUE}).")
-    Codec codec;
+    @Mixin
+    PackOptions packing;
 
-    @Option(names = "--chunk-size", defaultValue = "2M", paramLabel = "SIZE", converter = SizeOption.class,
-            description = "Chunk size (default: ${DEFAULT-VALUE}).")
-    long chunkSize;
-
-    @Option(names = "--threads", paramLabel = "N",
-            description = "Threads for generating, packing, restoring and touching (default: the number of cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--seed", defaultValue = "42", paramLabel = "N",
             description = "Seed of the synthetic content (default: ${DEFAULT-VALUE}).")
@@ -70,11 +67,11 @@ final class DemoCommand extends CliCommand.WithJson {
 
     @Override
     public Integer call() throws Exception {
-        PackCommand.checkChunkSize(chunkSize);
+        packing.chunkSize(); // a bad --chunk-size is a usage error before any work
         if (size < 1) {
             throw CliException.usage("--size must be at least 1 byte");
         }
-        int n = threads(threads, "--threads", 256);
+        int n = threads.count(256);
         Path parent = dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir"));
         if (!Files.isDirectory(parent)) {
             throw CliException.usage(parent + ": --dir needs an existing directory");
@@ -111,10 +108,12 @@ final class DemoCommand extends CliCommand.WithJson {
     }
 
     private int run(PrintWriter o, Path work, int n) throws Exception {
+        int chunkSize = packing.chunkSize();
+        Codec codec = packing.codec;
         Path input = work.resolve("image.bin");
         Path snap = work.resolve("image.snap");
         boolean text = !json;
-        SyntheticImage image = new SyntheticImage(seed, (int) chunkSize);
+        SyntheticImage image = new SyntheticImage(seed, chunkSize);
 
         if (text) {
             say(o, String.format(Locale.ROOT, "snapstore demo: %s synthetic image, %s chunks, %s, %d threads, in %s",
@@ -139,7 +138,7 @@ final class DemoCommand extends CliCommand.WithJson {
 
         WriteResult packed;
         try (Progress p = Progress.start("pack", size)) {
-            packed = SnapshotWriter.builder().codec(codec).chunkSize((int) chunkSize).threads(n).progress(p)
+            packed = packing.writer(n).progress(p)
                     .metadata("source", "snapstore demo (seed " + seed + ")").build().write(input, snap);
         }
         if (text) {

@@ -6,9 +6,8 @@ import dev.snapstore.store.linux.MachineReport;
 import dev.snapstore.tools.ExitCode;
 import dev.snapstore.tools.Json;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
-@Command(name = "doctor", sortOptions = false, mixinStandardHelpOptions = true,
+@Command(name = "doctor",
         header = "Show what this machine offers the lazy modes, and how to fix what is missing.",
         description = "Reports what this machine offers the lazy modes (userfaultfd and its features, "
                 + "/dev/userfaultfd and the sysctl, free hugepages per size, hugetlbfs mounts, /dev/shm space, "

@@ -2,7 +2,6 @@ package dev.snapstore.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -15,16 +14,15 @@ import dev.snapstore.tools.ExitCode;
 import dev.snapstore.tools.Json;
 import dev.snapstore.tools.Sizes;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
-@Command(name = "inspect", sortOptions = false, mixinStandardHelpOptions = true,
+@Command(name = "inspect",
         header = "Show what a snapshot holds.",
         description = "Shows what a snapshot holds: header, chunking, codecs, sizes, dedup and zero chunks, "
                 + "digest, metadata and profile. Reads only the header, index and footer.")
 final class InspectCommand extends CliCommand.WithJson {
-    @Parameters(index = "0", paramLabel = "SNAP", description = "The snapshot.")
-    Path file;
+    @Mixin
+    SnapshotArgument snapshot;
 
     /** Per-codec totals over the chunks whose payload is stored (not zero, not a duplicate). */
     static final class CodecTotals {
@@ -35,8 +33,8 @@ final class InspectCommand extends CliCommand.WithJson {
 
     @Override
     public Integer call() throws IOException {
-        try (Snapshot s = Snapshots.open(file)) {
-            Snapshots.Header h = Snapshots.Header.read(file);
+        try (Snapshot s = snapshot.open()) {
+            Snapshots.Header h = Snapshots.Header.read(snapshot.file);
             ChunkIndex index = s.index();
             Map<Codec, CodecTotals> codecs = new EnumMap<>(Codec.class);
             int zero = 0;
@@ -62,7 +60,7 @@ final class InspectCommand extends CliCommand.WithJson {
             PrintWriter o = out();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("file", file.toString());
+                m.put("file", snapshot.file.toString());
                 m.put("file_bytes", s.fileSize());
                 m.put("version", h.version());
                 m.put("header_bytes", h.headerLength());
@@ -93,7 +91,7 @@ final class InspectCommand extends CliCommand.WithJson {
                 m.put("profile_length", profileLength);
                 o.println(Json.write(m));
             } else {
-                o.printf(Locale.ROOT, "file        %s (%s, %d bytes)%n", file, Sizes.format(s.fileSize()), s.fileSize());
+                o.printf(Locale.ROOT, "file        %s (%s, %d bytes)%n", snapshot.file, Sizes.format(s.fileSize()), s.fileSize());
                 o.printf(Locale.ROOT, "format      version %d, header %d bytes, flags 0x%x%n", h.version(),
                         h.headerLength(), h.flags());
                 o.printf(Locale.ROOT, "length      %s (%d bytes)%n", Sizes.format(s.length()), s.length());

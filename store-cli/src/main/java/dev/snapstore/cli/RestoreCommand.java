@@ -12,11 +12,12 @@ import dev.snapstore.store.RegionStats;
 import dev.snapstore.tools.ExitCode;
 import dev.snapstore.tools.Json;
 import dev.snapstore.tools.Sizes;
+import dev.snapstore.tools.cli.ThreadsOption;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-@Command(name = "restore", sortOptions = false, mixinStandardHelpOptions = true,
+@Command(name = "restore",
         header = "Map a snapshot off-heap, touch it, and report the cost.",
         description = {
                 "Maps a snapshot into off-heap memory, touches it, and reports what that cost: time to open and "
@@ -40,10 +41,8 @@ final class RestoreCommand extends CliCommand.WithJson {
             description = "Keep decompressed chunks in DIR (a hugetlbfs mount or /dev/shm) for the next process.")
     Path warmCache;
 
-    @Option(names = "--threads", paramLabel = "N",
-            description = "Resolver threads (lazy), decompression threads (eager) and touching threads "
-                    + "(default: the number of cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--touch-threads", paramLabel = "N",
             description = "Touching threads, when different from --threads.")
@@ -64,13 +63,13 @@ final class RestoreCommand extends CliCommand.WithJson {
                     + "start-up included. By default they are paid before timing and reported apart.")
     boolean cold;
 
-    @Parameters(index = "0", paramLabel = "SNAP", description = "The snapshot.")
-    Path file;
+    @Mixin
+    SnapshotArgument snapshot;
 
     @Override
     public Integer call() throws Exception {
-        int n = threads(threads, "--threads", 256);
-        int tn = threads(touchThreads != null ? touchThreads : n, "--touch-threads", 1024);
+        int n = threads.count(256);
+        int tn = threads.check(touchThreads != null ? touchThreads : n, "--touch-threads", 1024);
         RegionReader.TouchPlan.parse(touch, 0, seed); // reject a bad --touch before any work
         if (warmCache != null && !Files.isDirectory(warmCache)) {
             throw CliException.usage(warmCache + ": --warm-cache needs an existing directory");
@@ -84,11 +83,11 @@ final class RestoreCommand extends CliCommand.WithJson {
         long warmNanos = -1;
         try {
             if (!cold) {
-                warmNanos = Restore.warmUp(file, java.util.List.of(mode), ob.build());
+                warmNanos = Restore.warmUp(snapshot.file, java.util.List.of(mode), ob.build());
             }
-            r = Restore.run(new Restore.Request(file, mode, ob.build(), touch, seed, tn, sha256, !json));
+            r = Restore.run(new Restore.Request(snapshot.file, mode, ob.build(), touch, seed, tn, sha256, !json));
         } catch (ModeUnavailableException e) {
-            throw CliException.failure(file + ": " + e.getMessage(), e);
+            throw CliException.failure(snapshot.file + ": " + e.getMessage(), e);
         }
         PrintWriter o = out();
         if (json) {

@@ -9,40 +9,40 @@ import dev.snapstore.store.Snapshot;
 import dev.snapstore.tools.ExitCode;
 import dev.snapstore.tools.Sizes;
 import dev.snapstore.tools.Unpack;
+import dev.snapstore.tools.cli.ThreadsOption;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "unpack", sortOptions = false, mixinStandardHelpOptions = true,
+@Command(name = "unpack",
         header = "Write a snapshot's image back to a file, byte for byte.",
         description = "Writes the snapshot's image back to a file, byte for byte (or to standard output with "
                 + "-). All-zero chunks become holes in a sparse file. The file appears under its name only "
                 + "when complete.")
 final class UnpackCommand extends CliCommand {
-    @Option(names = "--threads", paramLabel = "N",
-            description = "Decompression threads (default: the number of cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
-    @Parameters(index = "0", paramLabel = "SNAP", description = "The snapshot.")
-    Path file;
+    @Mixin
+    SnapshotArgument snapshot;
 
     @Parameters(index = "1", paramLabel = "OUT", description = "File to write (replaced atomically), or -.")
     String out;
 
     @Override
     public Integer call() throws Exception {
-        int nThreads = threads(threads, "--threads", 1024);
+        int nThreads = threads.count(1024);
         boolean stdout = "-".equals(out);
         long start = System.nanoTime();
         long length;
-        try (Snapshot s = Snapshots.open(file)) {
+        try (Snapshot s = snapshot.open()) {
             length = s.length();
             if (stdout) {
                 Unpack.toStream(s, System.out);
                 return ExitCode.OK;
             }
             Path target = Path.of(out);
-            if (Files.exists(target) && Files.isSameFile(target, file)) {
+            if (Files.exists(target) && Files.isSameFile(target, snapshot.file)) {
                 throw CliException.usage(out + ": is the snapshot; unpack would destroy it");
             }
             try (AtomicOutput output = AtomicOutput.to(target); Progress progress = Progress.start("unpack", length)) {
@@ -52,7 +52,7 @@ final class UnpackCommand extends CliCommand {
         }
         long nanos = System.nanoTime() - start;
         PrintWriter o = out();
-        o.printf(Locale.ROOT, "unpacked %s -> %s: %s (%d bytes) in %.2f s (%.0f MB/s)%n", file, out,
+        o.printf(Locale.ROOT, "unpacked %s -> %s: %s (%d bytes) in %.2f s (%.0f MB/s)%n", snapshot.file, out,
                 Sizes.format(length), length, nanos / 1e9, Sizes.mbPerSecond(length, nanos));
         o.flush();
         return ExitCode.OK;

@@ -46,6 +46,34 @@ class CliEndToEndTest {
         return b;
     }
 
+    /** Writes {@code data} as in.bin and packs it in 64 KiB chunks to {@code name}. */
+    private Path packed(byte[] data, String name) throws IOException {
+        Path in = dir.resolve("in.bin");
+        Path snap = dir.resolve(name);
+        Files.write(in, data);
+        Cli pack = Cli.run("pack", "--chunk-size", "64K", in.toString(), snap.toString());
+        assertEquals(0, pack.status, pack.toString());
+        return snap;
+    }
+
+    /** Inverts 16 bytes in the middle of chunk {@code victim}'s payload (a chunk with a payload of its own). */
+    static void damagePayload(Path snap, int victim) throws IOException {
+        long at;
+        try (Snapshot s = Snapshot.open(snap)) {
+            assertFalse(s.index().isZero(victim) || s.index().isDedup(victim), "chunk " + victim + " has its own payload");
+            at = s.index().offset(victim) + s.index().storedLength(victim) / 2;
+        }
+        try (FileChannel ch = FileChannel.open(snap, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(16);
+            ch.read(b, at);
+            for (int i = 0; i < 16; i++) {
+                b.put(i, (byte) ~b.get(i));
+            }
+            b.clear();
+            ch.write(b, at);
+        }
+    }
+
     static String sha256(byte[] b) {
         return FileIo.hex(FileIo.sha256().digest(b));
     }
@@ -131,26 +159,9 @@ class CliEndToEndTest {
     @Test
     void corruptPayloadFailsVerifyAndUnpackWithExitOneNamingTheFile() throws IOException {
         byte[] data = content(8 * CHUNK, 11);
-        Path in = dir.resolve("in.bin");
-        Path snap = dir.resolve("damaged.snap");
-        Files.write(in, data);
-        assertEquals(0, Cli.run("pack", "--chunk-size", "64K", in.toString(), snap.toString()).status);
+        Path snap = packed(data, "damaged.snap");
         // Damage the payload of chunk 5 (a stored, non-duplicate chunk of the synthetic content).
-        int victim = 5;
-        long at;
-        try (Snapshot s = Snapshot.open(snap)) {
-            assertFalse(s.index().isZero(victim) || s.index().isDedup(victim), "chunk 5 has its own payload");
-            at = s.index().offset(victim) + s.index().storedLength(victim) / 2;
-        }
-        try (FileChannel ch = FileChannel.open(snap, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocate(16);
-            ch.read(b, at);
-            for (int i = 0; i < 16; i++) {
-                b.put(i, (byte) ~b.get(i));
-            }
-            b.clear();
-            ch.write(b, at);
-        }
+        damagePayload(snap, 5);
         Cli verify = Cli.run("verify", snap.toString());
         assertEquals(1, verify.status, verify.toString());
         assertTrue(verify.err.contains(snap.toString()), verify.toString());
@@ -241,10 +252,7 @@ class CliEndToEndTest {
     @Test
     void restoreEagerJsonShaEqualsInputSha() throws IOException {
         byte[] data = content(20 * CHUNK + 12345, 9);
-        Path in = dir.resolve("in.bin");
-        Path snap = dir.resolve("in.snap");
-        Files.write(in, data);
-        assertEquals(0, Cli.run("pack", "--chunk-size", "64K", in.toString(), snap.toString()).status);
+        Path snap = packed(data, "in.snap");
         Cli r = Cli.run("restore", "--mode", "eager", "--sha256", "--json", snap.toString());
         assertEquals(0, r.status, r.toString());
         Map<String, Object> m = TestJson.object(r.out);
@@ -274,10 +282,7 @@ class CliEndToEndTest {
     @Test
     void lazyModesRestoreCorrectlyOrSayTheyAreNotAvailable() throws IOException {
         byte[] data = content(10 * CHUNK + 7, 4);
-        Path in = dir.resolve("in.bin");
-        Path snap = dir.resolve("in.snap");
-        Files.write(in, data);
-        assertEquals(0, Cli.run("pack", "--chunk-size", "64K", in.toString(), snap.toString()).status);
+        Path snap = packed(data, "in.snap");
         for (String mode : List.of("auto", "hugetlb", "shmem", "anonymous")) {
             Cli r = Cli.run("restore", "--mode", mode, "--sha256", "--json", snap.toString());
             if (r.status == 0) {
@@ -305,10 +310,7 @@ class CliEndToEndTest {
         Path shm = Path.of("/dev/shm");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(shm), "no /dev/shm for a warm cache");
         byte[] data = content(8 * CHUNK, 21);
-        Path in = dir.resolve("in.bin");
-        Path snap = dir.resolve("in.snap");
-        Files.write(in, data);
-        assertEquals(0, Cli.run("pack", "--chunk-size", "64K", in.toString(), snap.toString()).status);
+        Path snap = packed(data, "in.snap");
         Path warm = Files.createTempDirectory(shm, "snapstore-cli-test-warm-");
         Path cold = Files.createTempDirectory(shm, "snapstore-cli-test-cold-");
         try {
@@ -338,19 +340,8 @@ class CliEndToEndTest {
     @Test
     void restoringADamagedChunkFailsWithExitOneInEveryMode() throws IOException {
         byte[] data = content(12 * CHUNK, 13);
-        Path in = dir.resolve("in.bin");
-        Path snap = dir.resolve("bad.snap");
-        Files.write(in, data);
-        assertEquals(0, Cli.run("pack", "--chunk-size", "64K", in.toString(), snap.toString()).status);
-        int victim = 7;
-        long at;
-        try (Snapshot s = Snapshot.open(snap)) {
-            assertFalse(s.index().isZero(victim) || s.index().isDedup(victim));
-            at = s.index().offset(victim) + s.index().storedLength(victim) / 2;
-        }
-        try (FileChannel ch = FileChannel.open(snap, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}), at);
-        }
+        Path snap = packed(data, "bad.snap");
+        damagePayload(snap, 7);
         for (String mode : List.of("eager", "hugetlb", "shmem", "anonymous")) {
             Cli r = Cli.run("restore", "--mode", mode, "--sha256", "--json", snap.toString());
             if (r.status == 3) {

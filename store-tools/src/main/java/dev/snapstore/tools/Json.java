@@ -24,6 +24,10 @@ public final class Json {
     /** Significant digits of doubles in {@link #pretty}: more than any measurement carries. */
     public static final int PRETTY_DIGITS = 6;
 
+    /** The characters of a two-character escape after its backslash, and what each stands for (same index). */
+    private static final String ESCAPED = "\"\\/bfnrt";
+    private static final String UNESCAPED = "\"\\/\b\f\n\r\t";
+
     private Json() {
     }
 
@@ -141,20 +145,13 @@ public final class Json {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            switch (c) {
-                case '"': sb.append("\\\""); break;
-                case '\\': sb.append("\\\\"); break;
-                case '\n': sb.append("\\n"); break;
-                case '\r': sb.append("\\r"); break;
-                case '\t': sb.append("\\t"); break;
-                case '\b': sb.append("\\b"); break;
-                case '\f': sb.append("\\f"); break;
-                default:
-                    if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
-                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
+            int escape = UNESCAPED.indexOf(c);
+            if (escape >= 0 && c != '/') {
+                sb.append('\\').append(ESCAPED.charAt(escape));
+            } else if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
+                sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                sb.append(c);
             }
         }
         sb.append('"');
@@ -305,29 +302,28 @@ public final class Json {
                     throw error("unterminated escape");
                 }
                 char e = s.charAt(pos++);
-                switch (e) {
-                    case '"': sb.append('"'); break;
-                    case '\\': sb.append('\\'); break;
-                    case '/': sb.append('/'); break;
-                    case 'b': sb.append('\b'); break;
-                    case 'f': sb.append('\f'); break;
-                    case 'n': sb.append('\n'); break;
-                    case 'r': sb.append('\r'); break;
-                    case 't': sb.append('\t'); break;
-                    case 'u':
-                        if (pos + 4 > s.length()) {
-                            throw error("short \\u escape");
-                        }
-                        try {
-                            sb.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
-                        } catch (NumberFormatException ex) {
-                            throw error("bad \\u escape");
-                        }
-                        pos += 4;
-                        break;
-                    default:
-                        throw error("bad escape \\" + e);
+                int escape = ESCAPED.indexOf(e);
+                if (escape >= 0) {
+                    sb.append(UNESCAPED.charAt(escape));
+                } else if (e == 'u') {
+                    sb.append(hex4());
+                } else {
+                    throw error("bad escape \\" + e);
                 }
+            }
+        }
+
+        /** The four hex digits of a {@code \\u} escape. */
+        char hex4() {
+            if (pos + 4 > s.length()) {
+                throw error("short \\u escape");
+            }
+            try {
+                char c = (char) Integer.parseInt(s.substring(pos, pos + 4), 16);
+                pos += 4;
+                return c;
+            } catch (NumberFormatException ex) {
+                throw error("bad \\u escape");
             }
         }
 

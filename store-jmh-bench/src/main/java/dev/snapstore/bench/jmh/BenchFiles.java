@@ -25,6 +25,10 @@ import dev.snapstore.tools.SyntheticModel;
  * for distinct names (JMH runs forks one after another).
  */
 public final class BenchFiles {
+    /** A raw image and its snapshot. */
+    public record Pair(Path raw, Path snap) {
+    }
+
     private BenchFiles() {
     }
 
@@ -34,8 +38,8 @@ public final class BenchFiles {
         return d;
     }
 
-    /** The synthetic safetensors model of about {@code size} bytes and its snapshot: {raw, snap}. */
-    public static Path[] model(String size, Codec codec, Integer level) throws IOException {
+    /** The synthetic safetensors model of about {@code size} bytes, and its snapshot. */
+    public static Pair model(String size, Codec codec, Integer level) throws IOException {
         long bytes = Sizes.parse(size);
         Path raw = dir().resolve("model-" + bytes + ".safetensors");
         if (!Files.exists(raw)) {
@@ -52,7 +56,7 @@ public final class BenchFiles {
             b.build().write(raw, tmp);
             Files.move(tmp, snap, StandardCopyOption.REPLACE_EXISTING);
         }
-        return new Path[] {raw, snap};
+        return new Pair(raw, snap);
     }
 
     /**
@@ -60,7 +64,7 @@ public final class BenchFiles {
      * every GiB, zeros elsewhere. Returns {sparse raw file (holes), LZ4 snapshot}; both are cheap
      * to build and to store at any size.
      */
-    public static Path[] sparse(String size) throws IOException {
+    public static Pair sparse(String size) throws IOException {
         long bytes = Sizes.parse(size);
         Path raw = dir().resolve("sparse-" + bytes + ".raw");
         Path snap = dir().resolve("sparse-" + bytes + ".snap");
@@ -84,7 +88,7 @@ public final class BenchFiles {
             }
             Files.move(tmp, snap, StandardCopyOption.REPLACE_EXISTING);
         }
-        return new Path[] {raw, snap};
+        return new Pair(raw, snap);
     }
 
     private static void fill(byte[] data, long gib) {

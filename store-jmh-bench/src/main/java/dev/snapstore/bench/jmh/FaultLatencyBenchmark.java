@@ -1,7 +1,6 @@
 package dev.snapstore.bench.jmh;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import dev.snapstore.bench.Os;
@@ -10,14 +9,11 @@ import dev.snapstore.store.Codec;
 import dev.snapstore.store.Snapshot;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
@@ -42,15 +38,13 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * first touch with HdrHistogram.
  *
  * <pre>
- * java $(snapstore.jvm.flags) -jar store-bench/target/store-bench-0.1.0-SNAPSHOT-benchmarks.jar FaultLatencyBenchmark
+ * java $(snapstore.jvm.flags) -jar store-jmh-bench/target/store-jmh-bench-0.1.0-SNAPSHOT-benchmarks.jar FaultLatencyBenchmark
  * java ... -jar ...benchmarks.jar FaultLatencyBenchmark.warmPage4k -p target=shmem,mmap -p codec=LZ4
  * </pre>
  */
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
-@State(Scope.Thread)
-public class FaultLatencyBenchmark {
+public class FaultLatencyBenchmark extends ForkedBenchmark {
     static final String SIZE = "256m";
 
     @Param({"hugetlb", "shmem", "anonymous", "eager", "mmap"})
@@ -59,8 +53,7 @@ public class FaultLatencyBenchmark {
     @Param({"LZ4", "ZSTD"})
     public String codec;
 
-    private Path raw;
-    private Path snap;
+    private BenchFiles.Pair files;
     private int chunkSize;
     private long[] chunkOrder;
     private long[] pageOrder;
@@ -69,11 +62,9 @@ public class FaultLatencyBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        Path[] files = BenchFiles.model(SIZE, Codec.valueOf(codec), null);
-        raw = files[0];
-        snap = files[1];
+        files = BenchFiles.model(SIZE, Codec.valueOf(codec), null);
         long size;
-        try (Snapshot s = Snapshot.open(snap)) {
+        try (Snapshot s = Snapshot.open(files.snap())) {
             chunkSize = s.chunkSize();
             size = s.length();
             if (!target.equals("mmap")) {
@@ -91,13 +82,13 @@ public class FaultLatencyBenchmark {
     @Setup(Level.Iteration)
     public void prepare(BenchmarkParams params) throws IOException {
         cursor = 0;
-        subject = Targets.create(target, raw, snap, Runtime.getRuntime().availableProcessors());
+        subject = Targets.create(target, files.raw(), files.snap(), Runtime.getRuntime().availableProcessors());
         if (params.getBenchmark().endsWith("coldChunk2m")) {
-            BenchFiles.dropCaches(raw, snap);
+            BenchFiles.dropCaches(files.raw(), files.snap());
             subject.open();
             return;
         }
-        BenchFiles.cache(target.equals("mmap") ? raw : snap);
+        BenchFiles.cache(target.equals("mmap") ? files.raw() : files.snap());
         subject.open();
         long sum = 0;
         for (long p : pageOrder) {

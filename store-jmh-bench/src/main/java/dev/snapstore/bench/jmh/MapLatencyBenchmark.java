@@ -3,7 +3,6 @@ package dev.snapstore.bench.jmh;
 import java.io.IOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 
@@ -15,14 +14,11 @@ import dev.snapstore.store.Snapshot;
 import dev.snapstore.tools.Sizes;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -43,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <pre>
  * mvn -q -pl store-bench -am package -DskipTests
- * java $(snapstore.jvm.flags) -jar store-bench/target/store-bench-0.1.0-SNAPSHOT-benchmarks.jar MapLatencyBenchmark
+ * java $(snapstore.jvm.flags) -jar store-jmh-bench/target/store-jmh-bench-0.1.0-SNAPSHOT-benchmarks.jar MapLatencyBenchmark
  * java ... -jar ...benchmarks.jar MapLatencyBenchmark -p size=64m,1g -p target=mmap,shmem
  * </pre>
  */
@@ -51,9 +47,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
-@State(Scope.Thread)
-public class MapLatencyBenchmark {
+public class MapLatencyBenchmark extends ForkedBenchmark {
 
     @Param({"64m", "1g", "16g"})
     public String size;
@@ -65,8 +59,7 @@ public class MapLatencyBenchmark {
     @Param({"rw", "ro"})
     public String access;
 
-    private Path raw;
-    private Path snap;
+    private BenchFiles.Pair files;
     private Snapshot snapshot;
     private Mode mode;
     private MapOptions options;
@@ -76,9 +69,7 @@ public class MapLatencyBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        Path[] files = BenchFiles.sparse(size);
-        raw = files[0];
-        snap = files[1];
+        files = BenchFiles.sparse(size);
         if (target.equals("mmap")) {
             return;
         }
@@ -87,7 +78,7 @@ public class MapLatencyBenchmark {
             throw new IllegalStateException("eager at " + size + " skipped: it allocates the whole image");
         }
         options = MapOptions.builder().writable(access.equals("rw")).build();
-        snapshot = Snapshot.open(snap);
+        snapshot = Snapshot.open(files.snap());
         if (mode != Mode.EAGER) {
             snapshot.map(mode, options).close(); // fails here with the reason when the mode cannot be served
         }
@@ -107,13 +98,13 @@ public class MapLatencyBenchmark {
         if (mode == null) {
             return mmap();
         }
-        openedSnapshot = Snapshot.open(snap);
+        openedSnapshot = Snapshot.open(files.snap());
         region = openedSnapshot.map(mode, options);
         return region.address();
     }
 
     private long mmap() throws IOException {
-        try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(files.raw(), StandardOpenOption.READ)) {
             long length = ch.size();
             int n = (int) ((length + (1L << 30) - 1) >>> 30);
             pieces = new MappedByteBuffer[n];

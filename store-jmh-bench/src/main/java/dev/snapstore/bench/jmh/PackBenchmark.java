@@ -24,7 +24,6 @@ import net.jpountz.lz4.LZ4Factory;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -45,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * checksums or a file: the ceiling for the writer.
  *
  * <pre>
- * java $(snapstore.jvm.flags) -jar store-bench/target/store-bench-0.1.0-SNAPSHOT-benchmarks.jar PackBenchmark
+ * java $(snapstore.jvm.flags) -jar store-jmh-bench/target/store-jmh-bench-0.1.0-SNAPSHOT-benchmarks.jar PackBenchmark
  * java ... -jar ...benchmarks.jar PackBenchmark -p codecLevel=lz4-1,zstd-3
  * </pre>
  */
@@ -53,9 +52,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 1, time = 3)
 @Measurement(iterations = 3, time = 5)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
-@State(Scope.Thread)
-public class PackBenchmark {
+public class PackBenchmark extends ForkedBenchmark {
 
     @Param({"none", "lz4-1", "lz4-9", "zstd-1", "zstd-3", "zstd-9"})
     public String codecLevel;
@@ -84,7 +81,7 @@ public class PackBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        raw = BenchFiles.model("256m", Codec.LZ4, null)[0];
+        raw = BenchFiles.model("256m", Codec.LZ4, null).raw();
         out = BenchFiles.dir().resolve("pack-out-" + codecLevel + ".snap");
         size = Files.size(raw);
         String[] cl = codecLevel.split("-");

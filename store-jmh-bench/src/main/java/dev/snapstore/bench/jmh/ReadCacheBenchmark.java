@@ -3,7 +3,6 @@ package dev.snapstore.bench.jmh;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -14,14 +13,11 @@ import dev.snapstore.store.Codec;
 import dev.snapstore.store.Snapshot;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -36,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * zstd-jni/lz4-java directly: the floor under a miss).
  *
  * <pre>
- * java $(snapstore.jvm.flags) -jar store-bench/target/store-bench-0.1.0-SNAPSHOT-benchmarks.jar ReadCacheBenchmark
+ * java $(snapstore.jvm.flags) -jar store-jmh-bench/target/store-jmh-bench-0.1.0-SNAPSHOT-benchmarks.jar ReadCacheBenchmark
  * java ... -jar ...benchmarks.jar ReadCacheBenchmark.read -p cache=hit,miss -p codec=ZSTD
  * </pre>
  */
@@ -44,9 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
-@State(Scope.Thread)
-public class ReadCacheBenchmark {
+public class ReadCacheBenchmark extends ForkedBenchmark {
 
     @Param({"hit", "miss"})
     public String cache;
@@ -66,16 +60,16 @@ public class ReadCacheBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        Path[] files = BenchFiles.model("256m", Codec.valueOf(codec), null);
-        BenchFiles.cache(files[0]);
-        BenchFiles.cache(files[1]);
-        try (Snapshot probe = Snapshot.open(files[1])) {
+        BenchFiles.Pair files = BenchFiles.model("256m", Codec.valueOf(codec), null);
+        BenchFiles.cache(files.raw());
+        BenchFiles.cache(files.snap());
+        try (Snapshot probe = Snapshot.open(files.snap())) {
             chunkSize = probe.chunkSize();
         }
         long budget = cache.equals("hit") ? 1L << 30 : 2L * chunkSize;
-        snapshot = Snapshot.open(files[1], budget);
-        rawChannel = FileChannel.open(files[0], StandardOpenOption.READ);
-        snapChannel = FileChannel.open(files[1], StandardOpenOption.READ);
+        snapshot = Snapshot.open(files.snap(), budget);
+        rawChannel = FileChannel.open(files.raw(), StandardOpenOption.READ);
+        snapChannel = FileChannel.open(files.snap(), StandardOpenOption.READ);
         long pages = snapshot.length() / Os.PAGE;
         SplittableRandom r = new SplittableRandom(5);
         offsets = new long[1 << 14];

@@ -1,10 +1,8 @@
 package dev.snapstore.bench.jmh;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.snapstore.bench.Os;
@@ -12,17 +10,10 @@ import dev.snapstore.bench.Subject;
 import dev.snapstore.store.Codec;
 import dev.snapstore.store.Snapshot;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Resolver scaling: cold restore-and-touch of a 1 GiB synthetic model (LZ4) with
@@ -32,17 +23,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * zstd-jni/lz4-java on {@code threads} threads, then the same touchers.
  *
  * <pre>
- * java $(snapstore.jvm.flags) -jar store-bench/target/store-bench-0.1.0-SNAPSHOT-benchmarks.jar ResolverScalingBenchmark
+ * java $(snapstore.jvm.flags) -jar store-jmh-bench/target/store-jmh-bench-0.1.0-SNAPSHOT-benchmarks.jar ResolverScalingBenchmark
  * java ... -jar ...benchmarks.jar ResolverScalingBenchmark -p target=shmem -p threads=1,2,4,8
  * </pre>
  */
-@BenchmarkMode(org.openjdk.jmh.annotations.Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 1)
-@Measurement(iterations = 4)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
-@State(Scope.Thread)
-public class ResolverScalingBenchmark {
+public class ResolverScalingBenchmark extends ForkedBenchmark.SingleShot {
 
     @Param({"hugetlb", "shmem", "anonymous", "eager-baseline"})
     public String target;
@@ -53,30 +38,27 @@ public class ResolverScalingBenchmark {
     @Param({"4"})
     public int touchers;
 
-    private Path raw;
-    private Path snap;
+    private BenchFiles.Pair files;
     private long size;
     private int chunkSize;
     private Subject subject;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        Path[] files = BenchFiles.model("1g", Codec.LZ4, null);
-        raw = files[0];
-        snap = files[1];
-        try (Snapshot s = Snapshot.open(snap)) {
+        files = BenchFiles.model("1g", Codec.LZ4, null);
+        try (Snapshot s = Snapshot.open(files.snap())) {
             size = s.length();
             chunkSize = s.chunkSize();
             if (Targets.lazy(target)) {
                 BenchFiles.requireAvailable(s, BenchFiles.mode(target));
             }
         }
-        subject = Targets.create(target, raw, snap, threads);
+        subject = Targets.create(target, files.raw(), files.snap(), threads);
     }
 
     @Setup(Level.Invocation)
     public void dropCaches() {
-        BenchFiles.dropCaches(snap);
+        BenchFiles.dropCaches(files.snap());
     }
 
     @Benchmark

@@ -1,25 +1,16 @@
 package dev.snapstore.bench.jmh;
 
 import java.io.IOException;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 import dev.snapstore.bench.Os;
 import dev.snapstore.bench.Subject;
 import dev.snapstore.store.Codec;
 import dev.snapstore.store.Snapshot;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Time to restore and touch every 4 KiB page of a 1 GiB synthetic model (LZ4), sequentially or
@@ -36,17 +27,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * zstd-jni/lz4-java, written in store-bench) and {@code mmap} (FileChannel.map of the raw file).
  *
  * <pre>
- * java $(snapstore.jvm.flags) -jar store-bench/target/store-bench-0.1.0-SNAPSHOT-benchmarks.jar TouchThroughputBenchmark
+ * java $(snapstore.jvm.flags) -jar store-jmh-bench/target/store-jmh-bench-0.1.0-SNAPSHOT-benchmarks.jar TouchThroughputBenchmark
  * java ... -jar ...benchmarks.jar TouchThroughputBenchmark -p target=hugetlb,eager-baseline,mmap -p state=cold
  * </pre>
  */
-@BenchmarkMode(org.openjdk.jmh.annotations.Mode.SingleShotTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 1)
-@Measurement(iterations = 4)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
-@State(Scope.Thread)
-public class TouchThroughputBenchmark {
+public class TouchThroughputBenchmark extends ForkedBenchmark.SingleShot {
     static final String SIZE = "1g";
 
     @Param({"hugetlb", "shmem", "anonymous", "eager", "eager-baseline", "mmap"})
@@ -58,8 +43,7 @@ public class TouchThroughputBenchmark {
     @Param({"cold", "warm"})
     public String state;
 
-    private Path raw;
-    private Path snap;
+    private BenchFiles.Pair files;
     private long size;
     private long[] order;
     private Subject subject;
@@ -67,23 +51,21 @@ public class TouchThroughputBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        Path[] files = BenchFiles.model(SIZE, Codec.LZ4, null);
-        raw = files[0];
-        snap = files[1];
-        try (Snapshot s = Snapshot.open(snap)) {
+        files = BenchFiles.model(SIZE, Codec.LZ4, null);
+        try (Snapshot s = Snapshot.open(files.snap())) {
             size = s.length();
             if (!target.equals("mmap") && !target.equals("eager-baseline")) {
                 BenchFiles.requireAvailable(s, BenchFiles.mode(target));
             }
         }
         order = pattern.equals("random") ? BenchFiles.randomPages(size, 3) : null;
-        subject = Targets.create(target, raw, snap, Runtime.getRuntime().availableProcessors());
+        subject = Targets.create(target, files.raw(), files.snap(), Runtime.getRuntime().availableProcessors());
     }
 
     @Setup(Level.Invocation)
     public void prepare() throws IOException {
         if (state.equals("cold")) {
-            BenchFiles.dropCaches(raw, snap);
+            BenchFiles.dropCaches(files.raw(), files.snap());
             return;
         }
         if (Targets.lazy(target)) {
@@ -94,7 +76,7 @@ public class TouchThroughputBenchmark {
             }
             subject.reset(null);
         } else {
-            BenchFiles.cache(target.equals("mmap") ? raw : snap);
+            BenchFiles.cache(target.equals("mmap") ? files.raw() : files.snap());
         }
     }
 
