@@ -128,11 +128,27 @@ static long open_file_backing(struct sn_region *g, const char *warm_dir, const c
     int hugetlb = g->mode == SN_MODE_HUGETLB;
     int rc;
     if (warm_dir && *warm_dir) {
-        if ((rc = sn_warm_open(g, warm_dir, warm_name)) < 0 || (rc = set_geometry(g)) < 0 ||
-            (rc = sn_warm_attach(g, warm_name)) < 0) {
+        rc = sn_warm_open(g, warm_dir, warm_name);
+        if (rc >= 0) {
+            rc = set_geometry(g);
+        }
+        if (rc >= 0) {
+            rc = sn_warm_attach(g, warm_name);
+        }
+        if (rc < 0 && sn_error_kind() == SN_E_WARM_FOREIGN) {
+            /* another user's file or directory at our name: no warm start, but never a denied map */
+            atomic_store(&g->stats[SN_C_WARM_REFUSED], (uint64_t)-rc);
+            sn_warm_close(g);
+            if (g->file_fd >= 0) {
+                close(g->file_fd);
+                g->file_fd = -1;
+            }
+            g->fresh_file = 0;
+        } else if (rc < 0) {
             return rc;
         }
-    } else {
+    }
+    if (g->file_fd < 0) {
         g->file_fd = memfd_create(hugetlb ? "snapstore-hugetlb" : "snapstore-shmem",
                                   MFD_CLOEXEC | (hugetlb ? MFD_HUGETLB : 0));
         if (g->file_fd < 0) {
@@ -431,6 +447,18 @@ SN_API int sn_region_populate(long handle, long offset, long length, int write) 
         return sn_fail(SN_E_IO, write ? "madvise(MADV_POPULATE_WRITE)" : "madvise(MADV_POPULATE_READ)", err);
     }
     return 0;
+}
+
+/*
+ * The error latch for a range: 0 when every chunk overlapping [offset, offset + length) could be
+ * produced so far, else -errno of the first that could not, with SN_E_CORRUPT_CHUNK naming it.
+ */
+SN_API int sn_region_check(long handle, long offset, long length) {
+    struct sn_region *g = H(handle);
+    if (offset < 0 || length < 0 || (uint64_t)offset > g->length || (uint64_t)length > g->length - (uint64_t)offset) {
+        return sn_fail(SN_E_ARGUMENT, "range", EINVAL);
+    }
+    return sn_first_failed_chunk(g, (uint64_t)offset, (uint64_t)length) >= 0 ? -sn_error_errno() : 0;
 }
 
 /* Drops private pages (and mapped pages) of a range: the snapshot's bytes come back on next touch. */

@@ -53,6 +53,7 @@ enum sn_counter {
     SN_C_WARM_VALID_AT_OPEN,/* chunks marked valid in the warm state file when the region opened */
     SN_C_PREFETCHED,        /* units filled ahead of a sequential reader */
     SN_C_FIRST_ERROR_CHUNK, /* 1 + the first chunk that could not be produced, 0 = none */
+    SN_C_WARM_REFUSED,      /* errno why the warm cache was not used (another user's file or directory), 0 = used */
     SN_C_COUNT
 };
 #define SN_HIST_BUCKETS 48
@@ -135,6 +136,7 @@ SN_API long sn_region_mapped_length(long handle);
 SN_API long sn_region_page_size(long handle);
 SN_API long sn_region_stats(long handle);
 SN_API int sn_region_populate(long handle, long offset, long length, int write);
+SN_API int sn_region_check(long handle, long offset, long length);
 SN_API int sn_region_reset(long handle, long offset, long length);
 SN_API int sn_region_close(long handle);
 SN_API int sn_guards_release(int all);

@@ -1,12 +1,16 @@
 /*
- * Warm cache across processes. With a warm directory (a tmpfs such as /dev/shm for SHMEM, a
- * hugetlbfs mount for HUGETLB) the backing file is DIR/NAME.img, NAME being the snapshot digest and
- * the mode, and its per-chunk state sidecar is DIR/NAME.state: a 64-byte header then one byte per
- * chunk (0 empty, 1 valid). Both are created 0600 and reused only when they are regular files owned
- * by this user. A chunk's state byte is set only after its bytes are in the file and their CRC32C
- * matched, so a process killed mid-fill leaves the chunk empty; a state byte is only a hint: every
- * process revalidates a chunk (CRC32C of the file's bytes) before its first use, and refills it when
- * the check fails. Concurrent fillers write identical bytes.
+ * Warm cache across processes. With a warm directory DIR (a tmpfs such as /dev/shm for SHMEM, a
+ * hugetlbfs mount for HUGETLB) each user's files live in DIR/uid-<euid>/, a directory this code
+ * creates 0700 and uses only when it is a real directory owned by this user (not a symlink): in a
+ * shared DIR nobody else can plant, block or read them. The backing file is DIR/uid-<euid>/NAME.img,
+ * NAME being the snapshot digest and the mode, and its per-chunk state sidecar NAME.state: a 64-byte
+ * header then one byte per chunk (0 empty, 1 valid). Both are created 0600 and reused only when
+ * they are regular files owned by this user. When the user directory or a file in it belongs to
+ * someone else (SN_E_WARM_FOREIGN), region.c maps without the warm cache instead of failing: another
+ * user can cost us the warm start, never the map. A chunk's state byte is set only after its bytes
+ * are in the file and their CRC32C matched, so a process killed mid-fill leaves the chunk empty; a
+ * state byte is only a hint: every process revalidates a chunk (CRC32C of the file's bytes) before
+ * its first use, and refills it when the check fails. Concurrent fillers write identical bytes.
  */
 #define _GNU_SOURCE
 #include "engine.h"
@@ -65,8 +69,40 @@ static int allocate(int fd, uint64_t len, const char *call) {
     return 0;
 }
 
+/* DIR/uid-<euid>: created 0700 if absent; refused unless it is a directory (not a symlink) we own. */
+static int open_user_dir(int top) {
+    char sub[32];
+    snprintf(sub, sizeof sub, "uid-%u", (unsigned)geteuid());
+    if (mkdirat(top, sub, 0700) != 0 && errno != EEXIST) {
+        return sn_fail(SN_E_WARM_DIR, "mkdir(warm cache user directory)", errno);
+    }
+    int fd = openat(top, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        /* ENOTDIR / ELOOP: someone planted a file or a symlink at our name */
+        return sn_fail(e == ENOTDIR || e == ELOOP ? SN_E_WARM_FOREIGN : SN_E_WARM_DIR,
+                       "open(warm cache user directory)", e);
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return sn_fail(SN_E_WARM_DIR, "fstat(warm cache user directory)", e);
+    }
+    if (st.st_uid != geteuid()) {
+        close(fd);
+        return sn_fail(SN_E_WARM_FOREIGN, "warm cache user directory owned by another user", EPERM);
+    }
+    if ((st.st_mode & 0777) != 0700 && fchmod(fd, 0700) != 0) {
+        int e = errno;
+        close(fd);
+        return sn_fail(SN_E_WARM_DIR, "chmod(warm cache user directory, 0700)", e);
+    }
+    return fd;
+}
+
 /*
- * Opens DIR/NAME.img (created 0600) as the region's backing file and takes its initialiser lock;
+ * Opens DIR/uid-<euid>/NAME.img (created 0600) as the region's backing file and takes its initialiser lock;
  * region.c then sets the geometry from the file and calls sn_warm_attach. The directory stays open
  * (g->warm_dir_fd) until then.
  */
@@ -75,19 +111,28 @@ int sn_warm_open(struct sn_region *g, const char *dir, const char *name) {
     if (!name || !*name || strchr(name, '/')) {
         return sn_fail(SN_E_ARGUMENT, "warm cache name", EINVAL);
     }
-    g->warm_dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (g->warm_dir_fd < 0) {
+    int top = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (top < 0) {
         return sn_fail(SN_E_WARM_DIR, "open(warm cache directory)", errno);
     }
     struct statfs fs;
-    if (fstatfs(g->warm_dir_fd, &fs) != 0) {
-        return sn_fail(SN_E_WARM_DIR, "statfs(warm cache directory)", errno);
+    if (fstatfs(top, &fs) != 0) {
+        int e = errno;
+        close(top);
+        return sn_fail(SN_E_WARM_DIR, "statfs(warm cache directory)", e);
     }
     int hugetlb = g->mode == SN_MODE_HUGETLB;
     if (hugetlb ? (unsigned long)fs.f_type != HUGETLBFS_MAGIC_ : (unsigned long)fs.f_type != TMPFS_MAGIC_) {
+        close(top);
         return sn_fail(SN_E_WARM_DIR, hugetlb ? "warm cache directory is not on hugetlbfs"
                                               : "warm cache directory is not on tmpfs", EXDEV);
     }
+    int rc = open_user_dir(top);
+    close(top);
+    if (rc < 0) {
+        return rc;
+    }
+    g->warm_dir_fd = rc;
     snprintf(path, sizeof path, "%s.img", name);
     int fd = open_owned(g->warm_dir_fd, path, "open(warm cache file)");
     if (fd < 0) {

@@ -10,6 +10,7 @@ import dev.snapstore.store.Mode;
 import dev.snapstore.store.Region;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.SnapshotWriter;
+import dev.snapstore.tools.JvmFlags;
 import net.openhft.chronicle.bytes.BytesStore;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -37,12 +38,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 @State(Scope.Benchmark)
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 2, jvmArgsAppend = {"--add-opens=java.base/java.nio=ALL-UNNAMED",
-        "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-        "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED", "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED",
-        "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
-        "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-        "--add-opens=java.base/java.io=ALL-UNNAMED"})
+@Fork(2) // forks inherit the host JVM's flags; main() adds the project's list (JvmFlags) in case they are missing
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class JmhForkStateSample {
@@ -103,6 +99,7 @@ public class JmhForkStateSample {
             new Runner(new OptionsBuilder()
                     .include(JmhForkStateSample.class.getSimpleName())
                     .param("snapshot", snapPath.toString())
+                    .jvmArgsAppend(JvmFlags.forThisRuntime().toArray(new String[0]))
                     .build()).run();
         } finally {
             Files.deleteIfExists(snapPath);

@@ -1,15 +1,9 @@
 package dev.snapstore.samples;
 
-import java.io.BufferedOutputStream;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 
 import dev.snapstore.store.Codec;
 import dev.snapstore.store.MapOptions;
@@ -17,6 +11,9 @@ import dev.snapstore.store.Mode;
 import dev.snapstore.store.Region;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.SnapshotWriter;
+import dev.snapstore.tools.Safetensors;
+import dev.snapstore.tools.Sizes;
+import dev.snapstore.tools.SyntheticModel;
 import net.openhft.chronicle.bytes.BytesStore;
 
 /**
@@ -25,19 +22,23 @@ import net.openhft.chronicle.bytes.BytesStore;
  * model would have been read; layers never used are never decompressed; with a read-only lazy
  * mode every process on the machine shares one physical copy.
  *
+ * <p>The model is the benchmarks' synthetic transformer ({@code SyntheticModel}: bf16 weights
+ * drawn from N(0, 0.02), {@value SyntheticModel#LAYERS} layers).
+ *
  * <p>Run: {@code java $(cat store-cli/target/jvm.flags) -cp samples/target/samples.jar
- * dev.snapstore.samples.ModelWeightsSample [layers] [hidden]}
+ * dev.snapstore.samples.ModelWeightsSample [size, default 512m]}
  */
 public final class ModelWeightsSample {
 
     public static void main(String[] args) throws Exception {
-        int layers = args.length > 0 ? Integer.parseInt(args[0]) : 16;
-        int hidden = args.length > 1 ? Integer.parseInt(args[1]) : 2048;
+        long size = args.length > 0 ? Sizes.parse(args[0]) : 512L << 20;
+        int layers = SyntheticModel.LAYERS;
         Path dir = Files.createTempDirectory("snapstore-model");
         Path weights = dir.resolve("model.safetensors");
         Path snap = dir.resolve("model.snap");
         try {
-            List<SafeTensors.Tensor> tensors = writeModel(weights, layers, hidden);
+            SyntheticModel.write(weights, size, 3);
+            List<Safetensors.Tensor> tensors = Safetensors.readIfPresent(weights).tensors();
             long t0 = System.nanoTime();
             SnapshotWriter.WriteResult r = SnapshotWriter.builder().codec(Codec.ZSTD).metadata("format", "safetensors")
                     .build().write(weights, snap);
@@ -52,18 +53,19 @@ public final class ModelWeightsSample {
                     long headerLen = mem.readLong(0);
                     byte[] json = new byte[(int) headerLen];
                     mem.read(8, json, 0, json.length);
-                    List<SafeTensors.Tensor> table = SafeTensors.parse(new String(json, StandardCharsets.UTF_8));
                     long dataStart = 8 + headerLen;
+                    List<Safetensors.Tensor> table =
+                            Safetensors.parse(new String(json, StandardCharsets.UTF_8), dataStart).tensors();
                     System.out.printf("mapped in %s (%s) in %.3f ms; header lists %d tensors%n", region.mode(),
                             region.modeReason(), mapNs / 1e6, table.size());
                     double checksum = 0;
                     long firstLayerNs = -1;
                     t0 = System.nanoTime();
                     for (int layer = 0; layer < layers; layer++) {
-                        String prefix = "layers." + layer + ".";
-                        for (SafeTensors.Tensor t : table) {
+                        String prefix = "model.layers." + layer + ".";
+                        for (Safetensors.Tensor t : table) {
                             if (t.name().startsWith(prefix)) {
-                                checksum += sumBf16(mem, dataStart + t.begin(), t.bytes());
+                                checksum += sumBf16(mem, dataStart + t.begin(), t.length());
                             }
                         }
                         if (layer == 0) {
@@ -90,41 +92,5 @@ public final class ModelWeightsSample {
             sum += Float.intBitsToFloat(bits);
         }
         return sum;
-    }
-
-    /** Writes a transformer-shaped safetensors file of bf16 weights drawn from N(0, 0.02). */
-    static List<SafeTensors.Tensor> writeModel(Path file, int layers, int hidden) throws Exception {
-        List<SafeTensors.Tensor> tensors = new ArrayList<>();
-        long at = 0;
-        String[] names = {"attn.qkv.weight", "attn.out.weight", "mlp.up.weight", "mlp.down.weight"};
-        long[][] shapes = {{3L * hidden, hidden}, {hidden, hidden}, {4L * hidden, hidden}, {hidden, 4L * hidden}};
-        for (int l = 0; l < layers; l++) {
-            for (int k = 0; k < names.length; k++) {
-                long bytes = shapes[k][0] * shapes[k][1] * 2;
-                tensors.add(new SafeTensors.Tensor("layers." + l + "." + names[k], "BF16", shapes[k], at, at + bytes));
-                at += bytes;
-            }
-        }
-        byte[] header = SafeTensors.header(tensors);
-        SplittableRandom rnd = new SplittableRandom(3);
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
-            out.write(len.array());
-            out.write(header);
-            byte[] buf = new byte[1 << 16];
-            for (long left = at; left > 0; ) {
-                int n = (int) Math.min(buf.length, left);
-                for (int i = 0; i < n; i += 2) {
-                    double u = 1.0 - rnd.nextDouble();
-                    double g = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd.nextDouble());
-                    int bits = Float.floatToRawIntBits((float) (g * 0.02)) >>> 16;
-                    buf[i] = (byte) bits;
-                    buf[i + 1] = (byte) (bits >>> 8);
-                }
-                out.write(buf, 0, n);
-                left -= n;
-            }
-        }
-        return tensors;
     }
 }

@@ -2,6 +2,7 @@ package dev.snapstore.samples;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,6 +13,8 @@ import dev.snapstore.store.Mode;
 import dev.snapstore.store.Region;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.SnapshotWriter;
+import dev.snapstore.tools.Safetensors;
+import dev.snapstore.tools.SyntheticModel;
 import net.openhft.chronicle.bytes.BytesStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,19 +24,36 @@ class SamplesTest {
     Path dir;
 
     @Test
-    void safetensorsHeaderRoundTrips() throws Exception {
+    void modelWeightsSampleRunsAtASmallSize() throws Exception {
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream out = System.out;
+        System.setOut(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            ModelWeightsSample.main(new String[] {"2m"});
+        } finally {
+            System.setOut(out);
+        }
+        String printed = captured.toString(StandardCharsets.UTF_8);
+        int tensors = SyntheticModel.LAYERS * 9 + 3;
+        assertTrue(printed.contains("header lists " + tensors + " tensors"), printed);
+        assertTrue(printed.contains("all " + SyntheticModel.LAYERS + " layers after"), printed);
+    }
+
+    @Test
+    void theSampleModelsHeaderParsesFromMemoryAsFromTheFile() throws Exception {
         Path f = dir.resolve("m.safetensors");
-        List<SafeTensors.Tensor> written = ModelWeightsSample.writeModel(f, 2, 64);
+        SyntheticModel.write(f, 1 << 20, 3);
+        Safetensors.Layout fromFile = Safetensors.readIfPresent(f);
         byte[] all = Files.readAllBytes(f);
         long len = java.nio.ByteBuffer.wrap(all, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
-        List<SafeTensors.Tensor> parsed = SafeTensors.parse(new String(all, 8, (int) len, StandardCharsets.UTF_8));
-        assertEquals(written.size(), parsed.size());
-        for (int i = 0; i < written.size(); i++) {
-            assertEquals(written.get(i).name(), parsed.get(i).name());
-            assertArrayEquals(written.get(i).shape(), parsed.get(i).shape());
-            assertEquals(written.get(i).end(), parsed.get(i).end());
+        List<Safetensors.Tensor> parsed = Safetensors.parse(new String(all, 8, (int) len, StandardCharsets.UTF_8), 8 + len).tensors();
+        assertEquals(SyntheticModel.LAYERS * 9 + 3, parsed.size(), "embeddings, 9 tensors a layer, norm, head");
+        for (int i = 0; i < parsed.size(); i++) {
+            assertEquals(fromFile.tensors().get(i).name(), parsed.get(i).name());
+            assertArrayEquals(fromFile.tensors().get(i).shape(), parsed.get(i).shape());
         }
-        assertEquals(8 + len + written.get(written.size() - 1).end(), all.length);
+        Safetensors.Tensor last = parsed.get(parsed.size() - 1);
+        assertEquals(8 + len + last.end(), all.length);
     }
 
     @Test

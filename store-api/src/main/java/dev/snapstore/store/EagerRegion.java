@@ -2,16 +2,12 @@ package dev.snapstore.store;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import dev.snapstore.store.format.ChunkIndex;
+import dev.snapstore.store.internal.ParallelChunks;
 import dev.snapstore.store.spi.OffHeapMemory;
 import dev.snapstore.store.spi.RegionProvider;
 import net.openhft.chronicle.bytes.BytesStore;
@@ -31,6 +27,7 @@ final class EagerRegion implements Region {
     private final String reason;
     private final int threads;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final ReentrantReadWriteLock fillLock = new ReentrantReadWriteLock();
     private final AtomicLong chunksDecompressed = new AtomicLong();
     private final AtomicLong bytesDecompressed = new AtomicLong();
     private final BytesStore<?, Void> view;
@@ -48,8 +45,9 @@ final class EagerRegion implements Region {
         long size = Math.max(snapshot.length(), 1);
         OffHeapMemory mem = null;
         for (RegionProvider p : Snapshot.providers()) {
-            mem = p.allocate(size, options.hugepages());
-            if (mem != null) {
+            java.util.Optional<OffHeapMemory> m = p.allocate(size, options.hugepages());
+            if (m.isPresent()) {
+                mem = m.get();
                 break;
             }
         }
@@ -66,53 +64,34 @@ final class EagerRegion implements Region {
         return r;
     }
 
-    /** Decompresses chunks [from, to) into place on {@link #threads} threads. */
+    /**
+     * Decompresses chunks [from, to) into place on {@link #threads} threads. Returns or throws only
+     * once every worker has stopped writing (ParallelChunks' contract), so a failed restore can
+     * free the memory; the read lock keeps {@link #close} from freeing it under a running reset.
+     */
     private void fill(int from, int to, ProgressListener progress) throws IOException {
         ChunkIndex index = snapshot.index();
-        AtomicInteger next = new AtomicInteger(from);
         AtomicLong done = new AtomicLong();
-        long total = Math.min(snapshot.length(), (long) to << snapshot.chunkShift()) - ((long) from << snapshot.chunkShift());
-        int n = Math.max(1, Math.min(threads, to - from));
-        long base = memory.address();
         int shift = snapshot.chunkShift();
-        if (n == 1) {
-            fillLoop(index, next, to, base, shift, done, total, progress);
-            return;
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
-            Thread t = new Thread(r, "snapstore-eager");
-            t.setDaemon(true);
-            return t;
-        });
+        long total = Math.min(snapshot.length(), (long) to << shift) - ((long) from << shift);
+        long base = memory.address();
+        fillLock.readLock().lock();
         try {
-            List<Future<?>> fs = new ArrayList<>();
-            for (int t = 0; t < n; t++) {
-                fs.add(pool.submit(() -> {
-                    fillLoop(index, next, to, base, shift, done, total, progress);
-                    return null;
-                }));
-            }
-            for (Future<?> f : fs) {
-                Workers.await(f);
-            }
+            ensureOpen();
+            ParallelChunks.run("snapstore-eager", threads, from, to, c -> {
+                long at = base + ((long) c << shift);
+                int raw = index.rawLength(c);
+                if (index.isZero(c)) {
+                    OS.memory().setMemory(at, raw, (byte) 0);
+                } else {
+                    snapshot.decompressChunk(c, at);
+                    chunksDecompressed.incrementAndGet();
+                    bytesDecompressed.addAndGet(raw);
+                }
+                progress.progress(done.addAndGet(raw), total);
+            });
         } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    private void fillLoop(ChunkIndex index, AtomicInteger next, int to, long base, int shift,
-                          AtomicLong done, long total, ProgressListener progress) throws IOException {
-        for (int c; (c = next.getAndIncrement()) < to; ) {
-            long at = base + ((long) c << shift);
-            int raw = index.rawLength(c);
-            if (index.isZero(c)) {
-                OS.memory().setMemory(at, raw, (byte) 0);
-            } else {
-                snapshot.decompressChunk(c, at);
-                chunksDecompressed.incrementAndGet();
-                bytesDecompressed.addAndGet(raw);
-            }
-            progress.progress(done.addAndGet(raw), total);
+            fillLock.readLock().unlock();
         }
     }
 
@@ -187,7 +166,12 @@ final class EagerRegion implements Region {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            memory.close();
+            fillLock.writeLock().lock(); // waits for a reset still writing into the memory
+            try {
+                memory.close();
+            } finally {
+                fillLock.writeLock().unlock();
+            }
         }
     }
 

@@ -4,31 +4,25 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.snapstore.store.cache.ChunkCache;
 import dev.snapstore.store.format.ChunkCodecs;
 import dev.snapstore.store.format.ChunkIndex;
+import dev.snapstore.store.format.ContentHash;
 import dev.snapstore.store.format.FormatV1;
 import dev.snapstore.store.format.FormatV1.FormatException;
+import dev.snapstore.store.format.SnapshotLayout;
+import dev.snapstore.store.internal.ParallelChunks;
 import dev.snapstore.store.spi.RegionProvider;
 
 /**
@@ -51,7 +45,6 @@ public final class Snapshot implements AutoCloseable {
     private final FileChannel channel;
     private final long fileSize;
     private final FormatV1.Header header;
-    private final FormatV1.Footer footer;
     private final ChunkIndex index;
     private final Map<String, String> metadata;
     private final int[] profile;
@@ -66,69 +59,19 @@ public final class Snapshot implements AutoCloseable {
         this.path = path;
         this.channel = channel;
         this.fileSize = channel.size();
-        if (fileSize < FormatV1.HEADER_SIZE + FormatV1.FOOTER_SIZE) {
-            throw corrupt("file is " + fileSize + " bytes, too short to be a snapshot (truncated?)");
-        }
-        ByteBuffer headerBytes = readAt(0, FormatV1.HEADER_SIZE, false);
+        SnapshotLayout layout;
         try {
-            this.header = FormatV1.decodeHeader(headerBytes);
-            this.footer = FormatV1.decodeFooter(readAt(fileSize - FormatV1.FOOTER_SIZE, FormatV1.FOOTER_SIZE, false));
+            layout = SnapshotLayout.read(channel);
         } catch (FormatException e) {
-            throw corrupt(e.getMessage());
+            throw new CorruptSnapshotException(path, e.chunk(), e.getMessage());
         }
-        long count = header.chunkCount();
-        long sectionsEnd = fileSize - FormatV1.FOOTER_SIZE;
-        checkSection("index", footer.indexOffset(), footer.indexLength(), sectionsEnd);
-        checkSection("metadata", footer.metaOffset(), footer.metaLength(), sectionsEnd);
-        if (footer.profileLength() != 0 || footer.profileOffset() != 0) {
-            checkSection("profile", footer.profileOffset(), footer.profileLength(), sectionsEnd);
-        }
-        if (count > FormatV1.MAX_INDEX_BYTES / ChunkIndex.ENTRY_SIZE) {
-            throw corrupt("absurd chunk count " + count + " (index would exceed 2 GiB)");
-        }
-        if (footer.indexLength() != count * ChunkIndex.ENTRY_SIZE) {
-            throw corrupt("index length " + footer.indexLength() + " does not match " + count + " chunks");
-        }
-        if (footer.metaLength() < 4 || footer.metaLength() > FormatV1.MAX_META_BYTES) {
-            throw corrupt("metadata length " + footer.metaLength() + " outside 4.." + FormatV1.MAX_META_BYTES);
-        }
-        if (overlaps(footer.indexOffset(), footer.indexLength(), footer.metaOffset(), footer.metaLength())
-                || overlaps(footer.indexOffset(), footer.indexLength(), footer.profileOffset(), footer.profileLength())
-                || overlaps(footer.metaOffset(), footer.metaLength(), footer.profileOffset(), footer.profileLength())) {
-            throw corrupt("index, metadata and profile sections overlap");
-        }
-
-        ByteBuffer indexBytes = readAt(footer.indexOffset(), (int) footer.indexLength(), true);
-        if (FormatV1.crc(indexBytes) != footer.indexCrc()) {
-            throw corrupt("index checksum mismatch");
-        }
-        byte[] d = digestOf(headerBytes, indexBytes);
-        if (!MessageDigest.isEqual(d, footer.digest())) {
-            throw corrupt("snapshot digest does not match its header and index");
-        }
-        this.digest = HexFormat.of().formatHex(d);
-        this.index = new ChunkIndex(indexBytes);
-        long[] stored = validateEntries(footer.indexOffset());
-        this.storedBytes = stored[0];
-        this.maxStored = (int) stored[1];
-
-        ByteBuffer meta = readAt(footer.metaOffset(), (int) footer.metaLength(), false);
-        if (FormatV1.crc(meta) != footer.metaCrc()) {
-            throw corrupt("metadata checksum mismatch");
-        }
-        this.metadata = parseMetadata(meta);
-        if (footer.profileLength() > 0) {
-            if (footer.profileLength() > FormatV1.MAX_INDEX_BYTES) {
-                throw corrupt("profile section of " + footer.profileLength() + " bytes is absurd");
-            }
-            ByteBuffer prof = readAt(footer.profileOffset(), (int) footer.profileLength(), false);
-            if (FormatV1.crc(prof) != footer.profileCrc()) {
-                throw corrupt("profile checksum mismatch");
-            }
-            this.profile = parseProfile(prof, count);
-        } else {
-            this.profile = new int[0];
-        }
+        this.header = layout.header();
+        this.index = layout.index();
+        this.metadata = layout.metadata();
+        this.profile = layout.profile();
+        this.digest = layout.digest();
+        this.storedBytes = layout.storedBytes();
+        this.maxStored = layout.maxStoredLength();
         this.cache = new ChunkCache(cacheBytes, this::loadChunk);
     }
 
@@ -342,47 +285,47 @@ public final class Snapshot implements AutoCloseable {
         return b;
     }
 
-    /** Decompresses and checks every chunk; never stops at the first bad one. */
+    /**
+     * Decompresses and checks every chunk (length, CRC32C and content hash; a ZERO entry's CRC);
+     * never stops at the first bad one. Runs on all processors; returns once every worker is done.
+     *
+     * @throws IOException when the file cannot be read (a bad chunk is reported, not thrown)
+     */
     public VerifyReport verify(ProgressListener progress) throws IOException {
         ensureOpen();
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         List<CorruptSnapshotException> errors = Collections.synchronizedList(new ArrayList<>());
-        AtomicInteger next = new AtomicInteger();
         AtomicLong done = new AtomicLong();
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "snapstore-verify");
-            t.setDaemon(true);
-            return t;
+        ParallelChunks.run("snapstore-verify", threads, 0, chunkCount(), () -> {
+            ByteBuffer out = ByteBuffer.allocateDirect(chunkSize());
+            return c -> {
+                int raw = index.rawLength(c);
+                try {
+                    verifyChunk(c, out);
+                } catch (CorruptSnapshotException e) {
+                    errors.add(e);
+                }
+                progress.progress(done.addAndGet(raw), length());
+            };
         });
-        try {
-            List<Future<?>> fs = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                fs.add(pool.submit(() -> {
-                    ByteBuffer out = ByteBuffer.allocateDirect(chunkSize());
-                    for (int c; (c = next.getAndIncrement()) < chunkCount(); ) {
-                        int raw = index.rawLength(c);
-                        try {
-                            if (!index.isZero(c)) {
-                                ByteBuffer o = out.duplicate().clear().limit(raw);
-                                decompressInto(c, o.slice());
-                            }
-                        } catch (CorruptSnapshotException e) {
-                            errors.add(e);
-                        }
-                        progress.progress(done.addAndGet(raw), length());
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : fs) {
-                Workers.await(f);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
         List<CorruptSnapshotException> sorted = new ArrayList<>(errors);
-        sorted.sort((a, b) -> Long.compare(a.chunk(), b.chunk()));
+        sorted.sort((x, y) -> Long.compare(x.chunk(), y.chunk()));
         return new VerifyReport(chunkCount(), length(), sorted);
+    }
+
+    private void verifyChunk(int c, ByteBuffer out) throws IOException {
+        int raw = index.rawLength(c);
+        if (index.isZero(c)) {
+            if (index.crc32c(c) != FormatV1.zeroCrc(raw)) { // open rejects this; kept for a report of its own
+                throw new CorruptSnapshotException(path, c, "zero chunk's CRC32C is not the CRC32C of zeros");
+            }
+            return;
+        }
+        ByteBuffer o = out.duplicate().clear().limit(raw).slice();
+        decompressInto(c, o);
+        if (ContentHash.lo(o, raw) != index.hashLo(c) || ContentHash.hi(o, raw) != index.hashHi(c)) {
+            throw new CorruptSnapshotException(path, c, "content hash mismatch after decompression");
+        }
     }
 
     /** Maps the image with default options. */
@@ -484,146 +427,5 @@ public final class Snapshot implements AutoCloseable {
     @Override
     public String toString() {
         return "Snapshot[" + path + ", " + length() + " bytes, " + chunkCount() + " chunks of " + chunkSize() + "]";
-    }
-
-    // ---- validation helpers ----
-
-    private CorruptSnapshotException corrupt(String reason) {
-        return new CorruptSnapshotException(path, reason);
-    }
-
-    private void checkSection(String name, long off, long len, long end) throws CorruptSnapshotException {
-        if (off < FormatV1.HEADER_SIZE || len < 0 || off > end || len > end - off) {
-            throw corrupt(name + " section [" + off + ", +" + len + ") lies outside the file's "
-                    + FormatV1.HEADER_SIZE + ".." + end + " (truncated or corrupt footer)");
-        }
-    }
-
-    private static boolean overlaps(long a, long alen, long b, long blen) {
-        return alen > 0 && blen > 0 && a < b + blen && b < a + alen;
-    }
-
-    private ByteBuffer readAt(long pos, int len, boolean direct) throws IOException {
-        ByteBuffer b = (direct ? ByteBuffer.allocateDirect(len) : ByteBuffer.allocate(len)).order(ByteOrder.LITTLE_ENDIAN);
-        while (b.hasRemaining()) {
-            int k = channel.read(b, pos + b.position());
-            if (k < 0) {
-                throw corrupt("unexpected end of file at offset " + (pos + b.position()));
-            }
-        }
-        return b.flip();
-    }
-
-    static byte[] digestOf(ByteBuffer header, ByteBuffer index) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(header.duplicate());
-            md.update(index.duplicate());
-            return md.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError("SHA-256 is part of every JDK", e);
-        }
-    }
-
-    /** @return {stored payload bytes (unique), max stored length} */
-    private long[] validateEntries(long dataEnd) throws CorruptSnapshotException {
-        long stored = 0;
-        long max = 0;
-        long length = header.length();
-        int shift = header.chunkShift();
-        for (int i = 0; i < index.count(); i++) {
-            int codecId = index.codecId(i);
-            Codec codec = Codec.ofId(codecId);
-            if (codec == null) {
-                throw new CorruptSnapshotException(path, i, "unknown codec id " + codecId);
-            }
-            int flags = index.flags(i);
-            if ((flags & ~(ChunkIndex.FLAG_ZERO | ChunkIndex.FLAG_DEDUP)) != 0
-                    || flags == (ChunkIndex.FLAG_ZERO | ChunkIndex.FLAG_DEDUP)) {
-                throw new CorruptSnapshotException(path, i, "invalid flags 0x" + Integer.toHexString(flags));
-            }
-            if (index.reserved(i) != 0) {
-                throw new CorruptSnapshotException(path, i, "reserved index bytes are not zero");
-            }
-            int expected = FormatV1.rawLength(length, shift, i);
-            int raw = index.rawLength(i);
-            if (raw != expected) {
-                throw new CorruptSnapshotException(path, i, "raw length " + Integer.toUnsignedString(raw)
-                        + " but the chunk holds " + expected + " bytes (chunk size " + (1 << shift) + ")");
-            }
-            long off = index.offset(i);
-            long len = Integer.toUnsignedLong(index.storedLength(i));
-            if ((flags & ChunkIndex.FLAG_ZERO) != 0) {
-                if (off != 0 || len != 0 || codec != Codec.NONE) {
-                    throw new CorruptSnapshotException(path, i, "zero chunk with a payload");
-                }
-                continue;
-            }
-            if (len == 0 || off < FormatV1.HEADER_SIZE || off > dataEnd || len > dataEnd - off) {
-                throw new CorruptSnapshotException(path, i, "payload [" + off + ", +" + len
-                        + ") lies outside the data area " + FormatV1.HEADER_SIZE + ".." + dataEnd);
-            }
-            if (codec == Codec.NONE ? len != raw : len >= raw) {
-                throw new CorruptSnapshotException(path, i, "stored length " + len + " impossible for "
-                        + codec + " with raw length " + raw);
-            }
-            if ((flags & ChunkIndex.FLAG_DEDUP) == 0) {
-                stored += len;
-            }
-            max = Math.max(max, len);
-        }
-        return new long[] {stored, max};
-    }
-
-    private Map<String, String> parseMetadata(ByteBuffer b) throws CorruptSnapshotException {
-        b.order(ByteOrder.LITTLE_ENDIAN);
-        long count = Integer.toUnsignedLong(b.getInt());
-        if (count > b.remaining() / 8) {
-            throw corrupt("metadata claims " + count + " entries in " + b.remaining() + " bytes");
-        }
-        Map<String, String> m = new LinkedHashMap<>();
-        for (long i = 0; i < count; i++) {
-            String k = string(b, "metadata key");
-            String v = string(b, "metadata value");
-            if (m.put(k, v) != null) {
-                throw corrupt("duplicate metadata key '" + k + "'");
-            }
-        }
-        if (b.hasRemaining()) {
-            throw corrupt("metadata has " + b.remaining() + " trailing bytes");
-        }
-        return Collections.unmodifiableMap(m);
-    }
-
-    private String string(ByteBuffer b, String what) throws CorruptSnapshotException {
-        if (b.remaining() < 4) {
-            throw corrupt(what + " cut short");
-        }
-        long n = Integer.toUnsignedLong(b.getInt());
-        if (n > b.remaining()) {
-            throw corrupt(what + " of " + n + " bytes overruns the metadata section");
-        }
-        byte[] s = new byte[(int) n];
-        b.get(s);
-        return new String(s, StandardCharsets.UTF_8);
-    }
-
-    private int[] parseProfile(ByteBuffer b, long chunks) throws CorruptSnapshotException {
-        b.order(ByteOrder.LITTLE_ENDIAN);
-        if (b.remaining() < 4) {
-            throw corrupt("profile section cut short");
-        }
-        long count = Integer.toUnsignedLong(b.getInt());
-        if (count * 4 != b.remaining()) {
-            throw corrupt("profile claims " + count + " chunk ids but holds " + b.remaining() + " bytes");
-        }
-        int[] ids = new int[(int) count];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = b.getInt();
-            if (Integer.toUnsignedLong(ids[i]) >= chunks) {
-                throw corrupt("profile names chunk " + Integer.toUnsignedString(ids[i]) + " of " + chunks);
-            }
-        }
-        return ids;
     }
 }

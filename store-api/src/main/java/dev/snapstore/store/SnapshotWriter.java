@@ -5,18 +5,15 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,9 +25,9 @@ import java.util.zip.CRC32C;
 
 import dev.snapstore.store.format.ChunkCodecs;
 import dev.snapstore.store.format.ChunkIndex;
+import dev.snapstore.store.format.ContentHash;
 import dev.snapstore.store.format.FormatV1;
-import net.jpountz.xxhash.XXHash64;
-import net.jpountz.xxhash.XXHashFactory;
+import dev.snapstore.store.format.SnapshotLayout;
 import net.openhft.chronicle.bytes.BytesStore;
 
 /**
@@ -45,8 +42,6 @@ import net.openhft.chronicle.bytes.BytesStore;
  * <p>A built writer is immutable and thread-safe; each {@code write} call uses its own threads.
  */
 public final class SnapshotWriter {
-    private static final XXHash64 XX = XXHashFactory.fastestInstance().hash64();
-
     private final Codec codec;
     private final int level;
     private final int chunkShift;
@@ -94,25 +89,17 @@ public final class SnapshotWriter {
     public WriteResult write(Path input, Path out) throws IOException {
         try (FileChannel in = FileChannel.open(input, StandardOpenOption.READ)) {
             long length = in.size();
-            Source src = new Source() {
-                @Override
-                public long length() {
-                    return length;
-                }
-
-                @Override
-                public void read(long offset, ByteBuffer dst) throws IOException {
-                    long pos = offset;
-                    while (dst.hasRemaining()) {
-                        int k = in.read(dst, pos);
-                        if (k < 0) {
-                            throw new IOException(input + ": input shrank while it was being packed (EOF at " + pos
-                                    + ", expected " + length + " bytes)");
-                        }
-                        pos += k;
+            Source src = new Source(length, (offset, dst) -> {
+                long pos = offset;
+                while (dst.hasRemaining()) {
+                    int k = in.read(dst, pos);
+                    if (k < 0) {
+                        throw new IOException(input + ": input shrank while it was being packed (EOF at " + pos
+                                + ", expected " + length + " bytes)");
                     }
+                    pos += k;
                 }
-            };
+            });
             return run(src, null, out, input.getFileName().toString());
         }
     }
@@ -128,17 +115,7 @@ public final class SnapshotWriter {
         if (length < 0) {
             throw new IllegalArgumentException("negative length " + length);
         }
-        Source src = new Source() {
-            @Override
-            public long length() {
-                return length;
-            }
-
-            @Override
-            public void read(long offset, ByteBuffer dst) {
-                dst.put(DirectBuffers.wrap(address + offset, dst.remaining()));
-            }
-        };
+        Source src = new Source(length, (offset, dst) -> dst.put(DirectBuffers.wrap(address + offset, dst.remaining())));
         return run(src, null, out, "memory@0x" + Long.toHexString(address));
     }
 
@@ -149,31 +126,23 @@ public final class SnapshotWriter {
         if (store.isDirectMemory()) {
             return write(store.addressForRead(start), length, out);
         }
-        Source src = new Source() {
-            @Override
-            public long length() {
-                return length;
+        Source src = new Source(length, (offset, dst) -> {
+            byte[] tmp = new byte[dst.remaining()];
+            long n = store.read(start + offset, tmp, 0, tmp.length);
+            if (n != tmp.length) {
+                throw new IllegalStateException("store shrank while it was being packed");
             }
-
-            @Override
-            public void read(long offset, ByteBuffer dst) {
-                byte[] tmp = new byte[dst.remaining()];
-                long n = store.read(start + offset, tmp, 0, tmp.length);
-                if (n != tmp.length) {
-                    throw new IllegalStateException("store shrank while it was being packed");
-                }
-                dst.put(tmp);
-            }
-        };
+            dst.put(tmp);
+        });
         return run(src, null, out, "bytes-store");
     }
 
-    /** A random-access input read by the workers. */
-    private interface Source {
-        long length();
-
+    /** A random-access input of {@code length} bytes read by the workers. */
+    private record Source(long length, Reader reader) {
         /** Fills {@code dst} (position..limit) with the bytes at {@code offset}. */
-        void read(long offset, ByteBuffer dst) throws IOException;
+        interface Reader {
+            void read(long offset, ByteBuffer dst) throws IOException;
+        }
     }
 
     private static final class Slot {
@@ -279,7 +248,9 @@ public final class SnapshotWriter {
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return result;
         } finally {
-            pool.shutdownNow();
+            // Workers compress with the compressors and into the slots: wait until none runs
+            // before the compressors' native contexts are freed (a failed write leaves some busy).
+            Workers.shutdownAndWait(pool);
             for (ChunkCodecs.Compressor c : compressors) {
                 c.close();
             }
@@ -325,7 +296,7 @@ public final class SnapshotWriter {
                       Map<HashKey, Placed> placed, ChunkCodecs.Compressor compressor) throws IOException {
         ByteBuffer raw = slot.raw.clear().limit(n);
         if (!preloaded) {
-            source.read(offset, raw);
+            source.reader().read(offset, raw);
             raw.flip();
         }
         ByteBuffer whole = raw.duplicate().position(0).limit(n);
@@ -336,8 +307,8 @@ public final class SnapshotWriter {
         if (zero) {
             return new Done(chunk, n, true, c, 0, 0, -1, slot);
         }
-        long lo = XX.hash(raw, 0, n, FormatV1.HASH_SEED_LO);
-        long hi = XX.hash(raw, 0, n, FormatV1.HASH_SEED_HI);
+        long lo = ContentHash.lo(raw, n);
+        long hi = ContentHash.hi(raw, n);
         int stored;
         if (placed.containsKey(new HashKey(lo, hi, n))) {
             stored = -2;
@@ -424,36 +395,17 @@ public final class SnapshotWriter {
         }
 
         WriteResult finish(Map<String, String> meta, int[] prof, long t0) throws IOException {
-            ByteBuffer header = FormatV1.encodeHeader(new FormatV1.Header(shift, logical, chunks, 0));
             ByteBuffer idx = index.duplicate().position(0).limit(chunks * ChunkIndex.ENTRY_SIZE).slice();
-            byte[] digest = Snapshot.digestOf(header, idx);
-
-            long indexOffset = position;
-            position += writeAll(idx.duplicate(), position);
-            ByteBuffer metaBytes = encodeMeta(meta);
-            long metaOffset = position;
-            position += writeAll(metaBytes.duplicate(), position);
-            long profOffset = 0;
-            long profLength = 0;
-            int profCrc = 0;
-            if (prof != null) {
-                ByteBuffer p = ByteBuffer.allocate(4 + 4 * prof.length).order(ByteOrder.LITTLE_ENDIAN);
-                p.putInt(prof.length);
-                for (int id : prof) {
-                    p.putInt(id);
+            SnapshotLayout.Trailer t = SnapshotLayout.encodeTrailer(new FormatV1.Header(shift, logical, chunks, 0),
+                    idx, position, meta, prof);
+            for (ByteBuffer section : new ByteBuffer[] {idx, t.metadata(), t.profile(), t.footer()}) {
+                if (section != null) {
+                    position += writeAll(section.duplicate(), position);
                 }
-                p.flip();
-                profOffset = position;
-                profLength = p.remaining();
-                profCrc = FormatV1.crc(p);
-                position += writeAll(p, position);
             }
-            ByteBuffer footer = FormatV1.encodeFooter(new FormatV1.Footer(indexOffset, idx.remaining(), metaOffset,
-                    metaBytes.remaining(), profOffset, profLength, FormatV1.crc(idx), FormatV1.crc(metaBytes), profCrc, digest));
-            position += writeAll(footer, position);
-            writeAll(header, 0);
+            writeAll(t.header(), 0);
             return new WriteResult(logical, chunks, zeroChunks, dedupChunks, storedBytes, position,
-                    HexFormat.of().formatHex(digest), System.nanoTime() - t0);
+                    HexFormat.of().formatHex(t.digest()), System.nanoTime() - t0);
         }
 
         private int writeAll(ByteBuffer b, long at) throws IOException {
@@ -464,27 +416,6 @@ public final class SnapshotWriter {
             }
             return n;
         }
-    }
-
-    private static ByteBuffer encodeMeta(Map<String, String> meta) {
-        List<byte[]> parts = new ArrayList<>();
-        int size = 4;
-        for (Map.Entry<String, String> e : meta.entrySet()) {
-            byte[] k = e.getKey().getBytes(StandardCharsets.UTF_8);
-            byte[] v = e.getValue().getBytes(StandardCharsets.UTF_8);
-            parts.add(k);
-            parts.add(v);
-            size += 8 + k.length + v.length;
-        }
-        if (size > FormatV1.MAX_META_BYTES) {
-            throw new IllegalArgumentException("metadata of " + size + " bytes exceeds " + FormatV1.MAX_META_BYTES);
-        }
-        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(meta.size());
-        for (byte[] p : parts) {
-            b.putInt(p.length).put(p);
-        }
-        return b.flip();
     }
 
     /** Builder of {@link SnapshotWriter}; not thread-safe. */

@@ -4,11 +4,38 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
-/** Waiting for worker tasks and turning their failures back into the caller's exceptions. */
+/**
+ * Waiting for worker tasks and turning their failures back into the caller's exceptions. Loops over
+ * chunks use {@link dev.snapstore.store.internal.ParallelChunks}; this serves the writer's
+ * in-order pipeline.
+ */
 final class Workers {
     private Workers() {
+    }
+
+    /**
+     * Cancels what has not started and waits, uninterruptibly, until no task of {@code pool} runs:
+     * whatever the tasks write into may be freed after this returns. Restores a pending interrupt.
+     */
+    static void shutdownAndWait(ExecutorService pool) {
+        pool.shutdownNow();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (pool.awaitTermination(1, TimeUnit.MINUTES)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Waits for {@code f}; rethrows its IOException, RuntimeException or Error as is. */

@@ -13,8 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
 import javax.imageio.ImageIO;
+
+import dev.snapstore.tools.Sizes;
 
 /**
  * The results chart: for every scenario, one row per system and mode, with horizontal bars for
@@ -137,20 +138,20 @@ final class Chart {
         return new Color(r, gr, b);
     }
 
+    /** The five characters XML escapes, and their entities at the same index. */
+    private static final String XML_SPECIAL = "<>&\"'";
+    private static final String[] XML_ENTITIES = {"&lt;", "&gt;", "&amp;", "&quot;", "&apos;"};
+
+    /** {@code s} as XML text: the special characters as entities, control characters (but tab and newline) dropped. */
     static String escapeXml(String s) {
         StringBuilder sb = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            switch (c) {
-                case '<': sb.append("&lt;"); break;
-                case '>': sb.append("&gt;"); break;
-                case '&': sb.append("&amp;"); break;
-                case '"': sb.append("&quot;"); break;
-                case '\'': sb.append("&apos;"); break;
-                default:
-                    if (c >= 0x20 || c == '\t' || c == '\n') {
-                        sb.append(c);
-                    }
+            int special = XML_SPECIAL.indexOf(c);
+            if (special >= 0) {
+                sb.append(XML_ENTITIES[special]);
+            } else if (c >= 0x20 || c == '\t' || c == '\n') {
+                sb.append(c);
             }
         }
         return sb.toString();

@@ -12,24 +12,21 @@ import net.openhft.chronicle.bytes.MappedBytes;
  *
  * <p>Not thread-safe: one thread opens, touches and closes it.
  */
-public final class ChronicleSubject implements Subject {
+public final class ChronicleSubject extends NamedSubject {
     static final long CHUNK = 256L << 20;
 
     private final Path file;
     private MappedBytes bytes;
 
     public ChronicleSubject(Path file) {
+        super("chronicle-mapped", "read-only");
         this.file = file;
     }
 
+    /** Chronicle's mapping is chunked: no one address for the image. */
     @Override
-    public String system() {
-        return "chronicle-mapped";
-    }
-
-    @Override
-    public String mode() {
-        return "read-only";
+    public long addressOf(long offset) {
+        return 0;
     }
 
     @Override
@@ -45,12 +42,6 @@ public final class ChronicleSubject implements Subject {
     @Override
     public void writeLong(long offset, long value) {
         throw new UnsupportedOperationException("MappedBytes writes go through to the file: no copy-on-write");
-    }
-
-    @Override
-    public void reset(Plan plan) throws IOException {
-        close();
-        open();
     }
 
     @Override

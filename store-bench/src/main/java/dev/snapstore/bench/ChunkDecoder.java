@@ -5,11 +5,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
 import com.github.luben.zstd.ZstdDecompressCtx;
-import net.jpountz.lz4.LZ4Factory;
-import net.jpountz.lz4.LZ4SafeDecompressor;
-
 import dev.snapstore.store.Codec;
 import dev.snapstore.store.format.ChunkIndex;
+import dev.snapstore.tools.FileIo;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4SafeDecompressor;
 
 /**
  * Decompresses snapshot chunks with the codec libraries directly (zstd-jni, lz4-java), the way a
@@ -27,19 +27,12 @@ public final class ChunkDecoder implements AutoCloseable {
         if (index.isZero(i)) {
             return;
         }
-        int stored = index.storedLength(i);
-        int raw = index.rawLength(i);
-        Codec codec = index.codec(i);
-        if (codec == Codec.NONE) {
-            Safetensors.readFully(file, Os.buffer(dst, raw), index.offset(i));
-            return;
+        boolean stored = index.codec(i) != Codec.NONE;
+        ByteBuffer payload = stored ? scratch(index.storedLength(i)) : Os.buffer(dst, index.rawLength(i));
+        FileIo.readFully(file, payload, index.offset(i));
+        if (stored) {
+            decode(index, i, payload, dst);
         }
-        if (scratch == null || scratch.capacity() < stored) {
-            scratch = ByteBuffer.allocateDirect(Math.max(stored, 1 << 20));
-        }
-        scratch.clear().limit(stored);
-        Safetensors.readFully(file, scratch, index.offset(i));
-        decode(codec, scratch, 0, stored, dst, raw, i);
     }
 
     /** Decompresses chunk {@code i} whose payload is at {@code src} in memory to {@code dst}. Zero chunks are skipped. */
@@ -47,23 +40,32 @@ public final class ChunkDecoder implements AutoCloseable {
         if (index.isZero(i)) {
             return;
         }
-        int stored = index.storedLength(i);
-        int raw = index.rawLength(i);
-        Codec codec = index.codec(i);
-        if (codec == Codec.NONE) {
-            Os.copy(src, dst, raw);
-            return;
+        if (index.codec(i) == Codec.NONE) {
+            Os.copy(src, dst, index.rawLength(i));
+        } else {
+            decode(index, i, Os.buffer(src, index.storedLength(i)), dst);
         }
-        decode(codec, Os.buffer(src, stored), 0, stored, dst, raw, i);
     }
 
-    private void decode(Codec codec, ByteBuffer src, int srcOff, int stored, long dst, int raw, int chunk) throws IOException {
+    /** This decoder's buffer, cleared and limited to {@code length} bytes. */
+    private ByteBuffer scratch(int length) {
+        if (scratch == null || scratch.capacity() < length) {
+            scratch = ByteBuffer.allocateDirect(Math.max(length, 1 << 20));
+        }
+        scratch.clear().limit(length);
+        return scratch;
+    }
+
+    private void decode(ChunkIndex index, int chunk, ByteBuffer src, long dst) throws IOException {
+        Codec codec = index.codec(chunk);
+        int stored = index.storedLength(chunk);
+        int raw = index.rawLength(chunk);
         ByteBuffer out = Os.buffer(dst, raw);
         int n;
         if (codec == Codec.LZ4) {
-            n = LZ4.decompress(src, srcOff, stored, out, 0, raw);
+            n = LZ4.decompress(src, 0, stored, out, 0, raw);
         } else if (codec == Codec.ZSTD) {
-            n = zstd.decompressDirectByteBuffer(out, 0, raw, src, srcOff, stored);
+            n = zstd.decompressDirectByteBuffer(out, 0, raw, src, 0, stored);
         } else {
             throw new IOException("chunk " + chunk + ": unknown codec " + codec);
         }

@@ -26,35 +26,23 @@ import dev.snapstore.store.format.ChunkIndex;
  *
  * <p>Not thread-safe: one thread opens, touches and closes it.
  */
-public final class EagerSubject implements Subject {
+public final class EagerSubject extends NamedSubject {
     private final Path snap;
     private final int threads;
     private final ExecutorService pool;
     private ChunkIndex index;
     private int chunkShift;
     private long size;
-    private long address;
-    private final String codec;
 
     public EagerSubject(Path snap, int threads, String codec) {
+        super("eager", codec);
         this.snap = snap;
-        this.codec = codec;
         this.threads = threads;
         this.pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "eager-decompress");
             t.setDaemon(true);
             return t;
         });
-    }
-
-    @Override
-    public String system() {
-        return "eager";
-    }
-
-    @Override
-    public String mode() {
-        return codec;
     }
 
     @Override
@@ -96,19 +84,9 @@ public final class EagerSubject implements Subject {
         }
     }
 
+    /** Opening is the whole restore: nothing to load but the codecs, which {@code ChildMain} warms for every system. */
     @Override
-    public long addressOf(long offset) {
-        return address + offset;
-    }
-
-    @Override
-    public long readLong(long offset) {
-        return Os.getLong(address + offset);
-    }
-
-    @Override
-    public void writeLong(long offset, long value) {
-        Os.putLong(address + offset, value);
+    public void warmUpLibraries() {
     }
 
     /** Decompresses again only the chunks the plan wrote to: the best an eager user can do without a pristine copy. */
@@ -141,7 +119,8 @@ public final class EagerSubject implements Subject {
         }
     }
 
-    public void shutdown() {
+    @Override
+    public void dispose() {
         close();
         pool.shutdownNow();
     }

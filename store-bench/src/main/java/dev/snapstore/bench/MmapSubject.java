@@ -17,7 +17,7 @@ import com.sun.jna.Pointer;
  *
  * <p>Not thread-safe: one thread opens, touches and closes it.
  */
-public final class MmapSubject implements Subject {
+public final class MmapSubject extends NamedSubject {
     private static final int PIECE_SHIFT = 30;
     private static final long PIECE = 1L << PIECE_SHIFT;
 
@@ -27,18 +27,9 @@ public final class MmapSubject implements Subject {
     private long[] addresses;
 
     public MmapSubject(Path file, boolean writable) {
+        super("mmap", writable ? "private" : "read-only");
         this.file = file;
         this.writable = writable;
-    }
-
-    @Override
-    public String system() {
-        return "mmap";
-    }
-
-    @Override
-    public String mode() {
-        return writable ? "private" : "read-only";
     }
 
     @Override
@@ -65,19 +56,8 @@ public final class MmapSubject implements Subject {
     }
 
     @Override
-    public long readLong(long offset) {
-        return Os.getLong(addresses[(int) (offset >>> PIECE_SHIFT)] + (offset & (PIECE - 1)));
-    }
-
-    @Override
-    public void writeLong(long offset, long value) {
-        Os.putLong(addresses[(int) (offset >>> PIECE_SHIFT)] + (offset & (PIECE - 1)), value);
-    }
-
-    @Override
-    public void reset(Plan plan) throws IOException {
-        close();
-        open();
+    public boolean probesWarmFaults() {
+        return true;
     }
 
     @Override

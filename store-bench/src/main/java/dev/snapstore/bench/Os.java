@@ -6,8 +6,6 @@ import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
@@ -16,7 +14,9 @@ import com.sun.jna.Pointer;
 
 /**
  * The operating-system calls the harness needs (Linux x86_64): anonymous memory, page-cache
- * control, /proc readings and raw memory access. Stateless, thread-safe.
+ * control, /proc readings and raw memory access. Process memory is measured by
+ * {@link dev.snapstore.tools.MemoryUsage}, the same accounting {@code restore} reports. Stateless,
+ * thread-safe.
  */
 public final class Os {
     /** Page size the harness touches at. */
@@ -182,60 +182,6 @@ public final class Os {
             }
         } catch (IOException | LastErrorException | UnsatisfiedLinkError e) {
             return -1;
-        }
-    }
-
-    /**
-     * Memory of this process, in bytes: VmRSS, RssAnon, RssFile, RssShmem, VmHWM from
-     * /proc/self/status, and Pss from smaps_rollup (a page mapped twice in this process, like a
-     * lazy region and the engine's alias of its file, counts twice in VmRSS but once in Pss).
-     * Hugetlb pages are in neither: see {@link #hugepagesInUse}.
-     */
-    public static Map<String, Long> rss() {
-        Map<String, Long> m = new LinkedHashMap<>();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                for (String key : new String[] {"VmRSS", "RssAnon", "RssFile", "RssShmem", "VmHWM"}) {
-                    if (line.startsWith(key + ":")) {
-                        String[] parts = line.substring(key.length() + 1).trim().split("\\s+");
-                        m.put(key, Long.parseLong(parts[0]) * 1024);
-                    }
-                }
-            }
-            for (String line : Files.readAllLines(Path.of("/proc/self/smaps_rollup"))) {
-                if (line.startsWith("Pss:")) {
-                    m.put("Pss", Long.parseLong(line.substring(4).trim().split("\\s+")[0]) * 1024);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux (or an old kernel): fewer figures
-        }
-        return m;
-    }
-
-    /**
-     * Hugepages of the whole machine in use and reserved, in bytes: {(HugePages_Total -
-     * HugePages_Free) x size, HugePages_Rsvd x size} from /proc/meminfo, or null.
-     */
-    public static long[] hugepagesInUse() {
-        try {
-            long total = -1, free = -1, rsvd = -1, size = -1;
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                String[] f = line.split("\\s+");
-                switch (f[0]) {
-                    case "HugePages_Total:": total = Long.parseLong(f[1]); break;
-                    case "HugePages_Free:": free = Long.parseLong(f[1]); break;
-                    case "HugePages_Rsvd:": rsvd = Long.parseLong(f[1]); break;
-                    case "Hugepagesize:": size = Long.parseLong(f[1]) * 1024; break;
-                    default: break;
-                }
-            }
-            if (total < 0 || free < 0 || rsvd < 0 || size < 0) {
-                return null;
-            }
-            return new long[] {(total - free) * size, rsvd * size};
-        } catch (IOException | RuntimeException e) {
-            return null;
         }
     }
 

@@ -5,44 +5,31 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import dev.snapstore.tools.Safetensors;
+
 /**
  * What a scenario touches: byte ranges ("segments": a tensor, a chunk, one lookup) in order. Every
  * segment is touched one 8-byte word per 4 KiB page (its first word, then every page boundary
  * inside it), which faults every page in without measuring the application's own compute.
  *
- * <p>Immutable, thread-safe.
+ * <p>Thread-safe; treat as immutable: {@code offsets()} and {@code lengths()} return the arrays
+ * themselves, which nothing writes after {@link #of} built them.
+ *
+ * @param write       every touch also writes (the jmh-fork scenario mutates its state)
+ * @param iterations  passes over the segments, with a reset between them
+ * @param description one line saying what is touched
+ * @param touchOps    touches in one iteration
  */
-public final class Plan {
-    private final Scenario scenario;
-    private final long imageSize;
-    private final long[] offsets;
-    private final long[] lengths;
-    private final boolean write;
-    private final int iterations;
-    private final long touchOps;
-    private final String description;
-
-    Plan(Scenario scenario, long imageSize, long[] offsets, long[] lengths, boolean write, int iterations, String description) {
-        this.scenario = scenario;
-        this.imageSize = imageSize;
-        this.offsets = offsets;
-        this.lengths = lengths;
-        this.write = write;
-        this.iterations = iterations;
-        this.description = description;
-        long ops = 0;
-        for (int i = 0; i < offsets.length; i++) {
-            ops += touchesIn(offsets[i], lengths[i]);
-        }
-        this.touchOps = ops;
-    }
+public record Plan(Scenario scenario, long imageSize, long[] offsets, long[] lengths, boolean write, int iterations,
+                   String description, long touchOps) {
 
     /**
      * Builds the plan of {@code scenario} over an image of {@code imageSize} bytes stored in
      * chunks of {@code chunkSize}; {@code tensors} (layer order) is used by model-weights when the
      * image is a safetensors file, else the image is read as 64 MiB blocks.
      */
-    public static Plan of(Scenario scenario, long imageSize, int chunkSize, List<Safetensors.Tensor> tensors, long seed) {
+    public static Plan of(Scenario scenario, long imageSize, int chunkSize, Safetensors.Layout layout, long seed) {
+        List<Safetensors.Tensor> tensors = layout == null ? null : layout.tensors();
         List<long[]> segs = new ArrayList<>();
         long chunks = Math.max(1, (imageSize + chunkSize - 1) / chunkSize);
         switch (scenario) {
@@ -50,7 +37,7 @@ public final class Plan {
                 if (tensors != null && !tensors.isEmpty()) {
                     for (Safetensors.Tensor t : Safetensors.layerOrder(tensors)) {
                         if (t.length() > 0) {
-                            segs.add(new long[] {t.offset(), t.length()});
+                            segs.add(new long[] {layout.fileOffset(t), t.length()});
                         }
                     }
                     return build(scenario, imageSize, segs, false, 1,
@@ -75,20 +62,12 @@ public final class Plan {
                         lookups + " 4 KiB lookups, Zipf s=0.99 over " + pages + " pages (hot pages scattered)");
             }
             case RANDOM_CHUNKS: {
-                long[] picked = pick(chunks, Math.max(1, (long) Math.ceil(chunks * 0.05)), seed);
-                for (long c : picked) {
-                    long o = c * chunkSize;
-                    segs.add(new long[] {o, Math.min(chunkSize, imageSize - o)});
-                }
+                long[] picked = randomChunks(segs, chunks, chunkSize, imageSize, 0.05, seed);
                 return build(scenario, imageSize, segs, false, 1,
                         picked.length + " of " + chunks + " chunks (5%) at random, every page of each");
             }
             case JMH_FORK: {
-                long[] picked = pick(chunks, Math.max(1, (long) Math.ceil(chunks * 0.20)), seed);
-                for (long c : picked) {
-                    long o = c * chunkSize;
-                    segs.add(new long[] {o, Math.min(chunkSize, imageSize - o)});
-                }
+                long[] picked = randomChunks(segs, chunks, chunkSize, imageSize, 0.20, seed);
                 return build(scenario, imageSize, segs, true, 5,
                         "5 iterations of: read+write every page of 20% of chunks (" + picked.length + "), then reset");
             }
@@ -126,11 +105,24 @@ public final class Plan {
     private static Plan build(Scenario s, long size, List<long[]> segs, boolean write, int iterations, String what) {
         long[] o = new long[segs.size()];
         long[] l = new long[segs.size()];
+        long ops = 0;
         for (int i = 0; i < o.length; i++) {
             o[i] = segs.get(i)[0];
             l[i] = segs.get(i)[1];
+            ops += touchesIn(o[i], l[i]);
         }
-        return new Plan(s, size, o, l, write, iterations, what);
+        return new Plan(s, size, o, l, write, iterations, what, ops);
+    }
+
+    /** Every page of {@code fraction} of the chunks, picked at random. */
+    private static long[] randomChunks(List<long[]> segs, long chunks, int chunkSize, long imageSize, double fraction,
+                                       long seed) {
+        long[] picked = pick(chunks, Math.max(1, (long) Math.ceil(chunks * fraction)), seed);
+        for (long c : picked) {
+            long o = c * chunkSize;
+            segs.add(new long[] {o, Math.min(chunkSize, imageSize - o)});
+        }
+        return picked;
     }
 
     /** Number of 8-byte touches in {@code [offset, offset + length)}: the first word and each page start after it. */
@@ -144,14 +136,7 @@ public final class Plan {
         return 1 + (end > nextPage ? (end - nextPage + Os.PAGE - 1) / Os.PAGE : 0);
     }
 
-    public Scenario scenario() {
-        return scenario;
-    }
-
-    public long imageSize() {
-        return imageSize;
-    }
-
+    /** Segments in one iteration. */
     public int segments() {
         return offsets.length;
     }
@@ -164,28 +149,8 @@ public final class Plan {
         return lengths[segment];
     }
 
-    /** True when every touch also writes (the jmh-fork scenario mutates its state). */
-    public boolean write() {
-        return write;
-    }
-
-    /** Passes over the segments, with a reset between them. */
-    public int iterations() {
-        return iterations;
-    }
-
-    /** Touches in one iteration. */
-    public long touchOps() {
-        return touchOps;
-    }
-
     /** Bytes one iteration covers (touches x 4 KiB): the numerator of touch throughput. */
     public long touchBytes() {
         return touchOps * Os.PAGE;
-    }
-
-    /** One line saying what is touched. */
-    public String description() {
-        return description;
     }
 }

@@ -1,7 +1,8 @@
 package dev.snapstore.bench;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
+
+import dev.snapstore.tools.Json;
 
 /**
  * One measured number, as written to results.json. Immutable, thread-safe.
@@ -18,15 +19,8 @@ public record Result(String scenario, String system, String mode, String state, 
 
     /** The JSON object of this result, keys in the documented order. */
     public Map<String, Object> toJson() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("scenario", scenario);
-        m.put("system", system);
-        m.put("mode", mode);
-        m.put("state", state);
-        m.put("metric", metric);
-        m.put("value", value);
-        m.put("unit", unit);
-        return m;
+        return Json.object("scenario", scenario, "system", system, "mode", mode, "state", state, "metric", metric,
+                "value", value, "unit", unit);
     }
 
     /** The row key: scenario, system, mode, state. */

@@ -5,32 +5,26 @@ import java.util.Locale;
 /** The workloads the harness replays, named after the users they stand for. */
 public enum Scenario {
     /** A model server: BF16 tensors in a safetensors layout, touched tensor by tensor in layer order. */
-    MODEL_WEIGHTS("model-weights"),
+    MODEL_WEIGHTS,
     /** A service restoring state: random 4 KiB lookups, Zipf-distributed, over the whole image. */
-    SERVICE_STATE("service-state"),
+    SERVICE_STATE,
     /** Touch 5% of the chunks at random: the "only what is needed" case of issue 3's targets. */
-    RANDOM_CHUNKS("random-chunks"),
+    RANDOM_CHUNKS,
     /** A JMH fork: map, touch 20% (read and write), reset, repeat. */
-    JMH_FORK("jmh-fork"),
+    JMH_FORK,
     /** Sequential touch of every page. */
-    FULL_SCAN("full-scan");
+    FULL_SCAN;
 
-    private final String cliName;
-
-    Scenario(String cliName) {
-        this.cliName = cliName;
-    }
-
-    /** The name used on the command line and in results.json. */
+    /** The name used on the command line and in results.json: the constant's, lower case, '-' for '_'. */
     public String cliName() {
-        return cliName;
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** The scenario called {@code name} on the command line. */
     public static Scenario byName(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT);
         for (Scenario s : values()) {
-            if (s.cliName.equals(n) || s.name().equalsIgnoreCase(n)) {
+            if (s.cliName().equals(n) || s.name().equalsIgnoreCase(n)) {
                 return s;
             }
         }

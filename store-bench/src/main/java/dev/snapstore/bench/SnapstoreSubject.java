@@ -16,32 +16,37 @@ import dev.snapstore.store.Snapshot;
  * snapstore itself: {@code Snapshot.open} + {@code map(mode)}; touches go straight to the region's memory.
  * Not thread-safe (the region it holds is).
  */
-public final class SnapstoreSubject implements Subject {
+public final class SnapstoreSubject extends NamedSubject {
     private final Path snap;
     private final Mode mode;
     private final MapOptions options;
     private final boolean useLoad;
     private Snapshot snapshot;
     private Region region;
-    private long address;
     private long lastOpenNanos;
     private long lastMapNanos;
 
     public SnapstoreSubject(Path snap, Mode mode, MapOptions options, boolean useLoad) {
+        super("snapstore", mode.name().toLowerCase(Locale.ROOT) + (useLoad ? "+load" : ""));
         this.snap = snap;
         this.mode = mode;
         this.options = options;
         this.useLoad = useLoad;
     }
 
+    /** Maps one lazy region (the first mode this machine offers) so the engine's library is loaded. */
     @Override
-    public String system() {
-        return "snapstore";
-    }
-
-    @Override
-    public String mode() {
-        return mode.name().toLowerCase(Locale.ROOT) + (useLoad ? "+load" : "");
+    public void warmUpLibraries() throws IOException {
+        try (Snapshot s = Snapshot.open(snap)) {
+            for (Mode m : new Mode[] {Mode.HUGETLB, Mode.SHMEM, Mode.ANONYMOUS}) {
+                try (Region r = s.map(m, MapOptions.builder().resolverThreads(1).build())) {
+                    r.stats();
+                    return; // one lazy region is enough to load the engine
+                } catch (RuntimeException e) {
+                    // mode unavailable: try the next; EAGER needs no engine
+                }
+            }
+        }
     }
 
     @Override
@@ -61,14 +66,23 @@ public final class SnapstoreSubject implements Subject {
         address = region.address();
     }
 
-    /** Time the last {@link #open} spent in {@code Snapshot.open} (reading and checking the index). */
-    public long lastSnapshotOpenNanos() {
-        return lastOpenNanos;
+    /** The time the last {@link #open} spent in {@code Snapshot.open} (reading and checking the index) and in {@code map}. */
+    @Override
+    public Map<String, Object[]> openMetrics() {
+        Map<String, Object[]> m = new LinkedHashMap<>();
+        m.put("snapshot_open_ms", new Object[] {lastOpenNanos / 1e6, "ms"});
+        m.put("map_us", new Object[] {lastMapNanos / 1e3, "us"});
+        return m;
     }
 
-    /** Time the last {@link #open} spent in {@code snapshot.map}. */
-    public long lastMapNanos() {
-        return lastMapNanos;
+    @Override
+    public long[] faultLatencyBuckets() {
+        return region == null ? new long[0] : region.stats().faultLatencyNanos();
+    }
+
+    @Override
+    public boolean probesWarmFaults() {
+        return true;
     }
 
     /** The engine's counters now, or null when closed. */
@@ -78,21 +92,6 @@ public final class SnapstoreSubject implements Subject {
 
     public Region region() {
         return region;
-    }
-
-    @Override
-    public long addressOf(long offset) {
-        return address + offset;
-    }
-
-    @Override
-    public long readLong(long offset) {
-        return Os.getLong(address + offset);
-    }
-
-    @Override
-    public void writeLong(long offset, long value) {
-        Os.putLong(address + offset, value);
     }
 
     @Override
@@ -132,6 +131,7 @@ public final class SnapstoreSubject implements Subject {
         if (region != null) {
             region.close();
             region = null;
+            address = 0;
         }
         if (snapshot != null) {
             snapshot.close();

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.snapstore.tools.TextTable;
+
 /** Renders results as a fixed-width terminal table, one block per scenario. Stateless. */
 final class Table {
     private static final String[][] COLUMNS = {
@@ -56,8 +58,11 @@ final class Table {
                 List<String> cells = new ArrayList<>(List.of(k[0], k[1], k[2]));
                 for (String[] c : COLUMNS) {
                     Double d = v.get(c[0]);
-                    if (c[0].equals("mem_bytes") && v.containsKey("pss_bytes")) {
-                        d = v.get("pss_bytes") + v.getOrDefault("hugetlb_bytes", 0.0);
+                    if (c[0].equals("mem_bytes")) {
+                        d = v.get("memory_bytes"); // MemoryUsage.footprint: PSS + hugetlb pages once
+                        if (d == null && v.containsKey("pss_bytes")) {
+                            d = v.get("pss_bytes") + v.getOrDefault("hugetlb_bytes", 0.0); // results from before memory_bytes
+                        }
                     }
                     if (d != null && c[0].endsWith("_bytes")) {
                         d = d / (1 << 20);
@@ -68,27 +73,14 @@ final class Table {
                 cells.add(ratio(sc.getValue(), "mmap", k[2], v.get("touch_all_ms")));
                 rows.add(cells.toArray(new String[0]));
             }
-            int[] w = new int[rows.get(0).length];
-            for (String[] r : rows) {
-                for (int i = 0; i < r.length; i++) {
-                    w[i] = Math.max(w[i], r[i].length());
-                }
+            TextTable grid = new TextTable(3, false, rows.get(0));
+            for (String[] r : rows.subList(1, rows.size())) {
+                grid.row(r);
             }
-            for (String[] r : rows) {
-                sb.append("  ");
-                for (int i = 0; i < r.length; i++) {
-                    String cell = r[i];
-                    if (i < 3) {
-                        sb.append(cell).append(" ".repeat(w[i] - cell.length()));
-                    } else {
-                        sb.append(" ".repeat(w[i] - cell.length())).append(cell);
-                    }
-                    sb.append(i + 1 < r.length ? "  " : "\n");
-                }
-            }
+            sb.append(grid.render("  "));
         }
-        sb.append("\n  mem MiB: PSS + hugetlb pages (what the process really holds; RSS counts the engine's alias mapping"
-                + " twice and hugetlb pages not at all).");
+        sb.append("\n  mem MiB: memory_bytes, PSS + hugetlb pages each counted once (what the process really holds; RSS"
+                + " counts the engine's alias mapping twice and hugetlb pages not at all).");
         sb.append("\n  x eager / x mmap: that system's time to touch everything (same scenario and state) divided by this row's; > 1 is faster.\n");
         for (Map<String, Object> u : unavailable) {
             sb.append("  not measured: ").append(u.get("system"));

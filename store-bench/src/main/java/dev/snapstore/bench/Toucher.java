@@ -1,9 +1,11 @@
 package dev.snapstore.bench;
 
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.snapstore.tools.Latency;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -27,7 +29,7 @@ final class Toucher {
         long t10 = -1;
         long all = -1;
         long load;
-        final Histogram faults = new Histogram(3);
+        final Histogram faults = Latency.newHistogram();
     }
 
     private final boolean readAll;
@@ -147,13 +149,41 @@ final class Toucher {
         m.put("touch_all_gbps", new Object[] {plan.touchBytes() / (double) t.all, "GB/s"});
         Histogram h = t.faults;
         m.put("faults_timed", new Object[] {(double) h.getTotalCount(), "count"});
-        m.put("fault_p50_us", new Object[] {h.getValueAtPercentile(50) / 1e3, "us"});
-        m.put("fault_p99_us", new Object[] {h.getValueAtPercentile(99) / 1e3, "us"});
-        m.put("fault_p999_us", new Object[] {h.getValueAtPercentile(99.9) / 1e3, "us"});
+        Latency.micros("fault", h).forEach((k, v) -> m.put(k, new Object[] {v, "us"}));
         m.put("fault_max_us", new Object[] {h.getMaxValue() / 1e3, "us"});
         if (withLoad) {
             m.put("load_ms", new Object[] {t.load / 1e6, "ms"});
         }
         return m;
+    }
+
+    /** Uses a sum of reads so the JIT keeps every read that produced it. */
+    static void keep(long sum) {
+        if (sum == 0x5EED) {
+            System.err.print("");
+        }
+    }
+
+    /** Runs the touch loop on plain memory first so the measured passes run compiled code. */
+    static void warmUpJit() throws IOException {
+        long size = 64L << 20;
+        Plan p = Plan.of(Scenario.FULL_SCAN, size, 2 << 20, null, 1);
+        long address = Os.mapAnonymous(size, false);
+        try {
+            NamedSubject mem = new NamedSubject("warm-up", "-") {
+                @Override public void open() { }
+                @Override public void reset(Plan plan) { }
+                @Override public void close() { }
+            };
+            mem.address = address;
+            Toucher t = new Toucher(size);
+            for (int i = 0; i < 20; i++) {
+                t.forget();
+                t.touch(mem, p, false, System.nanoTime(), new Times());
+            }
+            keep(t.sink());
+        } finally {
+            Os.unmap(address, size);
+        }
     }
 }

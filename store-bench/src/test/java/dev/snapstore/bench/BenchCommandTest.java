@@ -14,9 +14,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
 import javax.xml.parsers.DocumentBuilderFactory;
 
+import dev.snapstore.tools.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,9 +82,9 @@ class BenchCommandTest {
 
     @Test
     void medianOfRepeats() {
-        assertEquals(2.0, BenchCommand.Runner.median(List.of(3.0, 1.0, 2.0)));
-        assertEquals(2.5, BenchCommand.Runner.median(List.of(4.0, 1.0, 2.0, 3.0)));
-        assertEquals(7.0, BenchCommand.Runner.median(List.of(7.0)));
+        assertEquals(2.0, BenchRun.median(List.of(3.0, 1.0, 2.0)));
+        assertEquals(2.5, BenchRun.median(List.of(4.0, 1.0, 2.0, 3.0)));
+        assertEquals(7.0, BenchRun.median(List.of(7.0)));
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.snapstore.cli;
 
+import dev.snapstore.tools.ExitCode;
+
 /**
  * A failure the command has already put into words: {@link Main} prints
  * {@code "snapstore: " + getMessage()} on one line and exits with {@link #exitCode()}.

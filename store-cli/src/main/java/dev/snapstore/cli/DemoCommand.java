@@ -2,48 +2,44 @@ package dev.snapstore.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import dev.snapstore.store.Codec;
 import dev.snapstore.store.CorruptSnapshotException;
 import dev.snapstore.store.MapOptions;
 import dev.snapstore.store.Mode;
 import dev.snapstore.store.ModeUnavailableException;
-import dev.snapstore.store.SnapshotWriter;
 import dev.snapstore.store.SnapshotWriter.WriteResult;
+import dev.snapstore.tools.ExitCode;
+import dev.snapstore.tools.FileIo;
+import dev.snapstore.tools.Json;
+import dev.snapstore.tools.Sizes;
+import dev.snapstore.tools.SyntheticImage;
+import dev.snapstore.tools.TextTable;
+import dev.snapstore.tools.cli.Converters;
+import dev.snapstore.tools.cli.PackOptions;
+import dev.snapstore.tools.cli.ThreadsOption;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
-@Command(name = "demo", sortOptions = false, mixinStandardHelpOptions = true,
+@Command(name = "demo",
         header = "Pack a synthetic multi-GiB image and restore it in every mode, side by side.",
         description = {
                 "Builds a synthetic memory image (text-like records, bf16-like weights, zero runs, repeated "
                         + "chunks, integer tables), packs it, restores it in every mode this machine offers, "
                         + "checks each restore's SHA-256 against the input's, and prints the results side by side.",
                 "Temporary files go to a fresh directory under --dir and are removed at the end."})
-final class DemoCommand implements Callable<Integer> {
+final class DemoCommand extends CliCommand.WithJson {
     private static final Mode[] MODES = {Mode.EAGER, Mode.HUGETLB, Mode.SHMEM, Mode.ANONYMOUS};
 
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--size", defaultValue = "2G", paramLabel = "SIZE", converter = Sizes.Converter.class,
+    @Option(names = "--size", defaultValue = "2G", paramLabel = "SIZE", converter = Converters.Size.class,
             description = "Size of the synthetic image (default: ${DEFAULT-VALUE}).")
     long size;
 
@@ -51,17 +47,11 @@ final class DemoCommand implements Callable<Integer> {
             description = "Where to create the temporary directory (default: the system temp directory).")
     Path dir;
 
-    @Option(names = "--codec", defaultValue = "lz4", paramLabel = "lz4|zstd|none",
-            description = "Codec to pack with (default: ${DEFAULT-VALUE}).")
-    Codec codec;
+    @Mixin
+    PackOptions packing;
 
-    @Option(names = "--chunk-size", defaultValue = "2M", paramLabel = "SIZE", converter = Sizes.Converter.class,
-            description = "Chunk size (default: ${DEFAULT-VALUE}).")
-    long chunkSize;
-
-    @Option(names = "--threads", paramLabel = "N",
-            description = "Threads for generating, packing, restoring and touching (default: the number of cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--seed", defaultValue = "42", paramLabel = "N",
             description = "Seed of the synthetic content (default: ${DEFAULT-VALUE}).")
@@ -75,19 +65,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "Keep the image and the snapshot; print where they are.")
     boolean keep;
 
-    @Option(names = "--json", description = "Print the results as one JSON object instead of a table.")
-    boolean json;
-
     @Override
     public Integer call() throws Exception {
-        PackCommand.checkChunkSize(chunkSize);
+        packing.chunkSize(); // a bad --chunk-size is a usage error before any work
         if (size < 1) {
             throw CliException.usage("--size must be at least 1 byte");
         }
-        int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (n < 1 || n > 256) {
-            throw CliException.usage("--threads must be 1..256: " + n);
-        }
+        int n = threads.count(256);
         Path parent = dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir"));
         if (!Files.isDirectory(parent)) {
             throw CliException.usage(parent + ": --dir needs an existing directory");
@@ -97,9 +81,9 @@ final class DemoCommand implements Callable<Integer> {
             throw CliException.failure(parent + ": needs about " + Sizes.format(size * 2) + " free for the image "
                     + "and its snapshot, has " + Sizes.format(free) + " (use --dir or a smaller --size)", null);
         }
-        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter o = out();
         Path work = Files.createTempDirectory(parent, "snapstore-demo-");
-        Thread cleanup = new Thread(() -> deleteTree(work), "snapstore-demo-cleanup");
+        Thread cleanup = new Thread(() -> FileIo.deleteTree(work), "snapstore-demo-cleanup");
         if (!keep) {
             Runtime.getRuntime().addShutdownHook(cleanup); // also on Ctrl-C
         }
@@ -107,15 +91,15 @@ final class DemoCommand implements Callable<Integer> {
             return run(o, work, n);
         } finally {
             if (!keep) {
-                deleteTree(work);
+                FileIo.deleteTree(work);
                 try {
                     Runtime.getRuntime().removeShutdownHook(cleanup);
                 } catch (IllegalStateException ignored) {
                     // already shutting down: the hook runs anyway
                 }
             } else if (json) {
-                spec.commandLine().getErr().println("snapstore: demo: kept " + work);
-                spec.commandLine().getErr().flush();
+                err().println("snapstore: demo: kept " + work);
+                err().flush();
             } else {
                 say(o, "kept " + work);
             }
@@ -124,10 +108,12 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private int run(PrintWriter o, Path work, int n) throws Exception {
+        int chunkSize = packing.chunkSize();
+        Codec codec = packing.codec;
         Path input = work.resolve("image.bin");
         Path snap = work.resolve("image.snap");
         boolean text = !json;
-        SyntheticImage image = new SyntheticImage(seed, (int) chunkSize);
+        SyntheticImage image = new SyntheticImage(seed, chunkSize);
 
         if (text) {
             say(o, String.format(Locale.ROOT, "snapstore demo: %s synthetic image, %s chunks, %s, %d threads, in %s",
@@ -135,14 +121,14 @@ final class DemoCommand implements Callable<Integer> {
         }
         long t = System.nanoTime();
         try (Progress p = Progress.start("generate", size)) {
-            image.write(input, size, n, p);
+            image.write(input, size, n, p::add);
         }
         long genNanos = System.nanoTime() - t;
 
         t = System.nanoTime();
         String inputSha;
         try (Progress p = Progress.start("sha256", size)) {
-            inputSha = sha256(input, p);
+            inputSha = FileIo.sha256(input, p::add);
         }
         long shaNanos = System.nanoTime() - t;
         if (text) {
@@ -152,13 +138,13 @@ final class DemoCommand implements Callable<Integer> {
 
         WriteResult packed;
         try (Progress p = Progress.start("pack", size)) {
-            packed = SnapshotWriter.builder().codec(codec).chunkSize((int) chunkSize).threads(n).progress(p)
+            packed = packing.writer(n).progress(p)
                     .metadata("source", "snapstore demo (seed " + seed + ")").build().write(input, snap);
         }
         if (text) {
             say(o, String.format(Locale.ROOT, "  packed: %d chunks (%d all-zero, %d duplicates), file %s, ratio %s, "
                             + "%.1f s, %.0f MB/s", packed.chunks(), packed.zeroChunks(), packed.dedupChunks(),
-                    Sizes.format(packed.fileBytes()), Sizes.ratio(PackCommand.ratio(packed.logicalBytes(), packed.fileBytes())),
+                    Sizes.format(packed.fileBytes()), Sizes.formatRatio(Sizes.ratio(packed.logicalBytes(), packed.fileBytes())),
                     packed.nanos() / 1e9, Sizes.mbPerSecond(packed.logicalBytes(), packed.nanos())));
         }
         // The image served its purpose (its hash); free the disk and page cache before restoring.
@@ -199,25 +185,11 @@ final class DemoCommand implements Callable<Integer> {
         }
 
         if (json) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("size", size);
-            m.put("chunk_size", chunkSize);
-            m.put("codec", codec);
-            m.put("threads", n);
-            m.put("seed", seed);
-            m.put("writable", writable);
-            m.put("input_sha256", inputSha);
-            m.put("generate_ms", Sizes.millis(genNanos));
-            m.put("warm_up_ms", Sizes.millis(warmNanos));
-            Map<String, Object> pm = new LinkedHashMap<>();
-            pm.put("chunks", packed.chunks());
-            pm.put("zero_chunks", packed.zeroChunks());
-            pm.put("dedup_chunks", packed.dedupChunks());
-            pm.put("stored_bytes", packed.storedBytes());
-            pm.put("file_bytes", packed.fileBytes());
-            pm.put("ratio", Sizes.round(PackCommand.ratio(packed.logicalBytes(), packed.fileBytes()), 3));
+            Map<String, Object> m = Json.object("size", size, "chunk_size", chunkSize, "codec", codec, "threads", n,
+                    "seed", seed, "writable", writable, "input_sha256", inputSha, "generate_ms", Sizes.millis(genNanos),
+                    "warm_up_ms", Sizes.millis(warmNanos));
+            Map<String, Object> pm = PackCommand.written(packed);
             pm.put("ms", Sizes.millis(packed.nanos()));
-            pm.put("mb_per_s", Sizes.round(Sizes.mbPerSecond(packed.logicalBytes(), packed.nanos()), 1));
             m.put("pack", pm);
             List<Object> list = new ArrayList<>();
             for (Row r : rows) {
@@ -237,7 +209,7 @@ final class DemoCommand implements Callable<Integer> {
             o.println(Json.write(m));
         } else {
             o.println();
-            Table table = new Table("mode", "open ms", "full touch ms", "touch GB/s", "open+touch ms", "sha256 ms",
+            TextTable table = new TextTable("mode", "open ms", "full touch ms", "touch GB/s", "open+touch ms", "sha256 ms",
                     "VmRSS", "memory +", "sha256");
             // Modes skipped for the same reason share one note.
             Map<String, List<String>> notes = new LinkedHashMap<>();
@@ -259,9 +231,9 @@ final class DemoCommand implements Callable<Integer> {
                 Restore.Result x = r.result;
                 table.row(name, ms(x.readyNanos()), ms(x.touch().nanos()), String.format(Locale.ROOT, "%.2f", x.touchGbps()),
                         ms(x.readyNanos() + x.touch().nanos()), ms(x.shaNanos()), Sizes.format(x.afterTouch().rss()),
-                        MemoryUsage.signed(x.afterTouch().footprintSince(x.before())), r.shaOk ? "ok" : "MISMATCH");
+                        Sizes.signed(x.afterTouch().footprintSince(x.before())), r.shaOk ? "ok" : "MISMATCH");
             }
-            table.print(o, "  ");
+            o.print(table.render("  "));
             int number = 0;
             for (Map.Entry<String, List<String>> e : notes.entrySet()) {
                 o.printf(Locale.ROOT, "  (%d) %s: %s%n", ++number, String.join(", ", e.getValue()), e.getKey());
@@ -302,43 +274,5 @@ final class DemoCommand implements Callable<Integer> {
     private static void say(PrintWriter o, String line) {
         o.println(line);
         o.flush();
-    }
-
-    static String sha256(Path file, Progress p) throws IOException {
-        MessageDigest md = RegionReader.newSha256();
-        byte[] bytes = new byte[1 << 20];
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            int r;
-            while ((r = ch.read(buf)) >= 0) {
-                md.update(bytes, 0, buf.position());
-                buf.clear();
-                p.add(r);
-            }
-        }
-        return RegionReader.hex(md.digest());
-    }
-
-    static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-                    Files.deleteIfExists(f);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort; the directory name says what it is
-        }
     }
 }

@@ -2,35 +2,27 @@ package dev.snapstore.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import dev.snapstore.store.Codec;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.format.ChunkIndex;
+import dev.snapstore.tools.ExitCode;
+import dev.snapstore.tools.Json;
+import dev.snapstore.tools.Sizes;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Mixin;
 
-@Command(name = "inspect", sortOptions = false, mixinStandardHelpOptions = true,
+@Command(name = "inspect",
         header = "Show what a snapshot holds.",
         description = "Shows what a snapshot holds: header, chunking, codecs, sizes, dedup and zero chunks, "
                 + "digest, metadata and profile. Reads only the header, index and footer.")
-final class InspectCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
-
-    @Parameters(index = "0", paramLabel = "SNAP", description = "The snapshot.")
-    Path file;
+final class InspectCommand extends CliCommand.WithJson {
+    @Mixin
+    SnapshotArgument snapshot;
 
     /** Per-codec totals over the chunks whose payload is stored (not zero, not a duplicate). */
     static final class CodecTotals {
@@ -41,8 +33,8 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        try (Snapshot s = Snapshots.open(file)) {
-            Snapshots.Header h = Snapshots.Header.read(file);
+        try (Snapshot s = snapshot.open()) {
+            Snapshots.Header h = Snapshots.Header.read(snapshot.file);
             ChunkIndex index = s.index();
             Map<Codec, CodecTotals> codecs = new EnumMap<>(Codec.class);
             int zero = 0;
@@ -65,10 +57,10 @@ final class InspectCommand implements Callable<Integer> {
             }
             int[] profile = s.profile();
             int profileLength = profile == null ? 0 : profile.length;
-            PrintWriter o = spec.commandLine().getOut();
+            PrintWriter o = out();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("file", file.toString());
+                m.put("file", snapshot.file.toString());
                 m.put("file_bytes", s.fileSize());
                 m.put("version", h.version());
                 m.put("header_bytes", h.headerLength());
@@ -83,8 +75,8 @@ final class InspectCommand implements Callable<Integer> {
                 m.put("dedup_chunks", dedup);
                 m.put("dedup_bytes", dedupBytes);
                 m.put("stored_bytes", s.storedBytes());
-                m.put("ratio", Sizes.round(PackCommand.ratio(s.length(), s.fileSize()), 3));
-                m.put("payload_ratio", Sizes.round(PackCommand.ratio(s.length(), s.storedBytes()), 3));
+                m.put("ratio", Sizes.round(Sizes.ratio(s.length(), s.fileSize()), 3));
+                m.put("payload_ratio", Sizes.round(Sizes.ratio(s.length(), s.storedBytes()), 3));
                 Map<String, Object> cm = new LinkedHashMap<>();
                 codecs.forEach((c, t) -> {
                     Map<String, Object> e = new LinkedHashMap<>();
@@ -99,7 +91,7 @@ final class InspectCommand implements Callable<Integer> {
                 m.put("profile_length", profileLength);
                 o.println(Json.write(m));
             } else {
-                o.printf(Locale.ROOT, "file        %s (%s, %d bytes)%n", file, Sizes.format(s.fileSize()), s.fileSize());
+                o.printf(Locale.ROOT, "file        %s (%s, %d bytes)%n", snapshot.file, Sizes.format(s.fileSize()), s.fileSize());
                 o.printf(Locale.ROOT, "format      version %d, header %d bytes, flags 0x%x%n", h.version(),
                         h.headerLength(), h.flags());
                 o.printf(Locale.ROOT, "length      %s (%d bytes)%n", Sizes.format(s.length()), s.length());
@@ -119,12 +111,12 @@ final class InspectCommand implements Callable<Integer> {
                     CodecTotals t = e.getValue();
                     o.printf(Locale.ROOT, "%-11s %-4s %d chunks, %s -> %s (%s)%n", label,
                             e.getKey().name().toLowerCase(Locale.ROOT), t.chunks, Sizes.format(t.rawBytes),
-                            Sizes.format(t.storedBytes), Sizes.ratio(PackCommand.ratio(t.rawBytes, t.storedBytes)));
+                            Sizes.format(t.storedBytes), Sizes.formatRatio(Sizes.ratio(t.rawBytes, t.storedBytes)));
                     label = "";
                 }
                 o.printf(Locale.ROOT, "ratio       %s (length / file size), payload %s (length / payload)%n",
-                        Sizes.ratio(PackCommand.ratio(s.length(), s.fileSize())),
-                        Sizes.ratio(PackCommand.ratio(s.length(), s.storedBytes())));
+                        Sizes.formatRatio(Sizes.ratio(s.length(), s.fileSize())),
+                        Sizes.formatRatio(Sizes.ratio(s.length(), s.storedBytes())));
                 o.printf(Locale.ROOT, "digest      %s%n", s.digest());
                 Map<String, String> meta = s.metadata();
                 if (meta.isEmpty()) {

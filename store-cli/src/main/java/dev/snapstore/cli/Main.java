@@ -7,10 +7,13 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 
+import dev.snapstore.bench.BenchCommand;
 import dev.snapstore.store.Codec;
 import dev.snapstore.store.CorruptSnapshotException;
 import dev.snapstore.store.Mode;
 import dev.snapstore.store.ModeUnavailableException;
+import dev.snapstore.tools.ExitCode;
+import dev.snapstore.tools.cli.Converters;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
@@ -59,37 +62,19 @@ public final class Main {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new SnapstoreCommand());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.registerConverter(Codec.class, Main::codec);
-        cl.registerConverter(Mode.class, Main::mode);
+        cl.registerConverter(Codec.class, new Converters.CodecName());
+        cl.registerConverter(Mode.class, new Converters.ModeName());
         cl.setParameterExceptionHandler(Main::usageError);
         cl.setExecutionExceptionHandler(Main::executionError);
         cl.setUsageHelpLongOptionsMaxWidth(28);
-        // bench parses its own options (and --help): hand it everything after the word.
-        cl.getSubcommands().get("bench").setUnmatchedOptionsArePositionalParams(true);
         return cl;
-    }
-
-    private static Codec codec(String s) {
-        switch (s.toLowerCase(java.util.Locale.ROOT)) {
-            case "lz4": return Codec.LZ4;
-            case "zstd": return Codec.ZSTD;
-            case "none": return Codec.NONE;
-            default: throw new CommandLine.TypeConversionException("unknown codec '" + s + "' (lz4, zstd or none)");
-        }
-    }
-
-    private static Mode mode(String s) {
-        for (Mode m : Mode.values()) {
-            if (m.name().equalsIgnoreCase(s)) {
-                return m;
-            }
-        }
-        throw new CommandLine.TypeConversionException(
-                "unknown mode '" + s + "' (auto, hugetlb, shmem, anonymous or eager)");
     }
 
     private static int usageError(ParameterException ex, String[] args) {
         CommandLine cl = ex.getCommandLine();
+        if (cl.getCommandSpec().userObject() instanceof BenchCommand) {
+            return BenchCommand.usageError(ex); // the harness names itself, as it did when it parsed its own options
+        }
         PrintWriter err = cl.getErr();
         err.println("snapstore: " + oneLine(ex.getMessage()));
         String name = cl.getCommandSpec().qualifiedName();

@@ -8,51 +8,33 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
-import dev.snapstore.store.Codec;
 import dev.snapstore.store.SnapshotWriter;
 import dev.snapstore.store.SnapshotWriter.WriteResult;
+import dev.snapstore.tools.ExitCode;
+import dev.snapstore.tools.Json;
+import dev.snapstore.tools.Sizes;
+import dev.snapstore.tools.cli.PackOptions;
+import dev.snapstore.tools.cli.ThreadsOption;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
-@Command(name = "pack", sortOptions = false, mixinStandardHelpOptions = true,
+@Command(name = "pack",
         header = "Pack a file or standard input into a snapshot.",
         description = "Packs a file (or - for standard input) into a snapshot: compressed, checksummed "
                 + "chunks; all-zero chunks and repeated chunks are stored once or not at all.")
-final class PackCommand implements Callable<Integer> {
-    static final long MIN_CHUNK = 64L << 10;
-    static final long MAX_CHUNK = 64L << 20;
+final class PackCommand extends CliCommand.WithJson {
+    @Mixin
+    PackOptions packing;
 
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--codec", defaultValue = "lz4", paramLabel = "lz4|zstd|none",
-            description = "Compression of each chunk (default: ${DEFAULT-VALUE}). lz4 restores fastest, "
-                    + "zstd is smaller.")
-    Codec codec;
-
-    @Option(names = "--level", paramLabel = "N",
-            description = "Compression level of the codec (default: the library's default).")
-    Integer level;
-
-    @Option(names = "--chunk-size", defaultValue = "2M", paramLabel = "SIZE", converter = Sizes.Converter.class,
-            description = "Chunk size: a power of two from 64K to 64M (default: ${DEFAULT-VALUE}).")
-    long chunkSize;
-
-    @Option(names = "--threads", paramLabel = "N",
-            description = "Compression threads (default: the number of cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--meta", paramLabel = "KEY=VALUE",
             description = "Extra metadata entry; repeatable.")
     Map<String, String> metadata = new LinkedHashMap<>();
-
-    @Option(names = "--json", description = "Print the result as one JSON object.")
-    boolean json;
 
     @Parameters(index = "0", paramLabel = "INPUT", description = "File to pack, or - for standard input.")
     String input;
@@ -62,11 +44,8 @@ final class PackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        checkChunkSize(chunkSize);
-        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (nThreads < 1 || nThreads > 1024) {
-            throw CliException.usage("--threads must be 1..1024: " + nThreads);
-        }
+        packing.chunkSize(); // a bad --chunk-size is a usage error before any file is looked at
+        int nThreads = threads.count(1024);
         boolean stdin = "-".equals(input);
         Path in = stdin ? null : Path.of(input);
         if (in != null) {
@@ -80,10 +59,7 @@ final class PackCommand implements Callable<Integer> {
                 throw CliException.usage(out + ": is the input; pack would destroy it");
             }
         }
-        SnapshotWriter.Builder b = SnapshotWriter.builder().codec(codec).chunkSize((int) chunkSize).threads(nThreads);
-        if (level != null) {
-            b.level(level);
-        }
+        SnapshotWriter.Builder b = packing.writer(nThreads);
         metadata.forEach(b::metadata);
         long total = in != null ? Files.size(in) : -1;
         WriteResult r;
@@ -104,7 +80,7 @@ final class PackCommand implements Callable<Integer> {
             }
             target.commit();
         }
-        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter o = out();
         if (json) {
             o.println(Json.write(toMap(r, nThreads)));
         } else {
@@ -114,51 +90,35 @@ final class PackCommand implements Callable<Integer> {
         return ExitCode.OK;
     }
 
-    static void checkChunkSize(long size) {
-        if (size < MIN_CHUNK || size > MAX_CHUNK || Long.bitCount(size) != 1) {
-            throw CliException.usage("--chunk-size must be a power of two from 64K to 64M: " + Sizes.format(size)
-                    + " (" + size + " bytes)");
-        }
+    private Map<String, Object> toMap(WriteResult r, int nThreads) {
+        Map<String, Object> m = Json.object("input", input, "output", out.toString(), "codec", packing.codec, "level", packing.level,
+                "threads", nThreads, "chunk_size", packing.chunkSize);
+        m.putAll(written(r));
+        return m;
     }
 
-    private Map<String, Object> toMap(WriteResult r, int nThreads) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("input", input);
-        m.put("output", out.toString());
-        m.put("codec", codec);
-        m.put("level", level);
-        m.put("threads", nThreads);
-        m.put("chunk_size", chunkSize);
-        m.put("logical_bytes", r.logicalBytes());
-        m.put("chunks", r.chunks());
-        m.put("stored_chunks", r.chunks() - r.zeroChunks() - r.dedupChunks());
-        m.put("zero_chunks", r.zeroChunks());
-        m.put("dedup_chunks", r.dedupChunks());
-        m.put("stored_bytes", r.storedBytes());
-        m.put("file_bytes", r.fileBytes());
-        m.put("ratio", Sizes.round(ratio(r.logicalBytes(), r.fileBytes()), 3));
-        m.put("seconds", Sizes.round(r.nanos() / 1e9, 3));
-        m.put("mb_per_s", Sizes.round(Sizes.mbPerSecond(r.logicalBytes(), r.nanos()), 1));
-        m.put("digest", r.digest());
-        return m;
+    /** What the writer reports, as {@code pack --json} and {@code demo --json} print it. */
+    static Map<String, Object> written(WriteResult r) {
+        return Json.object("logical_bytes", r.logicalBytes(), "chunks", r.chunks(),
+                "stored_chunks", r.chunks() - r.zeroChunks() - r.dedupChunks(), "zero_chunks", r.zeroChunks(),
+                "dedup_chunks", r.dedupChunks(), "stored_bytes", r.storedBytes(), "file_bytes", r.fileBytes(),
+                "ratio", Sizes.round(Sizes.ratio(r.logicalBytes(), r.fileBytes()), 3),
+                "seconds", Sizes.round(r.nanos() / 1e9, 3),
+                "mb_per_s", Sizes.round(Sizes.mbPerSecond(r.logicalBytes(), r.nanos()), 1), "digest", r.digest());
     }
 
     private void print(PrintWriter o, WriteResult r, int nThreads) {
         int stored = r.chunks() - r.zeroChunks() - r.dedupChunks();
         o.printf(Locale.ROOT, "packed %s -> %s%n", input, out);
         o.printf(Locale.ROOT, "  input    %s (%d bytes) in %d chunks of %s%n", Sizes.format(r.logicalBytes()),
-                r.logicalBytes(), r.chunks(), Sizes.format(chunkSize));
+                r.logicalBytes(), r.chunks(), Sizes.format(packing.chunkSize));
         o.printf(Locale.ROOT, "  chunks   %d stored, %d all-zero (not stored), %d duplicates (stored once)%n",
                 stored, r.zeroChunks(), r.dedupChunks());
         o.printf(Locale.ROOT, "  size     %s of payload, %s file: ratio %s (input / file)%n",
-                Sizes.format(r.storedBytes()), Sizes.format(r.fileBytes()), Sizes.ratio(ratio(r.logicalBytes(), r.fileBytes())));
+                Sizes.format(r.storedBytes()), Sizes.format(r.fileBytes()), Sizes.formatRatio(Sizes.ratio(r.logicalBytes(), r.fileBytes())));
         o.printf(Locale.ROOT, "  speed    %.2f s, %.0f MB/s of input (%s%s, %d threads)%n", r.nanos() / 1e9,
-                Sizes.mbPerSecond(r.logicalBytes(), r.nanos()), codec.name().toLowerCase(Locale.ROOT),
-                level != null ? " level " + level : "", nThreads);
+                Sizes.mbPerSecond(r.logicalBytes(), r.nanos()), packing.codec.name().toLowerCase(Locale.ROOT),
+                packing.level != null ? " level " + packing.level : "", nThreads);
         o.printf(Locale.ROOT, "  digest   %s%n", r.digest());
-    }
-
-    static double ratio(long logical, long stored) {
-        return stored <= 0 ? Double.NaN : (double) logical / stored;
     }
 }

@@ -1,15 +1,15 @@
 package dev.snapstore.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 import dev.snapstore.store.Region;
+import dev.snapstore.tools.FileIo;
+import dev.snapstore.tools.ParallelChunks;
 
 /**
  * Reads a region's memory the way an application would: through {@link Region#slice}, so lazy
@@ -103,54 +103,31 @@ final class RegionReader {
             throws InterruptedException {
         int[] chunks = plan.chunks;
         long size = region.size();
-        AtomicInteger next = new AtomicInteger();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        long[] sums = new long[Math.max(1, threads)];
-        long[] pages = new long[sums.length];
-        long[] bytes = new long[sums.length];
-        List<Thread> workers = new ArrayList<>();
         long start = System.nanoTime();
-        for (int t = 0; t < sums.length; t++) {
-            final int id = t;
-            Thread th = new Thread(() -> {
-                long sum = 0;
-                long p = 0;
-                long b = 0;
-                try {
-                    int k;
-                    while (failure.get() == null && (k = next.getAndIncrement()) < chunks.length) {
-                        long off = (long) chunks[k] * chunkSize;
-                        int len = (int) Math.min(chunkSize, size - off);
-                        ByteBuffer slice = region.slice(off, len);
-                        for (int i = 0; i < len; i += PAGE) {
-                            sum += slice.get(i);
-                            p++;
-                        }
-                        b += len;
-                        progress.add(len);
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
+        List<long[]> sums; // per worker: {sum of bytes read, pages, bytes}
+        try {
+            sums = ParallelChunks.run("snapstore-touch", chunks.length, threads, () -> new long[3], (acc, k) -> {
+                long off = (long) chunks[k] * chunkSize;
+                int len = (int) Math.min(chunkSize, size - off);
+                ByteBuffer slice = region.slice(off, len);
+                for (int i = 0; i < len; i += PAGE) {
+                    acc[0] += slice.get(i);
+                    acc[1]++;
                 }
-                sums[id] = sum;
-                pages[id] = p;
-                bytes[id] = b;
-            }, "snapstore-touch-" + t);
-            th.start();
-            workers.add(th);
-        }
-        for (Thread th : workers) {
-            th.join();
+                acc[2] += len;
+                progress.add(len);
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // the touch does no I/O: a checked exception is a bug
         }
         long nanos = System.nanoTime() - start;
-        rethrow(failure.get());
         long sum = 0;
         long p = 0;
         long b = 0;
-        for (int t = 0; t < sums.length; t++) {
-            sum += sums[t];
-            p += pages[t];
-            b += bytes[t];
+        for (long[] acc : sums) {
+            sum += acc[0];
+            p += acc[1];
+            b += acc[2];
         }
         return new TouchResult(chunks.length, b, p, nanos, sum);
     }
@@ -161,7 +138,7 @@ final class RegionReader {
      * large arrays than on direct buffers, which it copies 4 KiB at a time (10x slower on a cold JVM).
      */
     static byte[] sha256(Region region, int sliceSize, Progress progress) {
-        MessageDigest md = newSha256();
+        MessageDigest md = FileIo.sha256();
         byte[] buf = new byte[1 << 20];
         long size = region.size();
         for (long off = 0; off < size; off += sliceSize) {
@@ -175,34 +152,5 @@ final class RegionReader {
             progress.add(len);
         }
         return md.digest();
-    }
-
-    static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JDK has no SHA-256", e);
-        }
-    }
-
-    static String hex(byte[] b) {
-        StringBuilder sb = new StringBuilder(b.length * 2);
-        for (byte x : b) {
-            sb.append(Character.forDigit((x >> 4) & 0xf, 16)).append(Character.forDigit(x & 0xf, 16));
-        }
-        return sb.toString();
-    }
-
-    private static void rethrow(Throwable f) {
-        if (f == null) {
-            return;
-        }
-        if (f instanceof RuntimeException) {
-            throw (RuntimeException) f;
-        }
-        if (f instanceof Error) {
-            throw (Error) f;
-        }
-        throw new IllegalStateException(f);
     }
 }

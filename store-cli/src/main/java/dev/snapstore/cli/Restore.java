@@ -2,7 +2,6 @@ package dev.snapstore.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.snapstore.store.CorruptSnapshotException;
@@ -12,6 +11,11 @@ import dev.snapstore.store.ModeUnavailableException;
 import dev.snapstore.store.Region;
 import dev.snapstore.store.RegionStats;
 import dev.snapstore.store.Snapshot;
+import dev.snapstore.tools.FileIo;
+import dev.snapstore.tools.Json;
+import dev.snapstore.tools.MemoryUsage;
+import dev.snapstore.tools.Sizes;
+import dev.snapstore.tools.SyntheticImage;
 
 /**
  * One timed restore: open the snapshot, map it, touch it, optionally hash it through the region's
@@ -41,26 +45,13 @@ final class Restore {
         }
 
         Map<String, Object> asMap() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("file", file.toString());
-            m.put("mode", mode);
-            m.put("mode_requested", requested);
-            m.put("mode_reason", modeReason);
-            m.put("length", length);
-            m.put("chunk_size", chunkSize);
-            m.put("chunk_count", chunkCount);
-            m.put("snapshot_open_ms", Sizes.millis(openNanos));
-            m.put("map_ms", Sizes.millis(mapNanos));
-            m.put("open_ms", Sizes.millis(readyNanos()));
-            m.put("touch", touchName);
-            m.put("touch_threads", touchThreads);
-            m.put("touch_chunks", touch.chunks());
-            m.put("touch_pages", touch.pages());
-            m.put("touch_bytes", touch.bytes());
-            m.put("touch_ms", Sizes.millis(touch.nanos()));
-            m.put("touch_gbps", Sizes.round(touchGbps(), 3));
-            m.put("sha256", sha256);
-            m.put("sha256_ms", sha256 == null ? null : Sizes.millis(shaNanos));
+            Map<String, Object> m = Json.object("file", file.toString(), "mode", mode, "mode_requested", requested,
+                    "mode_reason", modeReason, "length", length, "chunk_size", chunkSize, "chunk_count", chunkCount,
+                    "snapshot_open_ms", Sizes.millis(openNanos), "map_ms", Sizes.millis(mapNanos),
+                    "open_ms", Sizes.millis(readyNanos()), "touch", touchName, "touch_threads", touchThreads,
+                    "touch_chunks", touch.chunks(), "touch_pages", touch.pages(), "touch_bytes", touch.bytes(),
+                    "touch_ms", Sizes.millis(touch.nanos()), "touch_gbps", Sizes.round(touchGbps(), 3),
+                    "sha256", sha256, "sha256_ms", sha256 == null ? null : Sizes.millis(shaNanos));
             // Memory after the touch (before hashing, which reads everything).
             m.putAll(afterTouch.asMap(before));
             if (afterSha != null) {
@@ -119,7 +110,7 @@ final class Restore {
                 if (rq.sha256()) {
                     long t3 = System.nanoTime();
                     try (Progress p = progressFor(rq, true, "sha256", s.length())) {
-                        sha = RegionReader.hex(RegionReader.sha256(r, s.chunkSize(), p));
+                        sha = FileIo.hex(RegionReader.sha256(r, s.chunkSize(), p));
                     } catch (InternalError e) {
                         throw poisoned(rq.file(), r, e);
                     }
@@ -144,12 +135,14 @@ final class Restore {
      * allocator's start-up. Opens {@code file} and decompresses its first chunk, then restores a
      * one-chunk snapshot of the same chunk size, written to a temporary file, in each of
      * {@code modes} (AUTO stands for every mode), touching all of it. Modes that are not available
-     * are skipped: the timed run reports them.
+     * are skipped: the timed run reports them. The warm-up maps without {@code options}' warm
+     * cache: its one-chunk snapshot must leave no file in the user's warm-cache directory.
      *
      * @return how long that took, in nanoseconds
      */
     static long warmUp(Path file, java.util.Collection<Mode> modes, MapOptions options) throws IOException {
         long t = System.nanoTime();
+        MapOptions noWarmCache = options.toBuilder().warmCache(null).build();
         java.util.Set<Mode> wanted = java.util.EnumSet.noneOf(Mode.class);
         for (Mode m : modes) {
             if (m == Mode.AUTO) {
@@ -179,7 +172,7 @@ final class Restore {
                     .write(new java.io.ByteArrayInputStream(content), tiny, "warm-up");
             try (Snapshot s = Snapshot.open(tiny)) {
                 for (Mode m : wanted) {
-                    try (Region r = s.map(m, options)) {
+                    try (Region r = s.map(m, noWarmCache)) {
                         RegionReader.touch(r, chunkSize, RegionReader.TouchPlan.sequential(s.chunkCount()), 1,
                                 Progress.none());
                     } catch (ModeUnavailableException e) {
@@ -191,7 +184,7 @@ final class Restore {
                 }
             }
         } finally {
-            DemoCommand.deleteTree(dir);
+            FileIo.deleteTree(dir);
         }
         return System.nanoTime() - t;
     }

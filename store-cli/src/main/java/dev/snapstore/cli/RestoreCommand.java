@@ -4,29 +4,27 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 
 import dev.snapstore.store.MapOptions;
 import dev.snapstore.store.Mode;
 import dev.snapstore.store.ModeUnavailableException;
 import dev.snapstore.store.RegionStats;
+import dev.snapstore.tools.ExitCode;
+import dev.snapstore.tools.Json;
+import dev.snapstore.tools.Sizes;
+import dev.snapstore.tools.cli.ThreadsOption;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
-@Command(name = "restore", sortOptions = false, mixinStandardHelpOptions = true,
+@Command(name = "restore",
         header = "Map a snapshot off-heap, touch it, and report the cost.",
         description = {
                 "Maps a snapshot into off-heap memory, touches it, and reports what that cost: time to open and "
                         + "map, touch time and throughput, memory, and the region's counters.",
                 "Lazy modes (hugetlb, shmem, anonymous) fill pages on first touch; eager decompresses "
                         + "everything up front. auto picks the best lazy mode this machine offers, else eager."})
-final class RestoreCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class RestoreCommand extends CliCommand.WithJson {
     @Option(names = "--mode", defaultValue = "auto", paramLabel = "MODE",
             description = "auto, hugetlb, shmem, anonymous or eager (default: ${DEFAULT-VALUE}).")
     Mode mode;
@@ -39,17 +37,12 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--sha256", description = "Hash the whole region, read through its memory, after the touch.")
     boolean sha256;
 
-    @Option(names = "--json", description = "Print one JSON object instead of text.")
-    boolean json;
-
     @Option(names = "--warm-cache", paramLabel = "DIR",
             description = "Keep decompressed chunks in DIR (a hugetlbfs mount or /dev/shm) for the next process.")
     Path warmCache;
 
-    @Option(names = "--threads", paramLabel = "N",
-            description = "Resolver threads (lazy), decompression threads (eager) and touching threads "
-                    + "(default: the number of cores).")
-    Integer threads;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--touch-threads", paramLabel = "N",
             description = "Touching threads, when different from --threads.")
@@ -70,19 +63,13 @@ final class RestoreCommand implements Callable<Integer> {
                     + "start-up included. By default they are paid before timing and reported apart.")
     boolean cold;
 
-    @Parameters(index = "0", paramLabel = "SNAP", description = "The snapshot.")
-    Path file;
+    @Mixin
+    SnapshotArgument snapshot;
 
     @Override
     public Integer call() throws Exception {
-        int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (n < 1 || n > 256) {
-            throw CliException.usage("--threads must be 1..256: " + n);
-        }
-        int tn = touchThreads != null ? touchThreads : n;
-        if (tn < 1 || tn > 1024) {
-            throw CliException.usage("--touch-threads must be 1..1024: " + tn);
-        }
+        int n = threads.count(256);
+        int tn = threads.check(touchThreads != null ? touchThreads : n, "--touch-threads", 1024);
         RegionReader.TouchPlan.parse(touch, 0, seed); // reject a bad --touch before any work
         if (warmCache != null && !Files.isDirectory(warmCache)) {
             throw CliException.usage(warmCache + ": --warm-cache needs an existing directory");
@@ -96,13 +83,13 @@ final class RestoreCommand implements Callable<Integer> {
         long warmNanos = -1;
         try {
             if (!cold) {
-                warmNanos = Restore.warmUp(file, java.util.List.of(mode), ob.build());
+                warmNanos = Restore.warmUp(snapshot.file, java.util.List.of(mode), ob.build());
             }
-            r = Restore.run(new Restore.Request(file, mode, ob.build(), touch, seed, tn, sha256, !json));
+            r = Restore.run(new Restore.Request(snapshot.file, mode, ob.build(), touch, seed, tn, sha256, !json));
         } catch (ModeUnavailableException e) {
-            throw CliException.failure(file + ": " + e.getMessage(), e);
+            throw CliException.failure(snapshot.file + ": " + e.getMessage(), e);
         }
-        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter o = out();
         if (json) {
             java.util.Map<String, Object> m = r.asMap();
             m.put("warm_up_ms", warmNanos < 0 ? null : Sizes.millis(warmNanos));
@@ -138,11 +125,11 @@ final class RestoreCommand implements Callable<Integer> {
                     Sizes.gbPerSecond(r.length(), r.shaNanos()));
         }
         o.printf(Locale.ROOT, "  memory    %s added to this process by map + touch (PSS + hugetlb pages, each page once)%n",
-                MemoryUsage.signed(r.afterTouch().footprintSince(r.before())));
+                Sizes.signed(r.afterTouch().footprintSince(r.before())));
         o.printf(Locale.ROOT, "            process after touch: %s%n", r.afterTouch().describe());
         if (r.afterSha() != null) {
             o.printf(Locale.ROOT, "            %s added once sha256 read everything%n",
-                    MemoryUsage.signed(r.afterSha().footprintSince(r.before())));
+                    Sizes.signed(r.afterSha().footprintSince(r.before())));
         }
         RegionStats s = r.stats();
         if (r.mode().isLazy()) {

@@ -2,7 +2,6 @@ package dev.snapstore.cli;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 
 import dev.snapstore.store.CorruptSnapshotException;
 import dev.snapstore.store.Snapshot;
+import dev.snapstore.store.format.FormatV1;
 
 /** Opening snapshot arguments with errors that name the file. */
 final class Snapshots {
@@ -40,20 +40,25 @@ final class Snapshots {
         }
     }
 
-    /** Header fields the API does not expose (docs/FORMAT.md, header at offset 0). */
+    /**
+     * The header fields the API does not expose, decoded by {@link FormatV1#decodeHeader} (the one
+     * decoder of the format): its version and length are the ones it accepts.
+     */
     record Header(int version, int headerLength, int flags, int chunkShift) {
         static Header read(Path file) throws IOException {
-            ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer b = ByteBuffer.allocate(FormatV1.HEADER_SIZE);
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
                     // fill
                 }
             }
-            if (b.hasRemaining()) {
-                throw new CorruptSnapshotException(file, "shorter than a header (64 bytes)");
+            b.flip();
+            try {
+                FormatV1.Header h = FormatV1.decodeHeader(b);
+                return new Header(FormatV1.VERSION, FormatV1.HEADER_SIZE, h.flags(), h.chunkShift());
+            } catch (FormatV1.FormatException e) {
+                throw new CorruptSnapshotException(file, e.getMessage());
             }
-            return new Header(Short.toUnsignedInt(b.getShort(8)), Short.toUnsignedInt(b.getShort(10)),
-                    b.getInt(12), Byte.toUnsignedInt(b.get(16)));
         }
     }
 }

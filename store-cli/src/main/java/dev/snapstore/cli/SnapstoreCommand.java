@@ -1,5 +1,6 @@
 package dev.snapstore.cli;
 
+import dev.snapstore.bench.BenchCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Spec;
                 RestoreCommand.class,
                 DoctorCommand.class,
                 DemoCommand.class,
-                BenchSubcommand.class,
+                BenchCommand.class,
         },
         footerHeading = "%nExit status:%n",
         footer = {

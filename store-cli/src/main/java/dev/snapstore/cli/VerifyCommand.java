@@ -2,51 +2,43 @@ package dev.snapstore.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import dev.snapstore.store.CorruptSnapshotException;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.VerifyReport;
+import dev.snapstore.tools.ExitCode;
+import dev.snapstore.tools.Json;
+import dev.snapstore.tools.Sizes;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Mixin;
 
-@Command(name = "verify", sortOptions = false, mixinStandardHelpOptions = true,
+@Command(name = "verify",
         header = "Check every chunk of a snapshot (exit 1 when any is bad).",
         description = "Decompresses every chunk and checks its length and CRC32C. Exits 1 and prints one "
                 + "line per bad chunk on stderr when anything is wrong.")
-final class VerifyCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--json", description = "Print the result as one JSON object (errors included).")
-    boolean json;
-
-    @Parameters(index = "0", paramLabel = "SNAP", description = "The snapshot.")
-    Path file;
+final class VerifyCommand extends CliCommand.WithJson {
+    @Mixin
+    SnapshotArgument snapshot;
 
     @Override
     public Integer call() throws IOException {
-        PrintWriter o = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter o = out();
+        PrintWriter err = err();
         VerifyReport report;
         long start = System.nanoTime();
-        try (Snapshot s = Snapshots.open(file); Progress progress = Progress.start("verify", s.length())) {
+        try (Snapshot s = snapshot.open(); Progress progress = Progress.start("verify", s.length())) {
             report = s.verify(progress);
         }
         long nanos = System.nanoTime() - start;
         List<CorruptSnapshotException> errors = report.errors();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("file", file.toString());
+            m.put("file", snapshot.file.toString());
             m.put("ok", report.ok());
             m.put("chunks_checked", report.chunksChecked());
             m.put("bytes_checked", report.bytesChecked());
@@ -67,11 +59,11 @@ final class VerifyCommand implements Callable<Integer> {
         if (!json) {
             // The verdict on stdout; stderr carries exactly one line per bad chunk.
             if (report.ok()) {
-                o.printf(Locale.ROOT, "%s: ok: %d chunks, %s checked in %.2f s (%.0f MB/s)%n", file,
+                o.printf(Locale.ROOT, "%s: ok: %d chunks, %s checked in %.2f s (%.0f MB/s)%n", snapshot.file,
                         report.chunksChecked(), Sizes.format(report.bytesChecked()), nanos / 1e9,
                         Sizes.mbPerSecond(report.bytesChecked(), nanos));
             } else {
-                o.printf(Locale.ROOT, "%s: CORRUPT: %d of %d chunks are bad%n", file, errors.size(),
+                o.printf(Locale.ROOT, "%s: CORRUPT: %d of %d chunks are bad%n", snapshot.file, errors.size(),
                         report.chunksChecked());
             }
         }

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Random;
 
 import dev.snapstore.store.Snapshot;
+import dev.snapstore.tools.FileIo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,7 +32,7 @@ class CliEndToEndTest {
     /** Synthetic content plus a whole zero chunk and a repeated chunk, {@code length} bytes. */
     static byte[] content(int length, long seed) {
         byte[] b = new byte[length];
-        SyntheticImage img = new SyntheticImage(seed, CHUNK);
+        dev.snapstore.tools.SyntheticImage img = new dev.snapstore.tools.SyntheticImage(seed, CHUNK);
         byte[] page = new byte[CHUNK];
         for (int off = 0, p = 0; off < length; off += CHUNK, p++) {
             int n = Math.min(CHUNK, length - off);
@@ -45,8 +46,36 @@ class CliEndToEndTest {
         return b;
     }
 
+    /** Writes {@code data} as in.bin and packs it in 64 KiB chunks to {@code name}. */
+    private Path packed(byte[] data, String name) throws IOException {
+        Path in = dir.resolve("in.bin");
+        Path snap = dir.resolve(name);
+        Files.write(in, data);
+        Cli pack = Cli.run("pack", "--chunk-size", "64K", in.toString(), snap.toString());
+        assertEquals(0, pack.status, pack.toString());
+        return snap;
+    }
+
+    /** Inverts 16 bytes in the middle of chunk {@code victim}'s payload (a chunk with a payload of its own). */
+    static void damagePayload(Path snap, int victim) throws IOException {
+        long at;
+        try (Snapshot s = Snapshot.open(snap)) {
+            assertFalse(s.index().isZero(victim) || s.index().isDedup(victim), "chunk " + victim + " has its own payload");
+            at = s.index().offset(victim) + s.index().storedLength(victim) / 2;
+        }
+        try (FileChannel ch = FileChannel.open(snap, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(16);
+            ch.read(b, at);
+            for (int i = 0; i < 16; i++) {
+                b.put(i, (byte) ~b.get(i));
+            }
+            b.clear();
+            ch.write(b, at);
+        }
+    }
+
     static String sha256(byte[] b) {
-        return RegionReader.hex(RegionReader.newSha256().digest(b));
+        return FileIo.hex(FileIo.sha256().digest(b));
     }
 
     @ParameterizedTest(name = "{0}, {1} bytes")
@@ -130,26 +159,9 @@ class CliEndToEndTest {
     @Test
     void corruptPayloadFailsVerifyAndUnpackWithExitOneNamingTheFile() throws IOException {
         byte[] data = content(8 * CHUNK, 11);
-        Path in = dir.resolve("in.bin");
-        Path snap = dir.resolve("damaged.snap");
-        Files.write(in, data);
-        assertEquals(0, Cli.run("pack", "--chunk-size", "64K", in.toString(), snap.toString()).status);
+        Path snap = packed(data, "damaged.snap");
         // Damage the payload of chunk 5 (a stored, non-duplicate chunk of the synthetic content).
-        int victim = 5;
-        long at;
-        try (Snapshot s = Snapshot.open(snap)) {
-            assertFalse(s.index().isZero(victim) || s.index().isDedup(victim), "chunk 5 has its own payload");
-            at = s.index().offset(victim) + s.index().storedLength(victim) / 2;
-        }
-        try (FileChannel ch = FileChannel.open(snap, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocate(16);
-            ch.read(b, at);
-            for (int i = 0; i < 16; i++) {
-                b.put(i, (byte) ~b.get(i));
-            }
-            b.clear();
-            ch.write(b, at);
-        }
+        damagePayload(snap, 5);
         Cli verify = Cli.run("verify", snap.toString());
         assertEquals(1, verify.status, verify.toString());
         assertTrue(verify.err.contains(snap.toString()), verify.toString());
@@ -240,10 +252,7 @@ class CliEndToEndTest {
     @Test
     void restoreEagerJsonShaEqualsInputSha() throws IOException {
         byte[] data = content(20 * CHUNK + 12345, 9);
-        Path in = dir.resolve("in.bin");
-        Path snap = dir.resolve("in.snap");
-        Files.write(in, data);
-        assertEquals(0, Cli.run("pack", "--chunk-size", "64K", in.toString(), snap.toString()).status);
+        Path snap = packed(data, "in.snap");
         Cli r = Cli.run("restore", "--mode", "eager", "--sha256", "--json", snap.toString());
         assertEquals(0, r.status, r.toString());
         Map<String, Object> m = TestJson.object(r.out);
@@ -273,10 +282,7 @@ class CliEndToEndTest {
     @Test
     void lazyModesRestoreCorrectlyOrSayTheyAreNotAvailable() throws IOException {
         byte[] data = content(10 * CHUNK + 7, 4);
-        Path in = dir.resolve("in.bin");
-        Path snap = dir.resolve("in.snap");
-        Files.write(in, data);
-        assertEquals(0, Cli.run("pack", "--chunk-size", "64K", in.toString(), snap.toString()).status);
+        Path snap = packed(data, "in.snap");
         for (String mode : List.of("auto", "hugetlb", "shmem", "anonymous")) {
             Cli r = Cli.run("restore", "--mode", mode, "--sha256", "--json", snap.toString());
             if (r.status == 0) {
@@ -294,22 +300,48 @@ class CliEndToEndTest {
         }
     }
 
+    /**
+     * Issue 7 item 5: the warm-up run (a one-chunk snapshot restored before timing) must not leave
+     * a warm file of its own in the user's --warm-cache directory: a restore with the warm-up
+     * leaves exactly what a --cold restore (no warm-up) leaves.
+     */
+    @Test
+    void restoreWarmCacheLeavesNoWarmUpFile() throws IOException {
+        Path shm = Path.of("/dev/shm");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(shm), "no /dev/shm for a warm cache");
+        byte[] data = content(8 * CHUNK, 21);
+        Path snap = packed(data, "in.snap");
+        Path warm = Files.createTempDirectory(shm, "snapstore-cli-test-warm-");
+        Path cold = Files.createTempDirectory(shm, "snapstore-cli-test-cold-");
+        try {
+            Cli w = Cli.run("restore", "--mode", "shmem", "--warm-cache", warm.toString(), "--sha256", "--json", snap.toString());
+            org.junit.jupiter.api.Assumptions.assumeTrue(w.status == 0 || !w.err.contains("not available"),
+                    "SHMEM regions not available here: " + w);
+            assertEquals(0, w.status, w.toString());
+            assertEquals(sha256(data), TestJson.object(w.out).get("sha256"));
+            Cli c = Cli.run("restore", "--cold", "--mode", "shmem", "--warm-cache", cold.toString(), "--json", snap.toString());
+            assertEquals(0, c.status, c.toString());
+            List<String> coldFiles = files(cold);
+            assertFalse(coldFiles.isEmpty(), "the restore itself keeps its warm file: " + coldFiles);
+            assertEquals(coldFiles, files(warm), "no file from the warm-up run");
+        } finally {
+            dev.snapstore.tools.FileIo.deleteTree(warm);
+            dev.snapstore.tools.FileIo.deleteTree(cold);
+        }
+    }
+
+    /** Regular files under {@code root}, relative names, sorted. */
+    private static List<String> files(Path root) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.walk(root)) {
+            return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+        }
+    }
+
     @Test
     void restoringADamagedChunkFailsWithExitOneInEveryMode() throws IOException {
         byte[] data = content(12 * CHUNK, 13);
-        Path in = dir.resolve("in.bin");
-        Path snap = dir.resolve("bad.snap");
-        Files.write(in, data);
-        assertEquals(0, Cli.run("pack", "--chunk-size", "64K", in.toString(), snap.toString()).status);
-        int victim = 7;
-        long at;
-        try (Snapshot s = Snapshot.open(snap)) {
-            assertFalse(s.index().isZero(victim) || s.index().isDedup(victim));
-            at = s.index().offset(victim) + s.index().storedLength(victim) / 2;
-        }
-        try (FileChannel ch = FileChannel.open(snap, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}), at);
-        }
+        Path snap = packed(data, "bad.snap");
+        damagePayload(snap, 7);
         for (String mode : List.of("eager", "hugetlb", "shmem", "anonymous")) {
             Cli r = Cli.run("restore", "--mode", mode, "--sha256", "--json", snap.toString());
             if (r.status == 3) {

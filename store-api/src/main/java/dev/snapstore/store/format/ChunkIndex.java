@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 import dev.snapstore.store.Codec;
+import dev.snapstore.store.format.FormatV1.FormatException;
 
 /**
  * The per-chunk index of a snapshot: 40-byte little-endian entries laid out as in
@@ -84,6 +85,125 @@ public final class ChunkIndex {
     /** Read-only little-endian view of the raw index bytes (count * 40), positioned at 0. */
     public ByteBuffer entries() {
         return entries.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** What {@link #validate} learnt on the way: payload bytes stored once, the largest payload. */
+    public record Summary(long storedBytes, int maxStoredLength) {
+    }
+
+    /**
+     * Checks every entry against the format (docs/FORMAT.md, "What a reader checks on open"):
+     * codec and flags known, reserved bits zero, the raw length the header implies, a ZERO entry
+     * with no payload, no hash and the CRC32C of zeros, stored payloads back to back in chunk
+     * order from the end of the header to {@code dataEnd} with a length possible for their codec,
+     * and a DEDUP entry sharing the payload, length, codec, CRC and hash of an earlier stored chunk.
+     *
+     * @param dataEnd where the payloads end: the index's file offset
+     * @throws FormatException naming the first entry that contradicts the format
+     */
+    public Summary validate(FormatV1.Header header, long dataEnd) throws FormatException {
+        if (count != header.chunkCount()) {
+            throw new FormatException("index holds " + count + " entries for " + header.chunkCount() + " chunks");
+        }
+        long length = header.length();
+        int shift = header.chunkShift();
+        int[] storedIds = new int[count];
+        int storedCount = 0;
+        long next = FormatV1.HEADER_SIZE;
+        long stored = 0;
+        int max = 0;
+        for (int i = 0; i < count; i++) {
+            int codecId = codecId(i);
+            Codec codec = Codec.ofId(codecId);
+            if (codec == null) {
+                throw new FormatException(i, "unknown codec id " + codecId);
+            }
+            int flags = flags(i);
+            if ((flags & ~(FLAG_ZERO | FLAG_DEDUP)) != 0 || flags == (FLAG_ZERO | FLAG_DEDUP)) {
+                throw new FormatException(i, "invalid flags 0x" + Integer.toHexString(flags));
+            }
+            if (reserved(i) != 0) {
+                throw new FormatException(i, "reserved index bytes are not zero");
+            }
+            int expected = FormatV1.rawLength(length, shift, i);
+            int raw = rawLength(i);
+            if (raw != expected) {
+                throw new FormatException(i, "raw length " + Integer.toUnsignedString(raw)
+                        + " but the chunk holds " + expected + " bytes (chunk size " + (1 << shift) + ")");
+            }
+            long off = offset(i);
+            long len = Integer.toUnsignedLong(storedLength(i));
+            if ((flags & FLAG_ZERO) != 0) {
+                if (off != 0 || len != 0 || codec != Codec.NONE) {
+                    throw new FormatException(i, "zero chunk with a payload");
+                }
+                int zeroCrc = FormatV1.zeroCrc(raw);
+                if (crc32c(i) != zeroCrc) {
+                    throw new FormatException(i, "zero chunk's CRC32C 0x" + Integer.toHexString(crc32c(i))
+                            + " is not the CRC32C of " + raw + " zero bytes (0x" + Integer.toHexString(zeroCrc) + ")");
+                }
+                if (hashLo(i) != 0 || hashHi(i) != 0) {
+                    throw new FormatException(i, "zero chunk with a content hash");
+                }
+                continue;
+            }
+            if (len == 0 || off < FormatV1.HEADER_SIZE || off > dataEnd || len > dataEnd - off) {
+                throw new FormatException(i, "payload [" + off + ", +" + len
+                        + ") lies outside the data area " + FormatV1.HEADER_SIZE + ".." + dataEnd);
+            }
+            if (codec == Codec.NONE ? len != raw : len >= raw) {
+                throw new FormatException(i, "stored length " + len + " impossible for "
+                        + codec + " with raw length " + raw);
+            }
+            max = (int) Math.max(max, len);
+            if ((flags & FLAG_DEDUP) != 0) {
+                checkDedup(i, storedIds, storedCount);
+                continue;
+            }
+            if (off != next) {
+                throw new FormatException(i, "payload at file offset " + off + " but the previous payload ends at "
+                        + next + " (payloads are stored back to back in chunk order)");
+            }
+            next += len;
+            stored += len;
+            storedIds[storedCount++] = i;
+        }
+        if (next != dataEnd) {
+            throw new FormatException("payloads end at file offset " + next + " but the index starts at " + dataEnd);
+        }
+        return new Summary(stored, max);
+    }
+
+    /** A DEDUP entry must repeat an earlier stored chunk's entry (found by payload offset). */
+    private void checkDedup(int i, int[] storedIds, int storedCount) throws FormatException {
+        long off = offset(i);
+        int lo = 0;
+        int hi = storedCount - 1;
+        int src = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long o = offset(storedIds[mid]);
+            if (o < off) {
+                lo = mid + 1;
+            } else if (o > off) {
+                hi = mid - 1;
+            } else {
+                src = storedIds[mid];
+                break;
+            }
+        }
+        if (src < 0) {
+            throw new FormatException(i, "DEDUP entry points at file offset " + off
+                    + ", where no earlier chunk's payload starts");
+        }
+        if (storedLength(src) != storedLength(i) || codecId(src) != codecId(i) || rawLength(src) != rawLength(i)) {
+            throw new FormatException(i, "DEDUP entry's stored length, raw length or codec differ from chunk "
+                    + src + " whose payload it shares");
+        }
+        if (crc32c(src) != crc32c(i) || hashLo(src) != hashLo(i) || hashHi(src) != hashHi(i)) {
+            throw new FormatException(i, "DEDUP entry's CRC32C or content hash differ from chunk "
+                    + src + " whose payload it shares");
+        }
     }
 
     /** Writes one entry at {@code i * ENTRY_SIZE} of {@code dst} (little-endian). */

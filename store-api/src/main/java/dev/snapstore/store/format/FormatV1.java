@@ -1,13 +1,24 @@
 package dev.snapstore.store.format;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 
 /**
- * Constants and fixed-size structures of snapshot format version 1. The byte layout is specified
- * in {@code docs/FORMAT.md}; this class is its one implementation. Stateless and thread-safe.
+ * Constants and fixed-size structures of snapshot format version 1: header, footer, checksums and
+ * the digest. The byte layout is specified in {@code docs/FORMAT.md}; this package is its one Java
+ * implementation ({@link ChunkIndex} for the index entries, {@link Metadata} and {@link Profile}
+ * for those sections, {@link SnapshotLayout} for reading and validating a whole file). Stateless
+ * and thread-safe.
  */
 public final class FormatV1 {
     public static final int VERSION = 1;
@@ -26,7 +37,58 @@ public final class FormatV1 {
     public static final long HASH_SEED_LO = 0L;
     public static final long HASH_SEED_HI = 0x9E3779B97F4A7C15L;
 
+    private static final ConcurrentHashMap<Integer, Integer> ZERO_CRCS = new ConcurrentHashMap<>();
+
     private FormatV1() {
+    }
+
+    /**
+     * The header fields as stored, without validation beyond the size: what a tool shows about a
+     * file it may not be able to open (another version, a damaged header).
+     *
+     * @param magicOk whether the file starts with {@code SNAPSTOR}
+     */
+    public record RawHeader(boolean magicOk, int version, int headerLength, int flags, int chunkShift,
+                            long length, long chunkCount, int crc, boolean crcOk) {
+    }
+
+    /** Whether {@code file} starts with the snapshot magic (false for a shorter file). */
+    public static boolean isSnapshot(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(HEADER_MAGIC.length);
+            while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+                // fill
+            }
+            return !b.hasRemaining() && Arrays.equals(b.array(), HEADER_MAGIC);
+        }
+    }
+
+    /**
+     * Reads the header of {@code file} as stored (see {@link RawHeader}).
+     *
+     * @throws FormatException when the file is shorter than a header
+     */
+    public static RawHeader readRawHeader(Path file) throws IOException, FormatException {
+        ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+                // fill
+            }
+        }
+        if (b.hasRemaining()) {
+            throw new FormatException("shorter than a header (" + b.position() + " of " + HEADER_SIZE + " bytes)");
+        }
+        return rawHeader(b.flip());
+    }
+
+    /** The header fields of {@code src[position, position + 64)} as stored. */
+    public static RawHeader rawHeader(ByteBuffer src) {
+        byte[] raw = new byte[HEADER_SIZE];
+        src.duplicate().get(raw);
+        ByteBuffer h = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+        return new RawHeader(Arrays.equals(raw, 0, 8, HEADER_MAGIC, 0, 8), Short.toUnsignedInt(h.getShort(8)),
+                Short.toUnsignedInt(h.getShort(10)), h.getInt(12), Byte.toUnsignedInt(raw[16]), h.getLong(24),
+                h.getLong(32), h.getInt(60), h.getInt(60) == crc(raw, 0, 60));
     }
 
     /** The fixed header fields. */
@@ -103,6 +165,9 @@ public final class FormatV1 {
         if (shift < MIN_CHUNK_SHIFT || shift > MAX_CHUNK_SHIFT) {
             throw new FormatException("chunk size 2^" + shift + " outside 64 KiB..64 MiB");
         }
+        if (!isZero(raw, 17, 24) || !isZero(raw, 40, 60)) {
+            throw new FormatException("reserved header bytes are not zero");
+        }
         long length = h.getLong(24);
         if (length < 0) {
             throw new FormatException("negative logical length " + length);
@@ -113,6 +178,15 @@ public final class FormatV1 {
                     + " and chunk size " + (1 << shift));
         }
         return new Header(shift, length, count, flags);
+    }
+
+    private static boolean isZero(byte[] a, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (a[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static ByteBuffer encodeFooter(Footer f) {
@@ -144,10 +218,46 @@ public final class FormatV1 {
         if (b.getInt(96) != crc(raw, 0, 96)) {
             throw new FormatException("footer checksum mismatch");
         }
+        if (!isZero(raw, 60, 64) || !isZero(raw, 100, 104)) {
+            throw new FormatException("reserved footer bytes are not zero");
+        }
         byte[] digest = new byte[32];
         System.arraycopy(raw, 64, digest, 0, 32);
         return new Footer(b.getLong(0), b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(32),
                 b.getLong(40), b.getInt(48), b.getInt(52), b.getInt(56), digest);
+    }
+
+    /** The snapshot digest: SHA-256 of the 64 header bytes followed by the index bytes. */
+    public static byte[] digest(ByteBuffer header, ByteBuffer index) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(header.duplicate());
+            md.update(index.duplicate());
+            return md.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    /** CRC32C of {@code length} zero bytes: the CRC a ZERO index entry must carry (cached per length). */
+    public static int zeroCrc(int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("negative length " + length);
+        }
+        Integer known = ZERO_CRCS.get(length);
+        if (known != null) {
+            return known;
+        }
+        ByteBuffer zeros = ByteBuffer.allocateDirect(Math.min(length, 1 << 16));
+        CRC32C c = new CRC32C();
+        for (int left = length; left > 0; left -= zeros.capacity()) {
+            c.update(zeros.clear().limit(Math.min(left, zeros.capacity())));
+        }
+        int v = (int) c.getValue();
+        if (ZERO_CRCS.size() < 64) {
+            ZERO_CRCS.put(length, v);
+        }
+        return v;
     }
 
     public static int crc(byte[] a, int off, int len) {
@@ -162,12 +272,27 @@ public final class FormatV1 {
         return (int) c.getValue();
     }
 
-    /** A structural problem found while decoding; callers wrap it with the file name. */
+    /**
+     * A structural problem found while decoding, with the chunk it concerns (or -1); callers wrap
+     * it with the file name (as a {@code CorruptSnapshotException}).
+     */
     public static final class FormatException extends Exception {
         private static final long serialVersionUID = 1L;
 
+        private final long chunk;
+
         public FormatException(String message) {
+            this(-1, message);
+        }
+
+        public FormatException(long chunk, String message) {
             super(message, null, false, false);
+            this.chunk = chunk;
+        }
+
+        /** The index entry at fault, or -1 when the problem is not one entry's. */
+        public long chunk() {
+            return chunk;
         }
     }
 }

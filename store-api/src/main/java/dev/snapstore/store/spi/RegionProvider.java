@@ -1,6 +1,7 @@
 package dev.snapstore.store.spi;
 
 import java.io.IOException;
+import java.util.Optional;
 
 import dev.snapstore.store.MapOptions;
 import dev.snapstore.store.Mode;
@@ -29,11 +30,14 @@ public interface RegionProvider {
     Region map(Snapshot snapshot, Mode mode, MapOptions options) throws IOException;
 
     /**
-     * Off-heap memory for eager regions, or null to let the portable allocator decide. Linux
-     * providers hand out hugepage-backed memory when {@code hugepages} and enough are free.
+     * Off-heap memory for eager regions, or empty to leave the choice to the next provider (and
+     * finally the portable allocator). Linux providers hand out hugepage-backed memory when
+     * {@code hugepages} and enough are free, else anonymous memory.
+     *
+     * @throws IOException the provider should have served the request and failed
      */
-    default OffHeapMemory allocate(long size, boolean hugepages) throws IOException {
-        return null;
+    default Optional<OffHeapMemory> allocate(long size, boolean hugepages) throws IOException {
+        return Optional.empty();
     }
 
     /** Whether a mode is usable, and why not. */

@@ -99,6 +99,19 @@ final class EngineErrors {
         }
     }
 
+    /**
+     * The exception for a failed call on an open region (populate, check, reset): what
+     * {@link #translate} gives, a {@link NativeIoException}'s call extended by {@code where}.
+     */
+    static java.io.IOException forRegion(long rc, Snapshot snapshot, Mode mode, String where) {
+        EngineError e = EngineError.last(rc);
+        Exception x = translate(e, snapshot, mode, MapOptions.defaults());
+        if (x instanceof NativeIoException) {
+            return where.isEmpty() ? (NativeIoException) x : new NativeIoException(e.call() + where, e.errno());
+        }
+        return x instanceof java.io.IOException ? (java.io.IOException) x : new NativeIoException(e.call() + where, e.errno());
+    }
+
     /** Chunk {@code chunk} of {@code file} could not be produced, for {@code errno}. */
     static CorruptSnapshotException chunkFailure(Path file, long chunk, int errno) {
         return new CorruptSnapshotException(file, chunk, "could not be produced: " + chunkReason(errno));

@@ -3,6 +3,7 @@ package dev.snapstore.store.linux;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -18,6 +19,8 @@ import dev.snapstore.store.Region;
 import dev.snapstore.store.RegionStats;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.format.ChunkIndex;
+import dev.snapstore.store.linux.internal.Errno;
+import dev.snapstore.store.linux.internal.LibC;
 import dev.snapstore.store.linux.internal.SnapEngine;
 import net.openhft.chronicle.bytes.BytesStore;
 
@@ -29,7 +32,7 @@ import net.openhft.chronicle.bytes.BytesStore;
  * <ul>
  *   <li>{@link Mode#ANONYMOUS}: private anonymous memory, chunks placed with UFFDIO_COPY.</li>
  *   <li>{@link Mode#SHMEM} / {@link Mode#HUGETLB}: the decompressed image lives in a shmem or
- *       hugetlb file (a memfd, or {@code DIR/<digest>.<mode>.img} with
+ *       hugetlb file (a memfd, or {@code DIR/uid-<euid>/<digest>.<mode>.img} with
  *       {@link MapOptions#warmCache()}), mapped MAP_PRIVATE (writable, copy-on-write) or
  *       MAP_SHARED + PROT_READ ({@link MapOptions#writable()} false: one physical copy shared by
  *       every region and process using the same warm file); pages already in the file are mapped
@@ -43,12 +46,20 @@ import net.openhft.chronicle.bytes.BytesStore;
  * ANONYMOUS region is always writable (private memory of this process; nothing to share).
  *
  * <p>A chunk that cannot be produced (CRC mismatch, short read, I/O error, hugepage pool exhausted
- * at fill time) is poisoned: the touching thread gets an {@link InternalError} from the JVM,
- * {@link RegionStats#errors()} counts it, and nothing is ever zero-filled in its place.
+ * at fill time) is refused, never zero-filled: with UFFDIO_POISON (Linux 6.6+), or, before 6.6 or
+ * with {@code SNAPSTORE_UFFD_DISABLE=POISON}, by replacing its pages with an empty memfd mapping
+ * (the SIGBUS guard). Either way the touching thread gets an {@link InternalError} from the JVM,
+ * {@link RegionStats#errors()} counts it and the per-chunk error latch records it. In JIT-compiled
+ * code that error is asynchronous (see {@link Region}: measured, JDK 17 let a whole bad 64 KiB
+ * chunk read as stale values and threw outside the reading {@code try}; JDK 25 threw inside it
+ * after 4001 stale reads): use {@link #read(long, ByteBuffer)} or {@link #load} (typed
+ * {@link CorruptSnapshotException} before any byte is visible) where bad bytes must never be used,
+ * and {@link #checkHealthy()} after a batch of raw accesses.
  *
  * <p>{@link #close()} while other threads still touch the region: resolvers stop filling and
- * answer every fault with UFFDIO_POISON (an {@link InternalError} in the touching thread, never
- * zeros, never a hang) until no fault has come for 5 ms; then the memory is released and the
+ * refuse every fault (POISON or the SIGBUS guard: an {@link InternalError} in the touching thread,
+ * never a hang; on JDK 17 compiled readers may see stale values before it, as above, so discard
+ * what a reader racing close() produced) until no fault has come for 5 ms; then the memory is released and the
  * address range is left as an empty guard mapping for at least a second, where any access raises
  * an {@link InternalError} too (a thread woken from a fault by close that runs late). Later, the
  * range is unmapped and an access faults like any access to freed native memory. {@link #load}, {@link #reset} and {@link #stats}
@@ -82,6 +93,7 @@ public final class LazyRegion implements Region {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile RegionStats finalStats;
     private final Residency residency;
+    private volatile CorruptSnapshotException finalHealth; // the first failed chunk at close, or null
 
     private LazyRegion(Snapshot snapshot, Mode mode, String reason, boolean writable, long handle, String backing,
             Residency residency) {
@@ -137,7 +149,14 @@ public final class LazyRegion implements Region {
         if (h < 0) {
             throw EngineErrors.rethrow(EngineErrors.last(h, snapshot, mode, options), IOException.class);
         }
-        String backing = backing(mode, writable, warmDir, warmName, options.resolverThreads());
+        long refused = new Pointer(SnapEngine.sn_region_stats(h)).getLong(8L * SnapEngine.SN_C_WARM_REFUSED);
+        String backing = backing(mode, writable, refused == 0 ? warmDir : null, warmName, options.resolverThreads());
+        if (refused != 0) {
+            backing += "; warm cache " + warmFile(Path.of(warmDir), warmName) + " not used: another user's file or "
+                    + "directory is at that name (" + Errno.name((int) refused) + "); fix: remove "
+                    + warmUserDir(Path.of(warmDir));
+            LOG.log(System.Logger.Level.WARNING, "snapstore: {0}", backing);
+        }
         Residency residency = null;
         if (budget > 0) {
             residency = budget(snapshot, mode, h, budget);
@@ -167,9 +186,19 @@ public final class LazyRegion implements Region {
                 snapshot.path().getFileName().toString());
     }
 
+    /** This user's directory in the warm cache directory {@code dir}: {@code dir/uid-<euid>} (0700, created by the engine). */
+    static Path warmUserDir(Path dir) {
+        return dir.toAbsolutePath().resolve("uid-" + Integer.toUnsignedString(LibC.geteuid()));
+    }
+
+    /** The warm backing file of {@code warmName} ("digest.mode") in the warm cache directory {@code dir}. */
+    static Path warmFile(Path dir, String warmName) {
+        return warmUserDir(dir).resolve(warmName + ".img");
+    }
+
     private static String backing(Mode mode, boolean writable, String warmDir, String warmName, int resolvers) {
         String file = mode == Mode.ANONYMOUS ? "anonymous memory, UFFDIO_COPY"
-                : (warmDir != null ? "warm file " + warmDir + "/" + warmName + ".img" : (mode == Mode.HUGETLB ? "hugetlb memfd" : "shmem memfd"))
+                : (warmDir != null ? "warm file " + warmFile(Path.of(warmDir), warmName) : (mode == Mode.HUGETLB ? "hugetlb memfd" : "shmem memfd"))
                         + (writable ? " mapped MAP_PRIVATE (copy-on-write)" : " mapped MAP_SHARED read-only");
         return file + ", " + resolvers + " native resolver" + (resolvers == 1 ? "" : "s");
     }
@@ -269,6 +298,70 @@ public final class LazyRegion implements Region {
     }
 
     /**
+     * Copies {@code dst.remaining()} bytes from {@code offset}: the range is populated from native
+     * code (MADV_POPULATE_READ, served by the resolvers), then the error latch is checked for its
+     * chunks, and only then are the bytes copied, so a chunk that could not be produced throws
+     * {@link CorruptSnapshotException} before any byte is visible, on JDK 17 as on 25. The latch is
+     * checked again after the copy (a page dropped by a reset or an eviction meanwhile is filled
+     * again by the copy itself); if that second check fails, {@code dst}'s position is restored and
+     * the exception thrown, so the copied bytes are never reported as read.
+     */
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        int n = dst.remaining();
+        checkRange(offset, n);
+        int start = dst.position();
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            int rc = SnapEngine.sn_region_populate(handle, offset, n, 0);
+            if (rc < 0) {
+                throw checked(rc, " on [" + offset + ", +" + n + ") of " + snapshot.path());
+            }
+            dst.put(DirectBuffers.slice(address, size, offset, n, false));
+            rc = SnapEngine.sn_region_check(handle, offset, n);
+            if (rc < 0) {
+                dst.position(start);
+                throw checked(rc, "");
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /**
+     * Throws when a chunk overlapping the range could not be produced (so far): the region's
+     * error latch, kept by the engine per chunk. Still answers after {@link #close()}, from the
+     * state at close.
+     */
+    @Override
+    public void checkHealthy(long offset, long length) throws CorruptSnapshotException {
+        checkRange(offset, length);
+        lifecycle.readLock().lock();
+        try {
+            if (finalStats != null) {
+                CorruptSnapshotException f = finalHealth;
+                long first = finalCounters[SnapEngine.SN_C_FIRST_ERROR_CHUNK] - 1;
+                if (f != null && first >= offset / snapshot.chunkSize()
+                        && first <= (offset + Math.max(length, 1) - 1) / snapshot.chunkSize()) {
+                    throw new CorruptSnapshotException(f.file(), f.chunk(), f.reason());
+                }
+                return;
+            }
+            int rc = SnapEngine.sn_region_check(handle, offset, length);
+            if (rc < 0) {
+                IOException e = checked(rc, "");
+                if (e instanceof CorruptSnapshotException) {
+                    throw (CorruptSnapshotException) e;
+                }
+                throw new UncheckedIOException(e); // a range error: checkRange above prevents it
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /**
      * Drops the pages of the range (MADV_DONTNEED), discarding private writes; the snapshot's bytes
      * come back on next touch (MINOR faults from the backing file, or MISSING faults that
      * decompress again for ANONYMOUS). Widened to whole {@link #pageSize()} pages.
@@ -312,7 +405,7 @@ public final class LazyRegion implements Region {
         return counter(SnapEngine.SN_C_PREFETCHED);
     }
 
-    /** Faults answered with UFFDIO_POISON (chunks that could not be produced, or faults during close). */
+    /** Faults refused, with UFFDIO_POISON or the SIGBUS guard (chunks that could not be produced, or faults during close). */
     public long poisonedFaults() {
         return counter(SnapEngine.SN_C_POISONED_FAULTS);
     }
@@ -333,11 +426,11 @@ public final class LazyRegion implements Region {
      * {@link #reset} are not declared to throw checked exceptions.
      */
     private UncheckedIOException unchecked(int rc, String where) {
-        EngineErrors.EngineError e = EngineErrors.EngineError.last(rc);
-        if (e.kind() == SnapEngine.SN_E_CORRUPT_CHUNK) {
-            return new UncheckedIOException(EngineErrors.chunkFailure(snapshot.path(), e.arg(), e.errno()));
-        }
-        return new UncheckedIOException(new NativeIoException(e.call() + where, e.errno()));
+        return new UncheckedIOException(checked(rc, where));
+    }
+
+    private IOException checked(int rc, String where) {
+        return EngineErrors.forRegion(rc, snapshot, mode, where);
     }
 
     private long counter(int slot) {
@@ -431,6 +524,10 @@ public final class LazyRegion implements Region {
         lifecycle.writeLock().lock();
         try {
             new Pointer(stats).read(0, finalCounters, 0, finalCounters.length);
+            int check = SnapEngine.sn_region_check(handle, 0, size);
+            if (check < 0 && checked(check, "") instanceof CorruptSnapshotException c) {
+                finalHealth = c;
+            }
             finalStats = readStats();
             int rc = SnapEngine.sn_region_close(handle);
             if (rc < 0) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 
 import dev.snapstore.store.MapOptions;
 import dev.snapstore.store.Mode;
@@ -33,11 +34,39 @@ import dev.snapstore.store.spi.RegionProvider;
  */
 public final class LinuxRegionProvider implements RegionProvider {
 
+    /**
+     * The answer {@link #availability} just gave on this thread: {@code Snapshot.map} asks for it
+     * and then calls {@link #map} with the same arguments, which uses it instead of reading the
+     * hugepage pool and the mount table again (they were read once per mode tried, and once more
+     * by map). Userfaultfd's features and the codecs are probed once per JVM.
+     */
+    private static final ThreadLocal<Checked> LAST = new ThreadLocal<>();
+
+    /** How many times the machine was examined for availability (tests count the probes per map). */
+    static final java.util.concurrent.atomic.AtomicLong CHECKS = new java.util.concurrent.atomic.AtomicLong();
+
+    private record Checked(Mode mode, Snapshot snapshot, MapOptions options, Availability answer) {
+        boolean sameQuestion(Mode m, Snapshot s, MapOptions o) {
+            return mode == m && snapshot == s && options == o;
+        }
+    }
+
     public LinuxRegionProvider() {
     }
 
     @Override
     public Availability availability(Mode mode, Snapshot snapshot, MapOptions options) {
+        Availability a = check(mode, snapshot, options);
+        if (a.available()) {
+            LAST.set(new Checked(mode, snapshot, options, a)); // map() follows; a refusal is not kept
+        } else {
+            LAST.remove();
+        }
+        return a;
+    }
+
+    private Availability check(Mode mode, Snapshot snapshot, MapOptions options) {
+        CHECKS.incrementAndGet();
         if (!mode.isLazy()) {
             return Availability.no(mode + " is not a lazy mode");
         }
@@ -49,17 +78,13 @@ public final class LinuxRegionProvider implements RegionProvider {
             return Availability.no("userfaultfd unavailable (" + probe.call() + ": "
                     + NativeIoException.describe(probe.errno()) + "); " + MachineReport.uffdFix(probe));
         }
-        if (!probe.has(Userfaultfd.UFFD_FEATURE_POISON)) {
-            return Availability.no("the kernel's userfaultfd lacks POISON (Linux 6.6+), needed so a chunk that cannot be "
-                    + "produced is never served as zeros; upgrade the kernel");
-        }
         String codecs = LazyRegion.missingCodecs(snapshot);
         if (codecs != null) {
             return Availability.no(codecs);
         }
         switch (mode) {
             case ANONYMOUS:
-                return Availability.yes("userfaultfd with POISON; anonymous memory filled with UFFDIO_COPY");
+                return Availability.yes("userfaultfd; anonymous memory filled with UFFDIO_COPY; " + refusal(probe));
             case SHMEM: {
                 if (!probe.has(Userfaultfd.UFFD_FEATURE_MINOR_SHMEM)) {
                     return Availability.no("the kernel's userfaultfd lacks MINOR_SHMEM (Linux 5.14+); upgrade the kernel");
@@ -68,7 +93,8 @@ public final class LinuxRegionProvider implements RegionProvider {
                 if (warm != null) {
                     return Availability.no(warm);
                 }
-                return Availability.yes("userfaultfd with MINOR_SHMEM; shmem file filled once, mapped with UFFDIO_CONTINUE");
+                return Availability.yes("userfaultfd with MINOR_SHMEM; shmem file filled once, mapped with UFFDIO_CONTINUE; "
+                        + refusal(probe));
             }
             case HUGETLB: {
                 if (!options.hugepages()) {
@@ -97,6 +123,12 @@ public final class LinuxRegionProvider implements RegionProvider {
             default:
                 return Availability.no(mode + " is not served by this provider");
         }
+    }
+
+    /** How a chunk that cannot be produced is refused on this kernel (never served as zeros either way). */
+    static String refusal(Userfaultfd.Probe probe) {
+        return probe.has(Userfaultfd.UFFD_FEATURE_POISON) ? "bad chunks refused with UFFDIO_POISON"
+                : "bad chunks refused with the SIGBUS guard (no UFFD_FEATURE_POISON before Linux 6.6)";
     }
 
     private static String checkWarmDir(Mode mode, Snapshot snapshot, MapOptions options) {
@@ -133,7 +165,7 @@ public final class LinuxRegionProvider implements RegionProvider {
         if (options.warmCache().isEmpty()) {
             return 0;
         }
-        Path f = options.warmCache().get().resolve(snapshot.digest() + "." + mode.name().toLowerCase(Locale.ROOT) + ".img");
+        Path f = LazyRegion.warmFile(options.warmCache().get(), snapshot.digest() + "." + mode.name().toLowerCase(Locale.ROOT));
         try {
             Object blocks = Files.getAttribute(f, "unix:blocks");
             return blocks instanceof Number ? ((Number) blocks).longValue() * 512 : 0;
@@ -148,7 +180,10 @@ public final class LinuxRegionProvider implements RegionProvider {
 
     @Override
     public Region map(Snapshot snapshot, Mode mode, MapOptions options) throws IOException {
-        Availability a = availability(mode, snapshot, options);
+        Checked last = LAST.get();
+        LAST.remove();
+        Availability a = last != null && last.sameQuestion(mode, snapshot, options) ? last.answer()
+                : check(mode, snapshot, options);
         if (!a.available()) {
             throw new ModeUnavailableException(mode, a.reason());
         }
@@ -160,13 +195,13 @@ public final class LinuxRegionProvider implements RegionProvider {
      * and enough 2 MiB pages are free, else anonymous memory with transparent hugepages advised.
      */
     @Override
-    public OffHeapMemory allocate(long size, boolean hugepages) throws IOException {
+    public Optional<OffHeapMemory> allocate(long size, boolean hugepages) throws IOException {
         if (hugepages && Hugepages.pool2m().available() >= Hugepages.pagesFor(size, Hugepages.SIZE_2M)) {
-            MappedMemory m = MappedMemory.hugetlb(size);
-            if (m != null) {
+            Optional<OffHeapMemory> m = MappedMemory.hugetlb(size);
+            if (m.isPresent()) {
                 return m;
             }
         }
-        return MappedMemory.anonymous(size);
+        return Optional.of(MappedMemory.anonymous(size));
     }
 }

@@ -34,6 +34,12 @@ public final class MachineReport {
         this.fixes = fixes;
     }
 
+    /** What each kernel version gets (the README's requirements table says the same). */
+    static final List<String> KERNELS = List.of(
+            "5.14+: every lazy mode (HUGETLB, SHMEM, ANONYMOUS); a bad chunk is refused with the SIGBUS guard",
+            "6.1+: also /dev/userfaultfd (userfaultfd without vm.unprivileged_userfaultfd=1)",
+            "6.6+: also UFFDIO_POISON for bad chunks (same behaviour for Java, one ioctl instead of a remap)");
+
     /** Looks at the machine now (creates and closes one userfaultfd, reads /proc and /sys). */
     public static MachineReport probe() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -66,9 +72,8 @@ public final class MachineReport {
             uffd.put("features_hex", "0x" + Long.toHexString(p.features()));
             uffd.put("features", Userfaultfd.featureNames(p.features()));
             List<String> missing = new ArrayList<>();
-            if (!p.has(Userfaultfd.UFFD_FEATURE_POISON)) {
-                missing.add("POISON (Linux 6.6+, all lazy modes)");
-            }
+            uffd.put("bad_chunks", p.has(Userfaultfd.UFFD_FEATURE_POISON) ? "UFFDIO_POISON"
+                    : "SIGBUS guard (no POISON: Linux before 6.6)");
             if (!p.has(Userfaultfd.UFFD_FEATURE_MINOR_SHMEM)) {
                 missing.add("MINOR_SHMEM (Linux 5.14+, SHMEM mode)");
             }
@@ -78,14 +83,19 @@ public final class MachineReport {
             uffd.put("missing", missing);
             if (!missing.isEmpty()) {
                 problems.add("userfaultfd lacks " + String.join(", ", missing));
-                fixes.add("upgrade the kernel to Linux 6.6 or newer");
+                fixes.add("upgrade the kernel to Linux 5.14 or newer");
             }
         } else if (SnapEngine.isLoaded()) {
             uffd.put("error", p.call() + ": " + NativeIoException.describe(p.errno()));
             problems.add("userfaultfd cannot be created (" + p.call() + ": " + NativeIoException.describe(p.errno()) + ")");
             fixes.add(uffdFixCommand(p));
         }
+        long disabled = SnapEngine.isLoaded() ? SnapEngine.sn_uffd_disabled() : 0;
+        if (disabled != 0) {
+            uffd.put("emulating", "SNAPSTORE_UFFD_DISABLE=" + Userfaultfd.disabledNames(disabled));
+        }
         m.put("userfaultfd", uffd);
+        m.put("kernels", KERNELS);
 
         Path dev = Path.of("/dev/userfaultfd");
         Map<String, Object> devm = new LinkedHashMap<>();
@@ -198,8 +208,15 @@ public final class MachineReport {
         if (Boolean.TRUE.equals(u.get("available"))) {
             b.append("userfaultfd                  ok via ").append(u.get("via")).append(", features ").append(u.get("features_hex")).append('\n');
             b.append("  features                   ").append(String.join(" ", (List<String>) u.get("features"))).append('\n');
+            b.append("  bad chunks refused with    ").append(u.get("bad_chunks")).append('\n');
         } else {
             b.append("userfaultfd                  NOT available").append(u.containsKey("error") ? ": " + u.get("error") : "").append('\n');
+        }
+        if (u.containsKey("emulating")) {
+            b.append("  emulating an older kernel  ").append(u.get("emulating")).append('\n');
+        }
+        for (String k : (List<String>) map.get("kernels")) {
+            b.append(k.startsWith("5.14") ? "lazy modes by kernel         " : "                             ").append(k).append('\n');
         }
         Map<String, Object> dev = (Map<String, Object>) map.get("dev_userfaultfd");
         b.append("/dev/userfaultfd             ").append(Boolean.TRUE.equals(dev.get("exists"))

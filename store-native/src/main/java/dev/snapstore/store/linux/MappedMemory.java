@@ -1,5 +1,6 @@
 package dev.snapstore.store.linux;
 
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.sun.jna.LastErrorException;
@@ -25,15 +26,15 @@ final class MappedMemory implements OffHeapMemory {
         this.kind = kind;
     }
 
-    /** MAP_HUGETLB memory, or null when the pool cannot reserve it. */
-    static MappedMemory hugetlb(long size) {
+    /** MAP_HUGETLB memory, or empty when the pool cannot reserve it (another process took the pages). */
+    static Optional<OffHeapMemory> hugetlb(long size) {
         long mapped = Hugepages.pagesFor(size, Hugepages.SIZE_2M) * Hugepages.SIZE_2M;
         try {
             long a = Mman.mmap(0, mapped, Mman.PROT_READ | Mman.PROT_WRITE,
                     Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS | Mman.MAP_HUGETLB, -1, 0);
-            return new MappedMemory(a, size, mapped, "hugetlb 2 MiB pages");
+            return Optional.of(new MappedMemory(a, size, mapped, "hugetlb 2 MiB pages"));
         } catch (LastErrorException e) {
-            return null;
+            return Optional.empty();
         }
     }
 

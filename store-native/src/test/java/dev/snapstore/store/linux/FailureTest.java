@@ -129,12 +129,11 @@ class FailureTest {
                 assertTrue(last != null && last.contains("ENOSPC"), last);
             }
         } finally {
-            try (var files = Files.list(mnt)) {
-                for (Path f : (Iterable<Path>) files::iterator) {
-                    Files.delete(f);
-                }
+            try {
+                NativeTestSupport.deleteContents(mnt);
+            } finally {
+                run("umount", mnt.toString());
             }
-            run("umount", mnt.toString());
         }
     }
 

@@ -83,7 +83,7 @@ class LeakTest {
         LinuxRegionProvider p = new LinuxRegionProvider();
         long before = NativeTestSupport.hugePagesFree();
         long mineBefore = NativeTestSupport.hugetlbPagesOfThisProcess();
-        try (OffHeapMemory m = p.allocate(5L << 20, true)) {
+        try (OffHeapMemory m = p.allocate(5L << 20, true).orElseThrow()) {
             assertEquals("hugetlb 2 MiB pages", m.kind());
             assertEquals(0, m.address() % (2 << 20));
             assertTrue(before - NativeTestSupport.hugePagesFree() >= 0);
@@ -100,7 +100,7 @@ class LeakTest {
         if (free != before) {
             System.out.println("LeakTest: HugePages_Free moved from " + before + " to " + free + " while other processes use the pool");
         }
-        try (OffHeapMemory m = p.allocate(5L << 20, false)) {
+        try (OffHeapMemory m = p.allocate(5L << 20, false).orElseThrow()) {
             assertTrue(m.kind().startsWith("anonymous"), m.kind());
         }
     }

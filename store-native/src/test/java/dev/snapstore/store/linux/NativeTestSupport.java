@@ -180,6 +180,11 @@ final class NativeTestSupport {
 
     /** Starts {@code main} in a new JVM with this JVM's module flags and class path. */
     static Process startJvm(Class<?> main, String... args) throws IOException {
+        return startJvm(java.util.Map.of(), main, args);
+    }
+
+    /** {@link #startJvm(Class, String...)} with {@code env} added to the child's environment. */
+    static Process startJvm(java.util.Map<String, String> env, Class<?> main, String... args) throws IOException {
         java.util.List<String> cmd = new java.util.ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -194,7 +199,20 @@ final class NativeTestSupport {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(main.getName());
         cmd.addAll(java.util.List.of(args));
-        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    /** Deletes everything under {@code dir} (the warm cache's user directories included), not dir itself. */
+    static void deleteContents(Path dir) throws IOException {
+        try (var s = Files.walk(dir)) {
+            for (Path f : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                if (!f.equals(dir)) {
+                    Files.delete(f);
+                }
+            }
+        }
     }
 
     static int fdCount() throws IOException {

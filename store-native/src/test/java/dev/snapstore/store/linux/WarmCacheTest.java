@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -54,13 +55,12 @@ class WarmCacheTest {
     void clean() throws Exception {
         for (Path d : new Path[] {shm, huge}) {
             if (d != null) {
-                try (var s = Files.list(d)) {
-                    for (Path f : (Iterable<Path>) s::iterator) {
-                        Files.delete(f);
+                try {
+                    NativeTestSupport.deleteContents(d);
+                } finally {
+                    if (d == huge) {
+                        run("umount", d.toString());
                     }
-                }
-                if (d == huge) {
-                    run("umount", d.toString());
                 }
                 Files.delete(d);
             }
@@ -113,9 +113,14 @@ class WarmCacheTest {
                 assertEquals(0, st.revalidations());
             }
             String name = s.digest() + "." + mode.name().toLowerCase();
-            Path img = dir.resolve(name + ".img");
-            Path state = dir.resolve(name + ".state");
-            assertTrue(Files.isRegularFile(img) && Files.isRegularFile(state), "warm files exist");
+            Path img = LazyRegion.warmFile(dir, name);
+            Path state = img.resolveSibling(name + ".state");
+            assertTrue(Files.isRegularFile(img) && Files.isRegularFile(state), "warm files exist in this user's directory");
+            assertEquals(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                    PosixFilePermission.OWNER_EXECUTE), Files.getPosixFilePermissions(img.getParent()));
+            try (var top = Files.list(dir)) {
+                assertEquals(List.of(img.getParent()), top.toList(), "nothing but the user directory at the top");
+            }
             assertEquals(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
                     Files.getPosixFilePermissions(img));
             assertEquals(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
@@ -145,7 +150,7 @@ class WarmCacheTest {
             while (s.index().isZero(victim)) {
                 victim++;
             }
-            Path img = shm.resolve(s.digest() + ".shmem.img");
+            Path img = LazyRegion.warmFile(shm, s.digest() + ".shmem");
             try (FileChannel ch = FileChannel.open(img, StandardOpenOption.WRITE)) {
                 ch.write(ByteBuffer.wrap("corrupted by the test".getBytes(StandardCharsets.US_ASCII)),
                         (long) victim * CHUNK + 1000);
@@ -210,5 +215,64 @@ class WarmCacheTest {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
         return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
+    }
+
+    /**
+     * Another user's directory (or symlink) at this user's name in a shared warm directory, or
+     * another user's file at the image's name inside it: the map still succeeds, from a private
+     * memfd, says why the cache was not used, and writes nothing there. Simulated with chown.
+     */
+    @Test
+    void anotherUsersFilesCannotDenyTheMap() throws Exception {
+        pack(Codec.LZ4);
+        NativeTestSupport.require(dev.snapstore.store.linux.internal.LibC.geteuid() == 0, () -> "chown needs root");
+        try (Snapshot s = Snapshot.open(snap)) {
+            String name = s.digest() + ".shmem";
+            Path userDir = LazyRegion.warmUserDir(shm);
+            MapOptions options = MapOptions.builder().warmCache(shm).build();
+
+            // 1. the user directory pre-created by someone else
+            Files.createDirectory(userDir);
+            run("chown", "4242:4242", userDir.toString());
+            assertMapsWithoutTheCache(s, options, userDir);
+            try (var in = Files.list(userDir)) {
+                assertEquals(0, in.count(), "nothing planted in the foreign directory");
+            }
+            Files.delete(userDir);
+
+            // 2. a symlink at the user directory's name
+            Path elsewhere = Files.createDirectory(tmp.resolve("elsewhere"));
+            Files.createSymbolicLink(userDir, elsewhere);
+            assertMapsWithoutTheCache(s, options, userDir);
+            try (var in = Files.list(elsewhere)) {
+                assertEquals(0, in.count(), "nothing written through the symlink");
+            }
+            Files.delete(userDir);
+
+            // 3. our directory, left group/world-readable: the engine makes it 0700 again and uses it
+            Files.createDirectory(userDir);
+            Files.setPosixFilePermissions(userDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            try (Region r = s.map(Mode.SHMEM, options)) {
+                assertTrue(((LazyRegion) r).backing().startsWith("warm file " + LazyRegion.warmFile(shm, name)),
+                        ((LazyRegion) r).backing());
+            }
+            assertEquals(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                    PosixFilePermission.OWNER_EXECUTE), Files.getPosixFilePermissions(userDir));
+
+            // 4. another user's file at the image's name inside our directory
+            Path img = LazyRegion.warmFile(shm, name);
+            run("chown", "4242:4242", img.toString());
+            assertMapsWithoutTheCache(s, options, userDir);
+        }
+    }
+
+    private void assertMapsWithoutTheCache(Snapshot s, MapOptions options, Path userDir) throws Exception {
+        try (Region r = s.map(Mode.SHMEM, options)) {
+            String backing = ((LazyRegion) r).backing();
+            assertTrue(backing.startsWith("shmem memfd") && backing.contains("not used") && backing.contains(userDir.toString()),
+                    backing);
+            assertEquals(TestData.sha256(content), NativeTestSupport.sha256(r));
+            assertEquals(0, r.stats().errors());
+        }
     }
 }

@@ -82,7 +82,9 @@ public final class SnapEngine {
     public static final int SN_C_PREFETCHED = 12;
     /** 1 + the first chunk that could not be produced (the region's error latch), 0 = none. */
     public static final int SN_C_FIRST_ERROR_CHUNK = 13;
-    public static final int SN_C_COUNT = 14;
+    /** errno why the warm cache was not used (another user's file or directory at our name), 0 = used. */
+    public static final int SN_C_WARM_REFUSED = 14;
+    public static final int SN_C_COUNT = 15;
     public static final int SN_C_HIST_BASE = 16;
     public static final int SN_HIST_BUCKETS = 48;
     public static final int SN_STATS_SLOTS = 64;
@@ -194,6 +196,12 @@ public final class SnapEngine {
     public static native long sn_region_stats(long handle);
 
     public static native int sn_region_populate(long handle, long offset, long length, int write);
+
+    /**
+     * The error latch for a range: 0, or {@code -errno} of the first chunk overlapping it that could
+     * not be produced (typed error SN_E_CORRUPT_CHUNK, arg: the chunk).
+     */
+    public static native int sn_region_check(long handle, long offset, long length);
 
     public static native int sn_region_reset(long handle, long offset, long length);
 

@@ -1,0 +1,172 @@
+package dev.snapstore.store.format;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+
+import dev.snapstore.store.format.FormatV1.FormatException;
+
+/**
+ * Everything but the payloads of a snapshot file, read and validated: what {@code Snapshot.open}
+ * holds in memory. {@link #read} performs every check listed under "What a reader checks on open"
+ * in docs/FORMAT.md, in that order, and reports the first failure. Immutable and thread-safe
+ * (the profile array is the caller's to copy).
+ *
+ * @param header       the decoded header
+ * @param footer       the decoded footer
+ * @param index        the chunk index (a direct buffer)
+ * @param metadata     the metadata, in stored order, unmodifiable
+ * @param profile      chunk ids in first-touch order (empty when absent)
+ * @param digest       the snapshot digest, lower-case hex
+ * @param storedBytes  payload bytes stored once (zero and DEDUP chunks take none)
+ * @param maxStoredLength largest payload of any chunk
+ */
+public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, ChunkIndex index,
+                             Map<String, String> metadata, int[] profile, String digest,
+                             long storedBytes, int maxStoredLength) {
+
+    /**
+     * Reads and validates the header, footer, index, metadata and profile of the snapshot in
+     * {@code ch} (positional reads; the channel's position is not used).
+     *
+     * @throws FormatException the first thing that contradicts the format (with the chunk, for an
+     *                         index entry)
+     * @throws IOException     when reading fails
+     */
+    public static SnapshotLayout read(FileChannel ch) throws IOException, FormatException {
+        long fileSize = ch.size();
+        if (fileSize < FormatV1.HEADER_SIZE + FormatV1.FOOTER_SIZE) {
+            throw new FormatException("file is " + fileSize + " bytes, too short to be a snapshot (truncated?)");
+        }
+        ByteBuffer headerBytes = readAt(ch, 0, FormatV1.HEADER_SIZE, false);
+        FormatV1.Header header = FormatV1.decodeHeader(headerBytes);
+        FormatV1.Footer footer = FormatV1.decodeFooter(readAt(ch, fileSize - FormatV1.FOOTER_SIZE, FormatV1.FOOTER_SIZE, false));
+        checkSections(header, footer, fileSize);
+
+        ByteBuffer indexBytes = readAt(ch, footer.indexOffset(), (int) footer.indexLength(), true);
+        if (FormatV1.crc(indexBytes) != footer.indexCrc()) {
+            throw new FormatException("index checksum mismatch");
+        }
+        byte[] d = FormatV1.digest(headerBytes, indexBytes);
+        if (!MessageDigest.isEqual(d, footer.digest())) {
+            throw new FormatException("snapshot digest does not match its header and index");
+        }
+        ChunkIndex index = new ChunkIndex(indexBytes);
+        ChunkIndex.Summary summary = index.validate(header, footer.indexOffset());
+
+        ByteBuffer meta = readAt(ch, footer.metaOffset(), (int) footer.metaLength(), false);
+        if (FormatV1.crc(meta) != footer.metaCrc()) {
+            throw new FormatException("metadata checksum mismatch");
+        }
+        Map<String, String> metadata = Metadata.decode(meta);
+        int[] profile = new int[0];
+        if (footer.profileLength() > 0) {
+            ByteBuffer prof = readAt(ch, footer.profileOffset(), (int) footer.profileLength(), false);
+            if (FormatV1.crc(prof) != footer.profileCrc()) {
+                throw new FormatException("profile checksum mismatch");
+            }
+            profile = Profile.decode(prof, header.chunkCount());
+        }
+        return new SnapshotLayout(header, footer, index, metadata, profile, HexFormat.of().formatHex(d),
+                summary.storedBytes(), summary.maxStoredLength());
+    }
+
+    /**
+     * The bytes a writer puts around its payloads, encoded together so that the footer's offsets,
+     * lengths, CRCs and digest agree with the sections: the header (at offset 0), then at
+     * {@code indexOffset} the index (the writer's own buffer, not copied), metadata, profile (null
+     * when absent) and footer, back to back.
+     *
+     * @param digest the snapshot digest
+     */
+    public record Trailer(ByteBuffer header, ByteBuffer metadata, ByteBuffer profile, ByteBuffer footer, byte[] digest) {
+    }
+
+    /**
+     * Encodes the header and the sections after an index of {@code index.remaining()} bytes
+     * written at {@code indexOffset} (right after the last payload).
+     *
+     * @param profile chunk ids in first-touch order, or null for no profile section
+     */
+    public static Trailer encodeTrailer(FormatV1.Header header, ByteBuffer index, long indexOffset,
+                                        Map<String, String> metadata, int[] profile) {
+        ByteBuffer h = FormatV1.encodeHeader(header);
+        byte[] digest = FormatV1.digest(h, index);
+        ByteBuffer meta = Metadata.encode(metadata);
+        long metaOffset = indexOffset + index.remaining();
+        ByteBuffer prof = profile == null ? null : Profile.encode(profile);
+        long profOffset = prof == null ? 0 : metaOffset + meta.remaining();
+        ByteBuffer footer = FormatV1.encodeFooter(new FormatV1.Footer(indexOffset, index.remaining(), metaOffset,
+                meta.remaining(), profOffset, prof == null ? 0 : prof.remaining(), FormatV1.crc(index),
+                FormatV1.crc(meta), prof == null ? 0 : FormatV1.crc(prof), digest));
+        return new Trailer(h, meta, prof, footer, digest);
+    }
+
+    /**
+     * Section geometry: each inside the file after the header; index, metadata, (profile) and
+     * footer back to back in that order; lengths consistent with the header and within limits.
+     */
+    static void checkSections(FormatV1.Header header, FormatV1.Footer footer, long fileSize) throws FormatException {
+        long count = header.chunkCount();
+        long sectionsEnd = fileSize - FormatV1.FOOTER_SIZE;
+        boolean hasProfile = footer.profileLength() != 0 || footer.profileOffset() != 0;
+        checkSection("index", footer.indexOffset(), footer.indexLength(), sectionsEnd);
+        checkSection("metadata", footer.metaOffset(), footer.metaLength(), sectionsEnd);
+        if (hasProfile) {
+            checkSection("profile", footer.profileOffset(), footer.profileLength(), sectionsEnd);
+        }
+        if (count > FormatV1.MAX_INDEX_BYTES / ChunkIndex.ENTRY_SIZE) {
+            throw new FormatException("absurd chunk count " + count + " (index would exceed 2 GiB)");
+        }
+        if (footer.indexLength() != count * ChunkIndex.ENTRY_SIZE) {
+            throw new FormatException("index length " + footer.indexLength() + " does not match " + count + " chunks");
+        }
+        if (footer.metaLength() < 4 || footer.metaLength() > FormatV1.MAX_META_BYTES) {
+            throw new FormatException("metadata length " + footer.metaLength() + " outside 4.." + FormatV1.MAX_META_BYTES);
+        }
+        if (hasProfile && (footer.profileLength() < 4 || footer.profileLength() > FormatV1.MAX_INDEX_BYTES)) {
+            throw new FormatException("profile length " + footer.profileLength() + " outside 4.." + FormatV1.MAX_INDEX_BYTES);
+        }
+        if (overlaps(footer.indexOffset(), footer.indexLength(), footer.metaOffset(), footer.metaLength())
+                || overlaps(footer.indexOffset(), footer.indexLength(), footer.profileOffset(), footer.profileLength())
+                || overlaps(footer.metaOffset(), footer.metaLength(), footer.profileOffset(), footer.profileLength())) {
+            throw new FormatException("index, metadata and profile sections overlap");
+        }
+        long metaEnd = footer.metaOffset() + footer.metaLength();
+        if (footer.metaOffset() != footer.indexOffset() + footer.indexLength()
+                || (hasProfile ? footer.profileOffset() != metaEnd
+                        || footer.profileOffset() + footer.profileLength() != sectionsEnd
+                        : metaEnd != sectionsEnd)) {
+            throw new FormatException("sections are not back to back (index at " + footer.indexOffset() + " +"
+                    + footer.indexLength() + ", metadata at " + footer.metaOffset() + " +" + footer.metaLength()
+                    + (hasProfile ? ", profile at " + footer.profileOffset() + " +" + footer.profileLength() : "")
+                    + ", footer at " + sectionsEnd + ")");
+        }
+    }
+
+    private static void checkSection(String name, long off, long len, long end) throws FormatException {
+        if (off < FormatV1.HEADER_SIZE || len < 0 || off > end || len > end - off) {
+            throw new FormatException(name + " section [" + off + ", +" + len + ") lies outside the file's "
+                    + FormatV1.HEADER_SIZE + ".." + end + " (truncated or corrupt footer)");
+        }
+    }
+
+    private static boolean overlaps(long a, long alen, long b, long blen) {
+        return alen > 0 && blen > 0 && a < b + blen && b < a + alen;
+    }
+
+    private static ByteBuffer readAt(FileChannel ch, long pos, int len, boolean direct) throws IOException, FormatException {
+        ByteBuffer b = (direct ? ByteBuffer.allocateDirect(len) : ByteBuffer.allocate(len)).order(ByteOrder.LITTLE_ENDIAN);
+        while (b.hasRemaining()) {
+            int k = ch.read(b, pos + b.position());
+            if (k < 0) {
+                throw new FormatException("unexpected end of file at offset " + (pos + b.position()));
+            }
+        }
+        return b.flip();
+    }
+}

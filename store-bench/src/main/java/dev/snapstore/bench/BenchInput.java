@@ -1,0 +1,129 @@
+package dev.snapstore.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import dev.snapstore.store.Codec;
+import dev.snapstore.store.Snapshot;
+import dev.snapstore.store.SnapshotWriter;
+import dev.snapstore.store.format.FormatV1;
+import dev.snapstore.tools.Safetensors;
+import dev.snapstore.tools.SyntheticModel;
+import dev.snapstore.tools.Unpack;
+
+/**
+ * The two files every measurement reads: the raw image and its snapshot. Built from the synthetic
+ * model, packed from the user's file, or unpacked from the user's snapshot; described for
+ * results.json's {@code machine.input}. Not thread-safe.
+ */
+final class BenchInput {
+    final Path raw;
+    final Path snap;
+    final String codecLabel;
+    final Map<String, Object> description;
+
+    private BenchInput(Path raw, Path snap, String codecLabel, Map<String, Object> description) {
+        this.raw = raw;
+        this.snap = snap;
+        this.codecLabel = codecLabel;
+        this.description = description;
+    }
+
+    /** Builds (or reuses, under {@code work}) the raw image and packs the snapshot; pack timings go to {@code results}. */
+    static BenchInput prepare(BenchCommand o, Path work, BenchRun results) throws IOException, InterruptedException {
+        Map<String, Object> in = new LinkedHashMap<>();
+        String level = o.packing.level == null ? "default" : String.valueOf(o.packing.level);
+        String codecLabel = o.packing.codec.name().toLowerCase(Locale.ROOT);
+        Path raw;
+        Path snap;
+        if (o.input == null) {
+            raw = work.resolve("synthetic-" + o.size + "-" + o.seed + ".safetensors");
+            if (!Files.exists(raw)) {
+                SyntheticModel.write(raw, o.size, o.seed);
+            }
+            in.put("kind", "synthetic");
+            in.put("description", "safetensors model, " + SyntheticModel.LAYERS + " layers, BF16 N(0,0.02) weights, "
+                    + "norms near 1.0, MLP down projections 50% block-pruned; seed " + o.seed);
+            snap = work.resolve("synthetic-" + o.size + "-" + o.seed + "-" + codecLabel + "-" + level + ".snap");
+            pack(o, codecLabel, raw, snap, in, results);
+        } else if (isSnapshot(o.input)) {
+            snap = o.input.toAbsolutePath();
+            raw = work.resolve(o.input.getFileName() + ".raw");
+            if (!Files.exists(raw) || Files.getLastModifiedTime(raw).compareTo(Files.getLastModifiedTime(snap)) <= 0) {
+                try (Snapshot s = Snapshot.open(snap)) {
+                    Unpack.toFile(s, raw, o.threads, n -> { });
+                }
+            }
+            in.put("kind", "user snapshot");
+            in.put("snapshot", snap.toString());
+        } else {
+            raw = o.input.toAbsolutePath();
+            in.put("kind", "user file");
+            snap = work.resolve(o.input.getFileName() + "-" + codecLabel + "-" + level + ".snap");
+            pack(o, codecLabel, raw, snap, in, results);
+        }
+        describe(raw, snap, in);
+        return new BenchInput(raw, snap, codecLabel, in);
+    }
+
+    /** Whether {@code p} starts with the snapshot format's magic. */
+    static boolean isSnapshot(Path p) throws IOException {
+        try (InputStream in = Files.newInputStream(p)) {
+            return Arrays.equals(in.readNBytes(FormatV1.HEADER_MAGIC.length), FormatV1.HEADER_MAGIC);
+        }
+    }
+
+    private static void pack(BenchCommand o, String codecLabel, Path from, Path to, Map<String, Object> in, BenchRun results)
+            throws IOException {
+        SnapshotWriter.Builder b = o.packing.writer(o.threads).metadata("source", from.getFileName().toString());
+        Os.dropFromPageCache(from);
+        SnapshotWriter.WriteResult w = b.build().write(from, to);
+        if (w.nanos() <= 0) {
+            throw new IOException("writer reported no time");
+        }
+        in.put("codec", codecLabel);
+        in.put("level", o.packing.level == null ? "default" : o.packing.level);
+        String mode = o.packing.label();
+        results.add("pack", "snapstore", mode, "cold", "pack_ms", w.nanos() / 1e6, "ms");
+        results.add("pack", "snapstore", mode, "cold", "pack_gbps", w.logicalBytes() / (double) w.nanos(), "GB/s");
+        results.add("pack", "snapstore", mode, "cold", "ratio",
+                w.storedBytes() == 0 ? 0 : w.logicalBytes() / (double) w.storedBytes(), "ratio");
+    }
+
+    private static void describe(Path raw, Path snap, Map<String, Object> in) throws IOException {
+        try (Snapshot s = Snapshot.open(snap)) {
+            in.put("raw_file", raw.toString());
+            in.put("snapshot_file", snap.toString());
+            in.put("logical_bytes", s.length());
+            in.put("snapshot_bytes", s.fileSize());
+            in.put("stored_bytes", s.storedBytes());
+            in.put("ratio", s.storedBytes() == 0 ? 0 : s.length() / (double) s.storedBytes());
+            in.put("chunk_size", s.chunkSize());
+            in.put("chunks", s.chunkCount());
+            int zero = 0;
+            int[] byCodec = new int[Codec.values().length + 1];
+            for (int i = 0; i < s.chunkCount(); i++) {
+                if (s.index().isZero(i)) {
+                    zero++;
+                } else {
+                    byCodec[s.index().codec(i).id()]++;
+                }
+            }
+            in.put("zero_chunks", zero);
+            Map<String, Object> codecs = new LinkedHashMap<>();
+            for (Codec c : Codec.values()) {
+                codecs.put(c.name().toLowerCase(Locale.ROOT), byCodec[c.id()]);
+            }
+            in.put("chunks_by_codec", codecs);
+            in.put("digest", s.digest());
+        }
+        Safetensors.Layout layout = Safetensors.readIfPresent(raw);
+        in.put("layout", layout == null ? "not safetensors" : "safetensors, " + layout.tensors().size() + " tensors");
+    }
+}
