@@ -238,6 +238,58 @@ SN_API int sn_uffd_probe(uint64_t *out) {
 }
 
 /*
+ * Bytes of present pages at off (at most len, at least one page): how far a range ioctl that met
+ * EEXIST can skip in one step. Reads the page-table "present" bit of the run from
+ * /proc/self/pagemap (one pread per 512 pages; the bit needs no privilege). Without pagemap it
+ * answers one page, the kernel's own step.
+ */
+static _Atomic int pagemap_fd = -2; /* -2: not opened yet, -1: unavailable */
+
+static uint64_t present_run(struct sn_region *g, uint64_t off, uint64_t len) {
+    int fd = atomic_load_explicit(&pagemap_fd, memory_order_relaxed);
+    if (fd == -2) {
+        int nfd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+        int expect = -2;
+        if (!atomic_compare_exchange_strong(&pagemap_fd, &expect, nfd < 0 ? -1 : nfd) && nfd >= 0) {
+            close(nfd);
+        }
+        fd = atomic_load(&pagemap_fd);
+    }
+    uint64_t ps = g->page_size;
+    if (fd < 0) {
+        return ps;
+    }
+    uint64_t run = 0;
+    uint64_t step = ps / 4096; /* pagemap has one entry per 4 KiB, hugetlb pages included */
+    uint64_t entries[512];
+    while (run < len) {
+        uint64_t pages = (len - run) / ps;
+        if (pages > sizeof entries / sizeof entries[0] / step) {
+            pages = sizeof entries / sizeof entries[0] / step;
+        }
+        if (pages == 0) {
+            pages = 1;
+        }
+        uint64_t addr = (uint64_t)(uintptr_t)(g->base + off + run);
+        size_t want = (size_t)(((pages - 1) * step + 1) * sizeof entries[0]);
+        ssize_t n = pread(fd, entries, want, (off_t)(addr / 4096 * sizeof entries[0]));
+        if (n < (ssize_t)sizeof entries[0]) {
+            break;
+        }
+        for (uint64_t i = 0; i < pages && (i * step + 1) * sizeof entries[0] <= (uint64_t)n; i++) {
+            if (!(entries[i * step] >> 63)) {
+                return run ? run : ps;
+            }
+            run += ps;
+        }
+    }
+    if (run > len) {
+        run = len;
+    }
+    return run ? run : ps;
+}
+
+/*
  * The range helpers below map [off, off + len) of the region and return 0 when every page is
  * present afterwards, 1 when some pages were already there (skipped, so the caller wakes the
  * faulting page itself), or -errno. bytes_mapped counts what they placed.
@@ -259,8 +311,8 @@ SN_API int sn_uffd_probe(uint64_t *out) {
         if (a.FIELD > 0) {                                                                         \
             sn_count(g, SN_C_BYTES_MAPPED, (uint64_t)a.FIELD);                                     \
             done += (uint64_t)a.FIELD;                                                             \
-        } else if (e == EEXIST) {                                                                  \
-            done += g->page_size;                                                                  \
+        } else if (e == EEXIST) { /* skip the whole present run, not one page per ioctl */       \
+            done += present_run(g, off + done, len - done);                                        \
             skipped = 1;                                                                           \
         } else if (e == EAGAIN || e == EINTR) {                                                    \
             sched_yield();                                                                         \
@@ -290,7 +342,7 @@ int sn_uffd_copy(struct sn_region *g, uint64_t off, uint64_t len, const uint8_t 
             sn_count(g, SN_C_BYTES_MAPPED, (uint64_t)a.copy);
             done += (uint64_t)a.copy;
         } else if (e == EEXIST) {
-            done += g->page_size;
+            done += present_run(g, off + done, len - done);
             skipped = 1;
         } else if (e == EAGAIN || e == EINTR) {
             sched_yield();
