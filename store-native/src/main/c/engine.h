@@ -70,7 +70,7 @@ struct sn_resolver {
     pthread_t thread;
     int epfd;
     int started;
-    uint8_t *scratch;      /* one fill unit, page-rounded (anonymous mode) */
+    uint8_t *scratch;      /* one fill unit, page-rounded (anonymous and shmem modes) */
     size_t scratch_len;
     uint8_t *cbuf;         /* one stored (compressed) chunk */
     size_t cbuf_len;
@@ -211,6 +211,7 @@ int sn_uffd_wake(struct sn_region *g, uint64_t off, uint64_t len);
 
 /* resolver.c */
 int sn_resolver_start(struct sn_resolver *r);
+int sn_prefetch_one(struct sn_resolver *r);
 
 /* resolve_anon.c / resolve_file.c */
 extern const struct sn_resolve_ops sn_anon_ops;

@@ -336,7 +336,8 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
     for (int i = 0; i < resolvers; i++) {
         struct sn_resolver *r = &g->resolvers[i];
         r->region = g;
-        if (mode == SN_MODE_ANONYMOUS && chunk_count > 0) {
+        if ((mode == SN_MODE_ANONYMOUS || mode == SN_MODE_SHMEM) && chunk_count > 0) {
+            /* anonymous: the unit to UFFDIO_COPY; shmem: the chunk to pwrite (resolve_file.c) */
             r->scratch_len = (size_t)g->unit;
             if (!(r->scratch = map_anon(r->scratch_len))) {
                 rc = sn_fail(SN_E_IO, "mmap(scratch)", errno);

@@ -19,6 +19,46 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
+
+/*
+ * SHMEM fill: decompress into the resolver's buffer, check the CRC there, and pwrite the bytes into
+ * the file. shmem's write path allocates each page and copies into it without clearing it first
+ * (whole pages; a partial last page is cleared only past the data), and takes no page fault: no
+ * per-page fallocate, no zero-fill write fault on the alias, no page-table entry in the alias.
+ * Checking the buffer rather than the file is safe: the bytes the kernel copies are the bytes that
+ * were checked (the buffer is this thread's alone), a short or failed write is an error code, and a
+ * chunk is published valid only after the write returned (state after data). What another process
+ * sharing a warm file does to the file afterwards is caught as before, by the warm state byte
+ * (eviction clears it before it punches) checked after mapping.
+ */
+static int produce_pwrite(struct sn_resolver *r, uint32_t c) {
+    struct sn_region *g = r->region;
+    const struct sn_chunk *ch = &g->chunks[c];
+    uint64_t start = (uint64_t)c << g->chunk_shift;
+    int rc = sn_decompress(r, ch, r->scratch);
+    if (rc == 0) {
+        sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
+        sn_count(g, SN_C_BYTES_DECOMPRESSED, ch->raw);
+        if (sn_crc32c(0, r->scratch, ch->raw) != ch->crc) {
+            rc = -EBADMSG;
+        }
+    }
+    for (uint64_t done = 0; rc == 0 && done < ch->raw;) {
+        ssize_t n = pwrite(g->file_fd, r->scratch + done, ch->raw - done, (off_t)(start + done));
+        if (n > 0) {
+            done += (uint64_t)n;
+        } else if (n == 0) {
+            rc = -ENOSPC;
+        } else if (errno != EINTR) {
+            rc = -errno; /* ENOSPC / ENOMEM past the memory cgroup's or tmpfs's limit */
+        }
+    }
+    if (g->warm_state) {
+        sn_res_warm_release(g, c, rc == 0);
+    }
+    return rc;
+}
 
 static int produce(struct sn_resolver *r, uint32_t c) {
     struct sn_region *g = r->region;
@@ -29,6 +69,9 @@ static int produce(struct sn_resolver *r, uint32_t c) {
     uint64_t aend = (start + ch->raw + ps - 1) & ~(ps - 1);
     uint8_t *dst = g->alias + start;
     int revalidate = g->warm_state && sn_res_warm_claim(g, c); /* else: we fill it (residency.c) */
+    if (g->mode == SN_MODE_SHMEM && !revalidate && !(ch->flags & SN_FLAG_ZERO) && r->scratch) {
+        return produce_pwrite(r, c);
+    }
     /* Allocate first: nothing below may touch a hugetlb page that does not exist yet. */
     while (fallocate(g->file_fd, 0, (off_t)astart, (off_t)(aend - astart)) != 0) {
         if (errno != EINTR) {
@@ -117,6 +160,21 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
     int minor = (flags & UFFD_PAGEFAULT_FLAG_MINOR) != 0;
     int rc;
     int refills = 0;
+    if (!minor && g->pf.depth && !g->res) {
+        /* A sequential reader caught up with read-ahead: another resolver is producing this unit.
+         * Waiting for it (futex) would leave one resolver idle while units are queued; take queued
+         * read-ahead jobs meanwhile, so every resolver decompresses, as EAGER's workers do. Not
+         * under a memory budget: it would hold a second unit in flight per resolver. */
+        for (int help = 0; help < SN_PREFETCH_SLOTS; help++) {
+            int busy = 0;
+            for (uint64_t c = first; c < last && !busy; c++) {
+                busy = atomic_load_explicit(&g->state[c], memory_order_acquire) == SN_S_BUSY;
+            }
+            if (!busy || !sn_prefetch_one(r)) {
+                break;
+            }
+        }
+    }
 again:
 
     /* zero chunks of a private shmem region: the zero page, no file memory (same windowing) */
@@ -164,6 +222,23 @@ again:
         if (w1 > ustart + ulen) {
             w1 = ustart + ulen;
         }
+        /* fault-around follows locality: the rest of the unit is mapped when the reader came
+         * from the previous unit or faults a second time in this one; a random reader only gets
+         * what it touched (less work, and no resolver busy mapping pages nobody reads) */
+        uint64_t prev = atomic_load_explicit(&g->pf.last_unit, memory_order_relaxed);
+        int local = prev == u || prev + 1 == u;
+        if (!minor) {
+            /* the unit was just produced (or first met): its pages are hot, map it with one
+             * CONTINUE */
+            w0 = ustart;
+            w1 = ustart + ulen;
+        } else if (!local) {
+            /* a random MINOR fault (a warm page after reset or a sampled one): just the page. A
+             * CONTINUE costs a page-cache lookup and a PTE per page: one page is the fastest
+             * answer; a second fault in the unit counts as local and widens to the whole unit */
+            w0 = page;
+            w1 = page + ps;
+        }
         uint8_t m = atomic_load_explicit(&g->unit_mapped[u], memory_order_relaxed);
         if (m == SN_UNIT_MAPPED) {
             /* the unit was mapped since the last reset: only this page went missing */
@@ -171,12 +246,8 @@ again:
         } else if ((m == SN_UNIT_NONE || m == SN_UNIT_SAMPLED) &&
                    atomic_compare_exchange_strong(&g->unit_mapped[u], &m, SN_UNIT_MAPPING)) {
             rc = map(g, w0, w1 - w0);
-            /* fault-around follows locality: the rest of the unit is mapped when the reader came
-             * from the previous unit or faults a second time in this one; a random reader only
-             * gets windows (less work, and no resolver busy mapping pages nobody reads) */
-            uint64_t prev = atomic_load_explicit(&g->pf.last_unit, memory_order_relaxed);
-            int local = prev == u || prev + 1 == u || m == SN_UNIT_SAMPLED; /* sampled: map it whole */
-            if (rc >= 0 && (w0 > ustart || w1 < ustart + ulen) && local) {
+            if (rc >= 0 && (w0 > ustart || w1 < ustart + ulen) && (local || m == SN_UNIT_SAMPLED)) {
+                /* sampled: map it whole */
                 r->around_unit = u + 1;
                 r->around_w0 = w0;
                 r->around_w1 = w1;
