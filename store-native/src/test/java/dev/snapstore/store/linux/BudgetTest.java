@@ -521,15 +521,19 @@ class BudgetTest {
                 System.out.println("shared warm " + mode + ": other " + other.stats().asMap() + " cache " + cache.stats().asMap());
             }
         } finally {
-            try (var files = java.nio.file.Files.list(warm)) {
-                for (Path f : (Iterable<Path>) files::iterator) {
-                    java.nio.file.Files.delete(f);
+            // the warm files sit in a per-user directory below warm (uid-N): delete depth first
+            try (var files = java.nio.file.Files.walk(warm)) {
+                for (Path f : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                    if (!f.equals(warm)) {
+                        java.nio.file.Files.delete(f);
+                    }
                 }
+            } finally {
+                if (mode == Mode.HUGETLB) {
+                    run("umount", warm.toString());
+                }
+                java.nio.file.Files.delete(warm);
             }
-            if (mode == Mode.HUGETLB) {
-                run("umount", warm.toString());
-            }
-            java.nio.file.Files.delete(warm);
         }
     }
 
