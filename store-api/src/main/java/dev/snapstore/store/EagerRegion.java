@@ -84,6 +84,8 @@ final class EagerRegion implements Region {
                 if (index.isZero(c)) {
                     OS.memory().setMemory(at, raw, (byte) 0);
                 } else {
+                    // fresh memory: take its pages in one call, not a fault per page mid-decompression
+                    memory.populate((long) c << shift, raw);
                     snapshot.decompressChunk(c, at);
                     chunksDecompressed.incrementAndGet();
                     bytesDecompressed.addAndGet(raw);

@@ -14,6 +14,15 @@ public interface OffHeapMemory extends AutoCloseable {
     /** A short description for logs: "hugetlb 2 MiB pages", "anonymous 4 KiB pages". */
     String kind();
 
+    /**
+     * Backs {@code [offset, offset + length)} with writable pages before a writer fills it: one
+     * call instead of a page fault per page while the writer runs. Advisory: does nothing where
+     * the platform has no such call or it fails (the writer's own faults then allocate the pages).
+     * Safe from many threads on disjoint ranges. The default does nothing.
+     */
+    default void populate(long offset, long length) {
+    }
+
     /** Returns the memory to the system. */
     @Override
     void close();
