@@ -96,18 +96,14 @@ public final class SnapshotWriter {
     }
 
     /**
-     * Packs a file. The workers read it through a shared memory mapping, without copying it: the
-     * file must not be truncated while it is packed (a mapped read past its new end would fault).
+     * Packs a file. The workers read it through a shared read-only memory mapping, without copying
+     * it. The file must not be truncated while it is packed: a mapped read past its new end faults
+     * (a size change seen at the end fails the write before the snapshot is renamed into place).
      */
     public WriteResult write(Path input, Path out) throws IOException {
         try (FileChannel in = FileChannel.open(input, StandardOpenOption.READ);
-             MappedInput mapped = new MappedInput(input, in, chunkShift)) {
-            WriteResult r = run(new Source(mapped.length, mapped::chunk, mapped), null, out, input.getFileName().toString());
-            if (in.size() != mapped.length) {
-                throw new IOException(input + ": input changed size while it was being packed (" + mapped.length
-                        + " bytes, now " + in.size() + ")");
-            }
-            return r;
+             MappedInput mapped = new MappedInput(input, in)) {
+            return run(new Source(mapped.length, mapped::chunk, mapped), null, out, input.getFileName().toString());
         }
     }
 
@@ -175,7 +171,7 @@ public final class SnapshotWriter {
         final long length;
         private final AtomicReferenceArray<MappedByteBuffer> windows;
 
-        MappedInput(Path path, FileChannel ch, int chunkShift) throws IOException {
+        MappedInput(Path path, FileChannel ch) throws IOException {
             this.path = path;
             this.ch = ch;
             this.length = ch.size();
@@ -209,6 +205,15 @@ public final class SnapshotWriter {
             MappedByteBuffer m = windows.getAndSet(w, null);
             if (m != null) {
                 Unmapper.unmap(m);
+            }
+        }
+
+        /** Fails when the file's size is no longer the one that was packed. */
+        void checkUnchanged() throws IOException {
+            long now = ch.size();
+            if (now != length) {
+                throw new IOException(path + ": input changed size while it was being packed (" + length
+                        + " bytes, now " + now + ")");
             }
         }
 
@@ -435,6 +440,9 @@ public final class SnapshotWriter {
             }
             if (profile != null) {
                 checkProfile(sink.chunks);
+            }
+            if (source != null && source.mapped() != null) {
+                source.mapped().checkUnchanged();
             }
             WriteResult result = sink.finish(ch, placement.end(), metadata(sourceName), profile, t0);
             ch.force(true);
