@@ -133,7 +133,16 @@ public final class Snapshot implements AutoCloseable {
         return maxStored;
     }
 
-    /** SHA-256 naming the snapshot's content, 64 lower-case hex characters. */
+    /** The file's format version (docs/FORMAT.md): 1 or 2; they differ in the content hash. */
+    public int formatVersion() {
+        return header.version();
+    }
+
+    /**
+     * SHA-256 naming the snapshot's content, 64 lower-case hex characters. It covers the header,
+     * whose version field differs between format versions, so a v1 and a v2 file of the same
+     * image never share a digest (nor a warm cache keyed by it).
+     */
     public String digest() {
         return digest;
     }
@@ -323,7 +332,7 @@ public final class Snapshot implements AutoCloseable {
         }
         ByteBuffer o = out.duplicate().clear().limit(raw).slice();
         decompressInto(c, o);
-        if (ContentHash.lo(o, raw) != index.hashLo(c) || ContentHash.hi(o, raw) != index.hashHi(c)) {
+        if (!ContentHash.matches(header.version(), o, raw, index.hashLo(c), index.hashHi(c))) {
             throw new CorruptSnapshotException(path, c, "content hash mismatch after decompression");
         }
     }

@@ -2,8 +2,14 @@ package dev.snapstore.store;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +27,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Supplier;
 import java.util.zip.CRC32C;
 
 import dev.snapstore.store.format.ChunkCodecs;
@@ -31,11 +39,13 @@ import dev.snapstore.store.format.SnapshotLayout;
 import net.openhft.chronicle.bytes.BytesStore;
 
 /**
- * Packs a file, a stream or a native memory range into a snapshot (format v1, docs/FORMAT.md).
+ * Packs a file, a stream or a native memory range into a snapshot (format v2, docs/FORMAT.md).
  *
- * <p>Chunks are read, checked for zeros, hashed and compressed on {@code threads} worker threads;
- * one thread appends them in order, so memory stays bounded by about
- * {@code 2 * threads + 2} chunks whatever the input's size. Identical chunks are stored once and
+ * <p>Chunks are checked for zeros, hashed and compressed on {@code threads} worker threads, in
+ * place where the input is addressable (a mapped file, native memory). Each worker then takes its
+ * chunk's place in the file in chunk order and writes the payload there itself; the calling thread
+ * only builds the index, so memory stays bounded by about {@code 2 * threads + 2} chunks whatever
+ * the input's size. Identical chunks are stored once and
  * all-zero chunks not at all. The snapshot is written to a temporary file beside {@code out} and
  * renamed into place only when complete, so a failed write never leaves a half snapshot behind.
  *
@@ -85,22 +95,15 @@ public final class SnapshotWriter {
         }
     }
 
-    /** Packs a file (read with positional reads from all worker threads). */
+    /**
+     * Packs a file. The workers read it through a shared read-only memory mapping, without copying
+     * it. The file must not be truncated while it is packed: a mapped read past its new end faults
+     * (a size change seen at the end fails the write before the snapshot is renamed into place).
+     */
     public WriteResult write(Path input, Path out) throws IOException {
-        try (FileChannel in = FileChannel.open(input, StandardOpenOption.READ)) {
-            long length = in.size();
-            Source src = new Source(length, (offset, dst) -> {
-                long pos = offset;
-                while (dst.hasRemaining()) {
-                    int k = in.read(dst, pos);
-                    if (k < 0) {
-                        throw new IOException(input + ": input shrank while it was being packed (EOF at " + pos
-                                + ", expected " + length + " bytes)");
-                    }
-                    pos += k;
-                }
-            });
-            return run(src, null, out, input.getFileName().toString());
+        try (FileChannel in = FileChannel.open(input, StandardOpenOption.READ);
+             MappedInput mapped = new MappedInput(input, in)) {
+            return run(new Source(mapped.length, mapped::chunk, mapped), null, out, input.getFileName().toString());
         }
     }
 
@@ -110,12 +113,12 @@ public final class SnapshotWriter {
         return run(null, in, out, sourceName);
     }
 
-    /** Packs {@code length} bytes of native memory at {@code address}; the memory must stay valid. */
+    /** Packs {@code length} bytes of native memory at {@code address} (read in place); the memory must stay valid. */
     public WriteResult write(long address, long length, Path out) throws IOException {
         if (length < 0) {
             throw new IllegalArgumentException("negative length " + length);
         }
-        Source src = new Source(length, (offset, dst) -> dst.put(DirectBuffers.wrap(address + offset, dst.remaining())));
+        Source src = new Source(length, (offset, n, scratch) -> DirectBuffers.wrap(address + offset, n));
         return run(src, null, out, "memory@0x" + Long.toHexString(address));
     }
 
@@ -126,32 +129,150 @@ public final class SnapshotWriter {
         if (store.isDirectMemory()) {
             return write(store.addressForRead(start), length, out);
         }
-        Source src = new Source(length, (offset, dst) -> {
-            byte[] tmp = new byte[dst.remaining()];
-            long n = store.read(start + offset, tmp, 0, tmp.length);
-            if (n != tmp.length) {
+        Source src = new Source(length, (offset, n, scratch) -> {
+            byte[] tmp = new byte[n];
+            long got = store.read(start + offset, tmp, 0, n);
+            if (got != n) {
                 throw new IllegalStateException("store shrank while it was being packed");
             }
-            dst.put(tmp);
+            return scratch.get().clear().put(tmp).flip();
         });
         return run(src, null, out, "bytes-store");
     }
 
-    /** A random-access input of {@code length} bytes read by the workers. */
-    private record Source(long length, Reader reader) {
-        /** Fills {@code dst} (position..limit) with the bytes at {@code offset}. */
+    /**
+     * A random-access input of {@code length} bytes read by the workers.
+     *
+     * @param mapped the mapped file behind {@code reader}, or null
+     */
+    private record Source(long length, Reader reader, MappedInput mapped) {
+        Source(long length, Reader reader) {
+            this(length, reader, null);
+        }
+
         interface Reader {
-            void read(long offset, ByteBuffer dst) throws IOException;
+            /**
+             * The {@code n} bytes at {@code offset} as a direct buffer at absolute index 0: a view
+             * of the input where it is addressable, else {@code scratch}'s buffer filled with them.
+             */
+            ByteBuffer chunk(long offset, int n, Supplier<ByteBuffer> scratch) throws IOException;
         }
     }
 
+    /**
+     * A file mapped read-only in windows of 1 GiB (a whole number of chunks), each mapped when a
+     * worker first reads it and unmapped when its last chunk is placed or on close. Windows are
+     * mapped once and read by all workers.
+     */
+    private static final class MappedInput implements AutoCloseable {
+        private static final int WINDOW_SHIFT = 30;
+        private final Path path;
+        private final FileChannel ch;
+        final long length;
+        private final AtomicReferenceArray<MappedByteBuffer> windows;
+
+        MappedInput(Path path, FileChannel ch) throws IOException {
+            this.path = path;
+            this.ch = ch;
+            this.length = ch.size();
+            this.windows = new AtomicReferenceArray<>(
+                    (int) Math.max(1, (length + (1L << WINDOW_SHIFT) - 1) >>> WINDOW_SHIFT));
+        }
+
+        ByteBuffer chunk(long offset, int n, Supplier<ByteBuffer> scratch) throws IOException {
+            int w = (int) (offset >>> WINDOW_SHIFT);
+            MappedByteBuffer m = windows.get(w);
+            if (m == null) {
+                synchronized (this) {
+                    m = windows.get(w);
+                    if (m == null) {
+                        long at = (long) w << WINDOW_SHIFT;
+                        m = ch.map(FileChannel.MapMode.READ_ONLY, at, Math.min(1L << WINDOW_SHIFT, length - at));
+                        windows.set(w, m);
+                    }
+                }
+            }
+            int at = (int) (offset & ((1L << WINDOW_SHIFT) - 1));
+            if (at + n > m.capacity()) {
+                throw new IOException(path + ": chunk at " + offset + " lies past the mapped input");
+            }
+            return m.slice(at, n).order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        /** Unmaps the window holding {@code offset} once no worker reads it any more. */
+        void release(long offset) {
+            int w = (int) (offset >>> WINDOW_SHIFT);
+            MappedByteBuffer m = windows.getAndSet(w, null);
+            if (m != null) {
+                Unmapper.unmap(m);
+            }
+        }
+
+        /** Fails when the file's size is no longer the one that was packed. */
+        void checkUnchanged() throws IOException {
+            long now = ch.size();
+            if (now != length) {
+                throw new IOException(path + ": input changed size while it was being packed (" + length
+                        + " bytes, now " + now + ")");
+            }
+        }
+
+        boolean endsWindow(long end) {
+            return end == length || (end & ((1L << WINDOW_SHIFT) - 1)) == 0;
+        }
+
+        @Override
+        public void close() {
+            for (int w = 0; w < windows.length(); w++) {
+                release((long) w << WINDOW_SHIFT);
+            }
+        }
+    }
+
+    /** Frees a mapping now rather than at some later GC (sun.misc.Unsafe#invokeCleaner); else leaves it to the GC. */
+    private static final class Unmapper {
+        private static final MethodHandle CLEANER = find();
+
+        private static MethodHandle find() {
+            try {
+                Class<?> u = Class.forName("sun.misc.Unsafe");
+                Field f = u.getDeclaredField("theUnsafe");
+                f.setAccessible(true);
+                return MethodHandles.lookup()
+                        .findVirtual(u, "invokeCleaner", MethodType.methodType(void.class, ByteBuffer.class))
+                        .bindTo(f.get(null));
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        static void unmap(MappedByteBuffer m) {
+            if (CLEANER != null) {
+                try {
+                    CLEANER.invokeExact((ByteBuffer) m);
+                } catch (Throwable t) {
+                    // left to the GC
+                }
+            }
+        }
+    }
+
+    /** A chunk's buffers: raw input (only for inputs that are not addressable) and compressed output. */
     private static final class Slot {
-        final ByteBuffer raw;
+        private final int chunkSize;
+        private ByteBuffer raw;
         final ByteBuffer out;
 
         Slot(int chunkSize, int outSize) {
-            raw = ByteBuffer.allocateDirect(chunkSize).order(ByteOrder.LITTLE_ENDIAN);
+            this.chunkSize = chunkSize;
             out = ByteBuffer.allocateDirect(outSize).order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        ByteBuffer raw() {
+            if (raw == null) {
+                raw = ByteBuffer.allocateDirect(chunkSize).order(ByteOrder.LITTLE_ENDIAN);
+            }
+            return raw;
         }
     }
 
@@ -161,9 +282,83 @@ public final class SnapshotWriter {
     private record Placed(long offset, int stored, int codecId) {
     }
 
-    /** A worker's answer for one chunk. stored: -1 raw, -2 duplicate (not compressed). */
-    private record Done(int chunk, int length, boolean zero, int crc, long lo, long hi, int stored, Slot slot) {
+    /** A worker's answer for one chunk: its index entry, as placed. */
+    private record Done(int chunk, int length, long offset, int stored, int codecId, int flags, int crc, long lo, long hi,
+                        Slot slot) {
     }
+
+    /**
+     * Hands out payload positions in chunk order: each worker, once its chunk is hashed and
+     * compressed, waits for its turn (the previous chunk placed, not written), takes the next
+     * offset or the earlier payload it duplicates, and writes its payload there itself. A failed
+     * worker aborts the sequence so that no later one waits for a turn that never comes.
+     */
+    private static final class Placement {
+        private final Map<HashKey, Placed> placed = new ConcurrentHashMap<>();
+        private long next = FormatV1.HEADER_SIZE;
+        private int turn;
+        private Throwable aborted;
+
+        boolean known(HashKey key) {
+            return placed.containsKey(key);
+        }
+
+        /**
+         * Places chunk {@code chunk} in its turn.
+         *
+         * @param key    its content hash, or null for a zero chunk
+         * @param stored its payload length (-1: not compressed, -2: skipped as a known duplicate)
+         * @return where it goes; {@code offset == -1} for a zero chunk
+         */
+        synchronized Placed place(int chunk, HashKey key, int stored, int codecId) throws IOException {
+            while (turn != chunk) {
+                if (aborted != null) {
+                    throw new IOException("pack aborted: an earlier chunk failed", aborted);
+                }
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    InterruptedIOException io = new InterruptedIOException("interrupted while packing chunk " + chunk);
+                    io.initCause(e);
+                    throw io;
+                }
+            }
+            try {
+                if (key == null) {
+                    return new Placed(-1, 0, Codec.NONE.id());
+                }
+                Placed p = placed.get(key);
+                if (p != null) {
+                    return new Placed(p.offset(), p.stored(), p.codecId() | DEDUP_MARK);
+                }
+                if (stored == -2) {
+                    throw new IllegalStateException("chunk " + chunk + " skipped as a duplicate of nothing");
+                }
+                p = new Placed(next, stored, codecId);
+                next += stored;
+                placed.put(key, p);
+                return p;
+            } finally {
+                turn++;
+                notifyAll();
+            }
+        }
+
+        synchronized void abort(Throwable t) {
+            if (aborted == null) {
+                aborted = t;
+            }
+            notifyAll();
+        }
+
+        synchronized long end() {
+            return next;
+        }
+    }
+
+    /** Marks a {@link Placed} returned for a duplicate (codec ids are below 256). */
+    private static final int DEDUP_MARK = 1 << 16;
 
     private WriteResult run(Source source, InputStream stream, Path out, String sourceName) throws IOException {
         long t0 = System.nanoTime();
@@ -179,7 +374,7 @@ public final class SnapshotWriter {
             free.add(new Slot(chunkSize, outSize));
         }
         ByteBuffer zeros = ByteBuffer.allocateDirect(chunkSize);
-        ConcurrentHashMap<HashKey, Placed> placed = new ConcurrentHashMap<>();
+        Placement placement = new Placement();
         ConcurrentLinkedQueue<ChunkCodecs.Compressor> compressors = new ConcurrentLinkedQueue<>();
         ThreadLocal<ChunkCodecs.Compressor> compressor = ThreadLocal.withInitial(() -> {
             ChunkCodecs.Compressor c = new ChunkCodecs.Compressor(codec, level);
@@ -197,7 +392,7 @@ public final class SnapshotWriter {
         });
         boolean ok = false;
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            Sink sink = new Sink(ch, placed, knownLength, chunkShift);
+            Sink sink = new Sink(knownLength, chunkShift);
             ArrayDeque<Future<Done>> inflight = new ArrayDeque<>();
             int chunk = 0;
             long consumed = 0;
@@ -208,7 +403,7 @@ public final class SnapshotWriter {
                 }
                 while (free.isEmpty()) {
                     Done d = Workers.await(inflight.poll());
-                    sink.accept(d);
+                    sink.accept(d, source);
                     progress.progress(sink.logical, knownLength);
                     free.add(d.slot());
                 }
@@ -216,33 +411,40 @@ public final class SnapshotWriter {
                 final int c = chunk;
                 final long offset = consumed;
                 final int n;
-                final boolean preloaded;
                 if (source == null) {
-                    ByteBuffer r = slot.raw.clear();
+                    ByteBuffer r = slot.raw().clear();
                     n = readFully(stream, r, chunkSize);
                     if (n == 0) {
                         free.add(slot);
                         break;
                     }
                     eof = n < chunkSize;
-                    preloaded = true;
                 } else {
                     n = (int) Math.min(chunkSize, knownLength - consumed);
-                    preloaded = false;
                 }
                 consumed += n;
                 chunk++;
-                inflight.add(pool.submit(() -> work(source, preloaded, c, offset, n, slot, zeros, placed, compressor.get())));
+                inflight.add(pool.submit(() -> {
+                    try {
+                        return work(source, c, offset, n, slot, zeros, placement, compressor.get(), ch);
+                    } catch (Throwable t) {
+                        placement.abort(t);
+                        throw t;
+                    }
+                }));
             }
             while (!inflight.isEmpty()) {
                 Done d = Workers.await(inflight.poll());
-                sink.accept(d);
+                sink.accept(d, source);
                 progress.progress(sink.logical, knownLength);
             }
             if (profile != null) {
                 checkProfile(sink.chunks);
             }
-            WriteResult result = sink.finish(metadata(sourceName), profile, t0);
+            if (source != null && source.mapped() != null) {
+                source.mapped().checkUnchanged();
+            }
+            WriteResult result = sink.finish(ch, placement.end(), metadata(sourceName), profile, t0);
             ch.force(true);
             ok = true;
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -250,6 +452,7 @@ public final class SnapshotWriter {
         } finally {
             // Workers compress with the compressors and into the slots: wait until none runs
             // before the compressors' native contexts are freed (a failed write leaves some busy).
+            placement.abort(new IOException("pack ended"));
             Workers.shutdownAndWait(pool);
             for (ChunkCodecs.Compressor c : compressors) {
                 c.close();
@@ -292,48 +495,54 @@ public final class SnapshotWriter {
         return total;
     }
 
-    private Done work(Source source, boolean preloaded, int chunk, long offset, int n, Slot slot, ByteBuffer zeros,
-                      Map<HashKey, Placed> placed, ChunkCodecs.Compressor compressor) throws IOException {
-        ByteBuffer raw = slot.raw.clear().limit(n);
-        if (!preloaded) {
-            source.reader().read(offset, raw);
-            raw.flip();
-        }
-        ByteBuffer whole = raw.duplicate().position(0).limit(n);
-        boolean zero = whole.mismatch(zeros.duplicate().position(0).limit(n)) == -1;
-        CRC32C crc = new CRC32C();
-        crc.update(whole.duplicate());
-        int c = (int) crc.getValue();
+    /**
+     * One chunk, on a worker: zero check, CRC32C and one content-hash pass over the input in
+     * place, compression into the slot, then its place in the file (in chunk order) and its
+     * payload written there by this worker.
+     */
+    private Done work(Source source, int chunk, long offset, int n, Slot slot, ByteBuffer zeros, Placement placement,
+                      ChunkCodecs.Compressor compressor, FileChannel ch) throws IOException {
+        ByteBuffer raw = source == null ? slot.raw().duplicate().clear().limit(n).slice()
+                : source.reader().chunk(offset, n, slot::raw);
+        ByteBuffer whole = raw.duplicate().clear().limit(n);
+        boolean zero = whole.mismatch(zeros.duplicate().clear().limit(n)) == -1;
+        CRC32C crc32c = new CRC32C();
+        crc32c.update(whole.duplicate());
+        int crc = (int) crc32c.getValue();
         if (zero) {
-            return new Done(chunk, n, true, c, 0, 0, -1, slot);
+            placement.place(chunk, null, 0, 0);
+            return new Done(chunk, n, 0, 0, Codec.NONE.id(), ChunkIndex.FLAG_ZERO, crc, 0, 0, slot);
         }
-        long lo = ContentHash.lo(raw, n);
-        long hi = ContentHash.hi(raw, n);
-        int stored;
-        if (placed.containsKey(new HashKey(lo, hi, n))) {
-            stored = -2;
-        } else {
-            stored = compressor.compress(raw, n, slot.out);
+        long[] h = new long[2];
+        ContentHash.hash(FormatV1.VERSION, raw, n, h);
+        HashKey key = new HashKey(h[0], h[1], n);
+        int stored = placement.known(key) ? -2 : compressor.compress(raw, n, slot.out);
+        boolean asRaw = stored == -1;
+        int codecId = asRaw ? Codec.NONE.id() : codec.id();
+        Placed p = placement.place(chunk, key, asRaw ? n : stored, codecId);
+        if ((p.codecId() & DEDUP_MARK) != 0) {
+            return new Done(chunk, n, p.offset(), p.stored(), p.codecId() & ~DEDUP_MARK, ChunkIndex.FLAG_DEDUP, crc,
+                    h[0], h[1], slot);
         }
-        return new Done(chunk, n, false, c, lo, hi, stored, slot);
+        ByteBuffer payload = (asRaw ? whole : slot.out.duplicate().clear().limit(stored)).duplicate();
+        long at = p.offset();
+        while (payload.hasRemaining()) {
+            at += ch.write(payload, at);
+        }
+        return new Done(chunk, n, p.offset(), p.stored(), codecId, 0, crc, h[0], h[1], slot);
     }
 
-    /** The in-order appender; used by the calling thread only. */
+    /** The in-order index builder; used by the calling thread only. */
     private final class Sink {
-        private final FileChannel ch;
-        private final Map<HashKey, Placed> placed;
         private final int shift;
         private ByteBuffer index;
-        private long position = FormatV1.HEADER_SIZE;
         private long logical;
         private int chunks;
         private int zeroChunks;
         private int dedupChunks;
         private long storedBytes;
 
-        Sink(FileChannel ch, Map<HashKey, Placed> placed, long knownLength, int shift) {
-            this.ch = ch;
-            this.placed = placed;
+        Sink(long knownLength, int shift) {
             this.shift = shift;
             long count = knownLength < 0 ? 1024 : FormatV1.chunkCount(knownLength, shift);
             if (count * ChunkIndex.ENTRY_SIZE > FormatV1.MAX_INDEX_BYTES) {
@@ -343,41 +552,25 @@ public final class SnapshotWriter {
             this.index = ByteBuffer.allocate((int) Math.max(count, 1) * ChunkIndex.ENTRY_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         }
 
-        void accept(Done d) throws IOException {
+        void accept(Done d, Source source) {
             if (d.chunk() != chunks) {
                 throw new IllegalStateException("chunk " + d.chunk() + " arrived out of order (expected " + chunks + ")");
             }
             ensureIndexRoom();
-            if (d.zero()) {
-                ChunkIndex.put(index, chunks, 0, 0, d.length(), Codec.NONE.id(), ChunkIndex.FLAG_ZERO, d.crc(), 0, 0);
+            ChunkIndex.put(index, chunks, d.offset(), d.stored(), d.length(), d.codecId(), d.flags(), d.crc(), d.lo(), d.hi());
+            if (d.flags() == ChunkIndex.FLAG_ZERO) {
                 zeroChunks++;
+            } else if (d.flags() == ChunkIndex.FLAG_DEDUP) {
+                dedupChunks++;
             } else {
-                HashKey key = new HashKey(d.lo(), d.hi(), d.length());
-                Placed p = placed.get(key);
-                if (p != null) {
-                    ChunkIndex.put(index, chunks, p.offset(), p.stored(), d.length(), p.codecId(), ChunkIndex.FLAG_DEDUP,
-                            d.crc(), d.lo(), d.hi());
-                    dedupChunks++;
-                } else {
-                    if (d.stored() == -2) {
-                        throw new IllegalStateException("chunk " + d.chunk() + " skipped as a duplicate of nothing");
-                    }
-                    boolean raw = d.stored() < 0;
-                    ByteBuffer payload = (raw ? d.slot().raw : d.slot().out).duplicate().position(0)
-                            .limit(raw ? d.length() : d.stored());
-                    int len = payload.remaining();
-                    long at = position;
-                    while (payload.hasRemaining()) {
-                        position += ch.write(payload, position);
-                    }
-                    int codecId = raw ? Codec.NONE.id() : codec.id();
-                    placed.put(key, new Placed(at, len, codecId));
-                    ChunkIndex.put(index, chunks, at, len, d.length(), codecId, 0, d.crc(), d.lo(), d.hi());
-                    storedBytes += len;
-                }
+                storedBytes += d.stored();
             }
             chunks++;
+            long start = logical;
             logical += d.length();
+            if (source != null && source.mapped() != null && source.mapped().endsWindow(logical)) {
+                source.mapped().release(start); // every chunk of this window is placed and written
+            }
         }
 
         private void ensureIndexRoom() {
@@ -394,21 +587,22 @@ public final class SnapshotWriter {
             }
         }
 
-        WriteResult finish(Map<String, String> meta, int[] prof, long t0) throws IOException {
+        WriteResult finish(FileChannel ch, long dataEnd, Map<String, String> meta, int[] prof, long t0) throws IOException {
             ByteBuffer idx = index.duplicate().position(0).limit(chunks * ChunkIndex.ENTRY_SIZE).slice();
-            SnapshotLayout.Trailer t = SnapshotLayout.encodeTrailer(new FormatV1.Header(shift, logical, chunks, 0),
-                    idx, position, meta, prof);
+            SnapshotLayout.Trailer t = SnapshotLayout.encodeTrailer(
+                    new FormatV1.Header(FormatV1.VERSION, shift, logical, chunks, 0), idx, dataEnd, meta, prof);
+            long position = dataEnd;
             for (ByteBuffer section : new ByteBuffer[] {idx, t.metadata(), t.profile(), t.footer()}) {
                 if (section != null) {
-                    position += writeAll(section.duplicate(), position);
+                    position += writeAll(ch, section.duplicate(), position);
                 }
             }
-            writeAll(t.header(), 0);
+            writeAll(ch, t.header(), 0);
             return new WriteResult(logical, chunks, zeroChunks, dedupChunks, storedBytes, position,
                     HexFormat.of().formatHex(t.digest()), System.nanoTime() - t0);
         }
 
-        private int writeAll(ByteBuffer b, long at) throws IOException {
+        private int writeAll(FileChannel ch, ByteBuffer b, long at) throws IOException {
             int n = b.remaining();
             long p = at;
             while (b.hasRemaining()) {

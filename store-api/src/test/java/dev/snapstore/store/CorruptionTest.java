@@ -101,7 +101,7 @@ class CorruptionTest {
                     le(b).putInt(f + 96, FormatV1.crc(b, f, 96));
                     return b;
                 }),
-                resigned("version 9", -1, "unsupported format version 9 (this reader knows 1)", b -> b.putShort(8, (short) 9)),
+                resigned("version 9", -1, "unsupported format version 9 (this reader knows 1..2)", b -> b.putShort(8, (short) 9)),
                 resigned("chunk shift 12", -1, "chunk size 2^12 outside 64 KiB..64 MiB", b -> b.put(16, (byte) 12)),
                 resigned("chunk shift 40", -1, "chunk size 2^40 outside 64 KiB..64 MiB", b -> b.put(16, (byte) 40)),
                 resigned("header flags", -1, "unknown header flags 0x4", b -> b.putInt(12, 4)),

@@ -22,8 +22,15 @@ import java.util.SplittableRandom;
  */
 public final class Fixtures {
     public static final int CHUNK = 64 << 10;
-    /** The committed files, one per compressing codec (each also holds a NONE chunk). */
-    public static final List<String> NAMES = List.of("lz4.snap", "zstd.snap");
+    /**
+     * The committed format-v1 files (XXH64 content hashes), written by the v1 writer, which no
+     * longer exists: kept to prove v1 files stay readable and verifiable.
+     */
+    public static final List<String> V1 = List.of("lz4.snap", "zstd.snap");
+    /** The committed files the writer reproduces (format v2), one per compressing codec. */
+    public static final List<String> WRITTEN = List.of("lz4.v2.snap", "zstd.v2.snap");
+    /** Every committed file (each also holds a NONE chunk). */
+    public static final List<String> NAMES = List.of("lz4.snap", "zstd.snap", "lz4.v2.snap", "zstd.v2.snap");
     /** SHA-256 of {@link #image()} (also in the fixtures' README). */
     public static final String IMAGE_SHA256 = "2207ea53b373a1c30d04910a5b4755e4ca01663a10ed615a6196bd2878958edb";
 
@@ -85,11 +92,16 @@ public final class Fixtures {
         }
     }
 
-    /** Regenerates every fixture into the directory given as the only argument. */
+    /** Format version of fixture {@code name}. */
+    public static int version(String name) {
+        return V1.contains(name) ? 1 : 2;
+    }
+
+    /** Regenerates the fixtures the writer reproduces into the directory given as the only argument. */
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args[0]);
         Files.createDirectories(dir);
-        for (String name : NAMES) {
+        for (String name : WRITTEN) {
             write(name, dir.resolve(name));
             System.out.println(dir.resolve(name) + ": " + Files.size(dir.resolve(name)) + " bytes");
         }

@@ -323,7 +323,10 @@ public final class HostileCorpus {
         cs.add(resigned(b, "header", "chunk shift 17, count to match", x -> x.put(16, (byte) 17)
                 .putLong(32, FormatV1.chunkCount(x.getLong(24), 17))).expecting(Outcome.REJECTED_AT_OPEN));
         cs.add(resigned(b, "header", "chunk shift 15", x -> x.put(16, (byte) 15)).expecting(Outcome.REJECTED_AT_OPEN));
-        cs.add(resigned(b, "header", "version 2", x -> x.putShort(8, (short) 2)).expecting(Outcome.REJECTED_AT_OPEN));
+        cs.add(resigned(b, "header", "version 3", x -> x.putShort(8, (short) 3)).expecting(Outcome.REJECTED_AT_OPEN));
+        // a v2 file relabelled v1: its XXH3-128 hashes read as XXH64 ones, which verify flags
+        cs.add(resigned(b, "header", "version 1 over v2 hashes", x -> x.putShort(8, (short) 1))
+                .expecting(Outcome.IDENTICAL_HASH_FLAGGED));
         cs.add(resigned(b, "header", "flags 1", x -> x.putInt(12, 1)).expecting(Outcome.REJECTED_AT_OPEN));
 
         // ---- footer rewritten consistently ----

@@ -55,7 +55,7 @@ final class Snapshots {
             b.flip();
             try {
                 FormatV1.Header h = FormatV1.decodeHeader(b);
-                return new Header(FormatV1.VERSION, FormatV1.HEADER_SIZE, h.flags(), h.chunkShift());
+                return new Header(h.version(), FormatV1.HEADER_SIZE, h.flags(), h.chunkShift());
             } catch (FormatV1.FormatException e) {
                 throw new CorruptSnapshotException(file, e.getMessage());
             }

@@ -1,18 +1,20 @@
 package dev.snapstore.tools;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
- * The one parallel loop over chunks (or any numbered items) the tools use: {@code threads} new
- * threads take indexes {@code 0..count-1} in order from a shared counter, each with state of its
- * own (a buffer, a decoder, running sums). The first failure stops further indexes from being
- * taken; {@link #run} returns or throws only after <em>every</em> worker has stopped, so a caller
- * may free what the workers write into as soon as it returns. Stateless, thread-safe.
+ * The tools' view of store-api's one parallel loop over chunks
+ * ({@link dev.snapstore.store.internal.ParallelChunks}, whose contract holds here: indexes taken
+ * in order from a shared counter, the first failure stops further indexes, and {@link #run}
+ * returns or throws only after <em>every</em> worker has stopped, so a caller may free what the
+ * workers write into as soon as it returns). This adapter adds per-worker state that is handed
+ * back for the caller to sum up, checked exceptions from the task, and an
+ * {@link InterruptedException} for an interrupted caller. Stateless, thread-safe.
  */
 public final class ParallelChunks {
     /** The work for one index, with the calling worker's state. */
@@ -25,64 +27,48 @@ public final class ParallelChunks {
     }
 
     /**
-     * Runs {@code task} for every index on {@code min(threads, count)} threads (at least one) named
-     * {@code name-N}.
+     * Runs {@code task} for every index on {@code min(threads, count)} workers (at least one; the
+     * calling thread is one of them, the others are named {@code name-N}).
      *
      * @return each worker's state, for the caller to sum up
      * @throws IOException the first failure when it was one (or wrapping a checked exception);
      *         a RuntimeException or Error is rethrown as it is
+     * @throws InterruptedException when the caller was interrupted (after every worker stopped)
      */
     public static <S> List<S> run(String name, int count, int threads, Supplier<S> state, Task<? super S> task)
             throws IOException, InterruptedException {
-        int n = Math.max(1, Math.min(threads, count));
-        AtomicInteger next = new AtomicInteger();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<S> states = new ArrayList<>();
-        List<Thread> workers = new ArrayList<>();
-        for (int t = 0; t < n; t++) {
-            S s = state.get();
-            states.add(s);
-            Thread th = new Thread(() -> {
-                try {
-                    int i;
-                    while (failure.get() == null && (i = next.getAndIncrement()) < count) {
+        List<S> states = Collections.synchronizedList(new ArrayList<>());
+        try {
+            dev.snapstore.store.internal.ParallelChunks.run(name, Math.max(1, threads), 0, count, () -> {
+                S s = state.get();
+                states.add(s);
+                return i -> {
+                    try {
                         task.run(s, i);
+                    } catch (IOException | RuntimeException e) {
+                        throw e;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        InterruptedIOException io = new InterruptedIOException(name + " interrupted");
+                        io.initCause(e);
+                        throw io;
+                    } catch (Exception e) {
+                        throw new IOException(name + " failed: " + e, e);
                     }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            }, name + "-" + t);
-            th.setDaemon(true);
-            workers.add(th);
-            th.start();
-        }
-        InterruptedException interrupted = null;
-        for (Thread th : workers) {
-            while (true) {
-                try {
-                    th.join();
-                    break;
-                } catch (InterruptedException e) {
-                    // keep waiting: a worker may still write into the caller's memory
-                    failure.compareAndSet(null, e);
-                    interrupted = e;
-                }
+                };
+            });
+        } catch (InterruptedIOException e) {
+            if (Thread.interrupted()) {
+                InterruptedException ie = new InterruptedException(e.getMessage());
+                ie.initCause(e);
+                throw ie;
             }
+            throw e;
         }
-        if (interrupted != null) {
-            throw interrupted;
+        if (states.isEmpty()) {
+            states.add(state.get()); // no index to run: one untouched state, as callers sum over them
         }
-        Throwable f = failure.get();
-        if (f instanceof IOException) {
-            throw (IOException) f;
-        } else if (f instanceof RuntimeException) {
-            throw (RuntimeException) f;
-        } else if (f instanceof Error) {
-            throw (Error) f;
-        } else if (f != null) {
-            throw new IOException(name + " failed: " + f, f);
-        }
-        return states;
+        return new ArrayList<>(states);
     }
 
     /** {@link #run} without per-worker state. */

@@ -14,14 +14,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 
 /**
- * Constants and fixed-size structures of snapshot format version 1: header, footer, checksums and
- * the digest. The byte layout is specified in {@code docs/FORMAT.md}; this package is its one Java
+ * Constants and fixed-size structures of the snapshot format, versions 1 and 2 (they differ only
+ * in the content hash of an index entry, see {@link ContentHash}): header, footer, checksums and
+ * the digest. Writers write {@link #VERSION}; readers accept {@link #MIN_VERSION}..{@link #VERSION}. The byte layout is specified in {@code docs/FORMAT.md}; this package is its one Java
  * implementation ({@link ChunkIndex} for the index entries, {@link Metadata} and {@link Profile}
  * for those sections, {@link SnapshotLayout} for reading and validating a whole file). Stateless
  * and thread-safe.
  */
 public final class FormatV1 {
-    public static final int VERSION = 1;
+    /** The version writers write: 2 (one XXH3-128 content hash per chunk). */
+    public static final int VERSION = 2;
+    /** The oldest version readers accept: 1 (two XXH64 values per chunk). */
+    public static final int MIN_VERSION = 1;
     public static final int HEADER_SIZE = 64;
     public static final int FOOTER_SIZE = 112;
     public static final byte[] HEADER_MAGIC = "SNAPSTOR".getBytes(StandardCharsets.US_ASCII);
@@ -33,7 +37,7 @@ public final class FormatV1 {
     public static final long MAX_INDEX_BYTES = Integer.MAX_VALUE - 7;
     /** Largest metadata section a reader accepts. */
     public static final long MAX_META_BYTES = 16L << 20;
-    /** Seeds of the two XXH64 values forming a chunk's 128-bit content hash. */
+    /** Seeds of the two XXH64 values forming a chunk's 128-bit content hash in version 1. */
     public static final long HASH_SEED_LO = 0L;
     public static final long HASH_SEED_HI = 0x9E3779B97F4A7C15L;
 
@@ -91,8 +95,13 @@ public final class FormatV1 {
                 h.getLong(32), h.getInt(60), h.getInt(60) == crc(raw, 0, 60));
     }
 
-    /** The fixed header fields. */
-    public record Header(int chunkShift, long length, long chunkCount, int flags) {
+    /**
+     * The fixed header fields.
+     *
+     * @param version the format version, {@link #MIN_VERSION}..{@link #VERSION}: it decides the
+     *                content hash of the index entries
+     */
+    public record Header(int version, int chunkShift, long length, long chunkCount, int flags) {
         public int chunkSize() {
             return 1 << chunkShift;
         }
@@ -118,7 +127,10 @@ public final class FormatV1 {
     public static ByteBuffer encodeHeader(Header h) {
         ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         b.put(HEADER_MAGIC);
-        b.putShort((short) VERSION);
+        if (h.version() < MIN_VERSION || h.version() > VERSION) {
+            throw new IllegalArgumentException("format version " + h.version() + " outside " + MIN_VERSION + ".." + VERSION);
+        }
+        b.putShort((short) h.version());
         b.putShort((short) HEADER_SIZE);
         b.putInt(h.flags());
         b.put((byte) h.chunkShift());
@@ -147,8 +159,9 @@ public final class FormatV1 {
             }
         }
         int version = Short.toUnsignedInt(h.getShort(8));
-        if (version != VERSION) {
-            throw new FormatException("unsupported format version " + version + " (this reader knows " + VERSION + ")");
+        if (version < MIN_VERSION || version > VERSION) {
+            throw new FormatException("unsupported format version " + version + " (this reader knows "
+                    + MIN_VERSION + ".." + VERSION + ")");
         }
         int headerLen = Short.toUnsignedInt(h.getShort(10));
         if (headerLen != HEADER_SIZE) {
@@ -177,7 +190,7 @@ public final class FormatV1 {
             throw new FormatException("chunk count " + count + " does not match length " + length
                     + " and chunk size " + (1 << shift));
         }
-        return new Header(shift, length, count, flags);
+        return new Header(version, shift, length, count, flags);
     }
 
     private static boolean isZero(byte[] a, int from, int to) {

@@ -75,4 +75,39 @@ class FormatV1Test {
         assertEquals("metadata has 1 trailing bytes",
                 assertThrows(FormatV1.FormatException.class, () -> Metadata.decode(trailing)).getMessage());
     }
+
+    /** Version 2's hash is XXH3_128bits, seed 0: the reference value of the empty input, low then high. */
+    @Test
+    void v2ContentHashIsXxh3With128Bits() {
+        long[] h = new long[2];
+        ContentHash.hash(2, ByteBuffer.allocateDirect(16), 0, h);
+        assertEquals(0x6001c324468d497fL, h[0]);
+        assertEquals(0x99aa06d3014798d8L, h[1]);
+    }
+
+    /** Direct, heap and read-only buffers hash alike in both versions, and the versions differ. */
+    @Test
+    void contentHashDependsOnTheBytesAndTheVersionOnly() {
+        byte[] data = new byte[100_003];
+        new java.util.SplittableRandom(7).nextBytes(data);
+        ByteBuffer direct = ByteBuffer.allocateDirect(data.length).put(data);
+        for (int v = 1; v <= 2; v++) {
+            long[] d = new long[2];
+            long[] heap = new long[2];
+            long[] ro = new long[2];
+            ContentHash.hash(v, direct, data.length, d);
+            ContentHash.hash(v, ByteBuffer.wrap(data), data.length, heap);
+            ContentHash.hash(v, ByteBuffer.wrap(data).asReadOnlyBuffer(), data.length, ro);
+            assertArrayEquals(d, heap, "version " + v);
+            assertArrayEquals(d, ro, "version " + v);
+            assertTrue(ContentHash.matches(v, direct, data.length, d[0], d[1]));
+            assertFalse(ContentHash.matches(v, direct, data.length - 1, d[0], d[1]));
+        }
+        long[] v1 = new long[2];
+        long[] v2 = new long[2];
+        ContentHash.hash(1, direct, data.length, v1);
+        ContentHash.hash(2, direct, data.length, v2);
+        assertFalse(v1[0] == v2[0] && v1[1] == v2[1]);
+        assertThrows(IllegalArgumentException.class, () -> ContentHash.hash(3, direct, 1, new long[2]));
+    }
 }
