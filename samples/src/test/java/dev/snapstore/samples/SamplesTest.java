@@ -39,6 +39,33 @@ class SamplesTest {
         assertTrue(printed.contains("all " + SyntheticModel.LAYERS + " layers after"), printed);
     }
 
+    /**
+     * The mixture-of-experts sample at 16 MiB (64 experts of 256 KiB, one chunk each) under a 4 MiB
+     * budget: the outputs equal the same computation over the weight file, the peak residency stays
+     * within the budget plus the slack (two chunks per resolver), and the rare experts were evicted.
+     */
+    @Test
+    void mixtureOfExpertsSampleServesFromAQuarterOfItsWeights() throws Exception {
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        MixtureOfExpertsSample.Result r = MixtureOfExpertsSample.run(dir, 16 << 20, 400,
+                new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        String printed = captured.toString(StandardCharsets.UTF_8);
+        assertTrue(printed.contains("tokens/s, hit ratio"), printed);
+        assertEquals(4L << 20, r.budget());
+        long expert = (16 << 20) / MixtureOfExpertsSample.EXPERTS;
+        int resolvers = dev.snapstore.store.MapOptions.defaults().resolverThreads();
+        assertTrue(r.stats().residentPeakBytes() <= r.budget() + 2L * resolvers * expert, printed);
+        assertTrue(r.stats().evictions() > 0, "the rare experts were evicted: " + printed);
+        assertTrue(r.hits() > 0 && r.hits() < r.calls(), printed);
+
+        byte[] file = Files.readAllBytes(dir.resolve("experts.bin"));
+        java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(file.length);
+        direct.put(file).flip();
+        BytesStore<?, ?> fromFile = BytesStore.wrap(direct);
+        MixtureOfExpertsSample.Result expected = MixtureOfExpertsSample.serve(fromFile, expert, 400, null, null);
+        assertEquals(expected.checksum(), r.checksum(), "same outputs as from the weight file");
+    }
+
     @Test
     void theSampleModelsHeaderParsesFromMemoryAsFromTheFile() throws Exception {
         Path f = dir.resolve("m.safetensors");

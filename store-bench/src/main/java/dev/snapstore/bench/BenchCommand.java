@@ -53,7 +53,7 @@ public final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--scenario", defaultValue = "all", paramLabel = "NAME,...|all", converter = ScenarioList.class,
-            description = "model-weights, service-state, random-chunks, jmh-fork, full-scan or all (default: all).")
+            description = "model-weights, service-state, random-chunks, jmh-fork, full-scan, budget or all (default: all).")
     Set<Scenario> scenarios;
 
     @Option(names = "--size", defaultValue = DEFAULT_SIZE, paramLabel = "SIZE", converter = Converters.Size.class,
@@ -99,6 +99,20 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "900", paramLabel = "SECONDS",
             description = "Kill a measuring JVM after this long (default: ${DEFAULT-VALUE}).")
     long timeoutSeconds;
+
+    @Option(names = "--memory-budget", paramLabel = "SIZE", converter = Converters.Size.class,
+            description = "budget scenario: the memory snapstore may keep resident, and the memory cgroup limit of "
+                    + "mmap and of the budgeted snapstore (plus " + BUDGET_HEADROOM_MIB + " MiB for the JVM); "
+                    + "default: a quarter of the image.")
+    Long memoryBudget;
+
+    @Option(names = "--budget-seconds", defaultValue = "10", paramLabel = "SECONDS",
+            description = "budget scenario: how long each system runs (default: ${DEFAULT-VALUE}; the first 20%% "
+                    + "warms the cache and is not counted).")
+    int budgetSeconds;
+
+    /** What the budget scenario's cgroups allow above the budget: the JVM's own growth and the engine's slack. */
+    static final int BUDGET_HEADROOM_MIB = 64;
 
     @Option(names = "--no-load", negatable = false, description = "Skip the variants that call region.load() before touching.")
     boolean noLoad;
@@ -150,6 +164,8 @@ public final class BenchCommand implements Callable<Integer> {
         threads = threadsOption.count(256);
         check(repeat >= 1 && repeat <= 50, "--repeat must be 1..50");
         check(touch.equals("page") || touch.equals("all"), "--touch must be page or all");
+        check(budgetSeconds >= 2 && budgetSeconds <= 3600, "--budget-seconds must be 2..3600");
+        check(memoryBudget == null || memoryBudget >= (4 << 20), "--memory-budget must be at least 4m");
         packing.chunkSize();
         try {
             if (render != null) {

@@ -146,6 +146,10 @@ final class BenchRun {
             }
         }
         for (Scenario sc : o.scenarios) {
+            if (sc == Scenario.BUDGET) {
+                budgetJobs(jobs);
+                continue;
+            }
             for (Mode m : o.modes) {
                 if (!modes.available(m)) {
                     continue;
@@ -173,6 +177,35 @@ final class BenchRun {
             }
         }
         return jobs;
+    }
+
+    /**
+     * The budget scenario's systems: snapstore with the budget in each read-only lazy mode that can
+     * map the file shared (HUGETLB, SHMEM), mmap of the raw file, both in a memory cgroup of the
+     * budget; snapstore without a budget (the ceiling, no cgroup); and a fully resident SHMEM region
+     * with access sampling on and off (what sampling costs).
+     */
+    private void budgetJobs(List<Job> jobs) {
+        String lazy = null;
+        for (Mode m : new Mode[] {Mode.HUGETLB, Mode.SHMEM}) {
+            if (o.modes.contains(m) && modes.available(m)) {
+                jobs.add(new Job(Scenario.BUDGET, "snapstore", m.name().toLowerCase(Locale.ROOT)));
+                lazy = lazy == null || m == Mode.SHMEM ? m.name().toLowerCase(Locale.ROOT) : lazy;
+            }
+        }
+        jobs.add(new Job(Scenario.BUDGET, "mmap", "read-only"));
+        if (lazy != null) {
+            jobs.add(new Job(Scenario.BUDGET, "snapstore-unbounded", lazy));
+        }
+        if (modes.available(Mode.SHMEM)) {
+            jobs.add(new Job(Scenario.BUDGET, "snapstore-resident", "sampling"));
+            jobs.add(new Job(Scenario.BUDGET, "snapstore-resident", "no-sampling"));
+        }
+    }
+
+    /** The budget scenario's budget: --memory-budget, else a quarter of the image. */
+    long budget() {
+        return o.memoryBudget != null ? o.memoryBudget : Math.max(4L << 20, ((Number) input.description.get("logical_bytes")).longValue() / 4);
     }
 
     /**
@@ -224,10 +257,42 @@ final class BenchRun {
                 "--snap", input.snap.toString(), "--raw", input.raw.toString(), "--threads", String.valueOf(o.threads),
                 "--seed", String.valueOf(o.seed), "--probe", String.valueOf(!o.noProbe), "--touch", o.touch,
                 "--result", resultFile.toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(stdio.toFile()).start();
-        boolean done = p.waitFor(o.timeoutSeconds, TimeUnit.SECONDS);
+        MemoryCgroup cgroup = null;
+        if (job.scenario() == Scenario.BUDGET) {
+            cmd.addAll(List.of("--budget", String.valueOf(budget()), "--duration-ms",
+                    String.valueOf(o.budgetSeconds * 1000L), "--sampling", String.valueOf(!job.mode().equals("no-sampling"))));
+            if (job.system().equals("snapstore") || job.system().equals("mmap")) {
+                try {
+                    cgroup = MemoryCgroup.create("snapstore-bench-" + ProcessHandle.current().pid() + "-" + stem,
+                            budget() + ((long) BenchCommand.BUDGET_HEADROOM_MIB << 20));
+                } catch (IOException e) {
+                    if (round == 0) {
+                        Map<String, Object> u = new LinkedHashMap<>();
+                        u.put("system", job.system());
+                        u.put("mode", job.mode());
+                        u.put("scenario", job.scenario().cliName());
+                        u.put("reason", "skipped: it must run in a memory cgroup and none could be made (" + e.getMessage() + ")");
+                        unavailable.add(u);
+                    }
+                    return false;
+                }
+                cmd.addAll(List.of("--cgroup", cgroup.dir().toString()));
+            }
+        }
+        Process p;
+        boolean done;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(stdio.toFile()).start();
+            done = p.waitFor(o.timeoutSeconds, TimeUnit.SECONDS);
+            if (!done) {
+                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            if (cgroup != null) {
+                cgroup.close();
+            }
+        }
         if (!done) {
-            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             fail(job, "timed out after " + o.timeoutSeconds + " s (killed); see " + stdio);
             return false;
         }

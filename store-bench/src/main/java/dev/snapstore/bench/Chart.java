@@ -161,7 +161,7 @@ final class Chart {
     private Map<String, Map<String, Map<String, double[]>>> model() {
         Map<String, Map<String, Map<String, double[]>>> m = new LinkedHashMap<>();
         for (Result r : results) {
-            if (r.scenario().equals("pack")) {
+            if (r.scenario().equals("pack") || r.scenario().equals(Scenario.BUDGET.cliName())) {
                 continue;
             }
             boolean gb = r.metric().equals("touch_all_gbps");
@@ -181,6 +181,10 @@ final class Chart {
         int h = 110;
         for (Map<String, Map<String, double[]>> rows : model().values()) {
             h += 58 + rows.size() * ROW_H + 24;
+        }
+        Map<String, double[]> budget = budgetModel();
+        if (!budget.isEmpty()) {
+            h += 58 + budget.size() * ROW_H + 24;
         }
         return h + 40;
     }
@@ -274,8 +278,77 @@ final class Chart {
             c.line(rightX, top - 4, rightX, bottom, "#888888");
             y = bottom + 24 + 24;
         }
+        y = drawBudget(c, y);
         c.text(20, y + 10, "Every bar is one measurement in a fresh JVM on a shared, noisy machine; read ratios within one run.",
                 11, "start", false, "#777777");
+    }
+
+    /** The budget scenario: row label "system mode" → {lookups/s, hit ratio}. */
+    private Map<String, double[]> budgetModel() {
+        Map<String, double[]> m = new LinkedHashMap<>();
+        for (Result r : results) {
+            boolean rate = r.metric().equals("lookups_per_s");
+            if (!r.scenario().equals(Scenario.BUDGET.cliName()) || !rate && !r.metric().equals("hit_ratio")) {
+                continue;
+            }
+            m.computeIfAbsent(r.system() + " " + r.mode(), k -> new double[] {Double.NaN, Double.NaN})[rate ? 0 : 1] = r.value();
+        }
+        return m;
+    }
+
+    /** The budget scenario's panel pair: lookups per second (log) and hit ratio (0..1); returns the next y. */
+    private double drawBudget(Canvas c, double y) {
+        Map<String, double[]> rows = budgetModel();
+        if (rows.isEmpty()) {
+            return y;
+        }
+        c.text(20, y + 22, "budget: Zipf lookups + scans, image 4x the memory (left: lookups/s, log; right: hit ratio)",
+                16, "start", true, "#222222");
+        double top = y + 34;
+        double bottom = top + rows.size() * ROW_H;
+        double leftX = LABEL_W;
+        double rightX = LABEL_W + PANEL_W + GAP;
+        double lo = Double.MAX_VALUE;
+        double hi = 0;
+        for (double[] v : rows.values()) {
+            if (v[0] > 0) {
+                lo = Math.min(lo, v[0]);
+                hi = Math.max(hi, v[0]);
+            }
+        }
+        double logLo = Math.floor(Math.log10(lo == Double.MAX_VALUE ? 1 : lo));
+        double logHi = Math.max(logLo + 1, Math.ceil(Math.log10(Math.max(hi, 1))));
+        for (double p = logLo; p <= logHi; p++) {
+            double gx = leftX + PANEL_W * (p - logLo) / (logHi - logLo);
+            c.line(gx, top - 4, gx, bottom, "#e3e3e3");
+            c.text(gx, bottom + 14, Table.num(Math.pow(10, p)), 11, "middle", false, "#555555");
+        }
+        for (int i = 0; i <= 4; i++) {
+            double gx = rightX + PANEL_W * i / 4.0;
+            c.line(gx, top - 4, gx, bottom, "#e3e3e3");
+            c.text(gx, bottom + 14, Table.num(i / 4.0), 11, "middle", false, "#555555");
+        }
+        double ry = top;
+        for (Map.Entry<String, double[]> row : rows.entrySet()) {
+            String color = COLORS.getOrDefault(row.getKey().split(" ")[0].replaceAll("-.*", ""), "#444444");
+            double op = row.getKey().startsWith("snapstore-") ? 0.4 : 1;
+            c.text(leftX - 8, ry + BAR_H + 4, row.getKey(), 12, "end", false, "#222222");
+            double[] v = row.getValue();
+            if (v[0] > 0) {
+                double w = Math.max(1, PANEL_W * (Math.log10(v[0]) - logLo) / (logHi - logLo));
+                c.rect(leftX, ry + 1, w, 2 * BAR_H - 2, color, op);
+                c.text(leftX + w + 4, ry + BAR_H + 4, Table.num(v[0]), 10, "start", false, "#333333");
+            }
+            if (v[1] >= 0) {
+                double w = Math.max(1, PANEL_W * v[1]);
+                c.rect(rightX, ry + 1, w, 2 * BAR_H - 2, color, op);
+                c.text(rightX + w + 4, ry + BAR_H + 4, String.format(Locale.ROOT, "%.3f", v[1]), 10, "start", false, "#333333");
+            }
+            ry += ROW_H;
+        }
+        c.line(leftX, top - 4, leftX, bottom, "#888888");
+        c.line(rightX, top - 4, rightX, bottom, "#888888");
+        return bottom + 48;
     }
 
     private String subtitle() {

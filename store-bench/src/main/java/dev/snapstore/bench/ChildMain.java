@@ -21,7 +21,8 @@ import dev.snapstore.tools.Safetensors;
  * {@link Measurements}; they go to the {@code --result} file. One instance per JVM; not
  * thread-safe.
  *
- * <p>Arguments: {@code --scenario --system --mode --snap --raw --threads --seed --probe --touch --result}.
+ * <p>Arguments: {@code --scenario --system --mode --snap --raw --threads --seed --probe --touch --result}; for
+ * the budget scenario also {@code --budget --duration-ms}, and optionally {@code --cgroup DIR --sampling false}.
  */
 public final class ChildMain {
     /** The systems that are not subjects: limits measured on plain memory. */
@@ -38,6 +39,10 @@ public final class ChildMain {
         Map<String, String> a = new HashMap<>();
         for (int i = 0; i + 1 < argv.length; i += 2) {
             a.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
+        }
+        if ("false".equals(a.get("sampling"))) {
+            // Read once by the engine's residency class, which nothing has loaded yet.
+            System.setProperty("snapstore.budget.sampling", "false");
         }
         ChildMain child = new ChildMain(a);
         try {
@@ -70,6 +75,19 @@ public final class ChildMain {
         try (Snapshot s = Snapshot.open(snap)) {
             chunkSize = s.chunkSize();
             size = s.length();
+        }
+        if (scenario == Scenario.BUDGET) {
+            Toucher.warmUpJit();
+            warmUpCodecs(snap);
+            new SnapstoreSubject(snap, dev.snapstore.store.Mode.EAGER, null, false).warmUpLibraries();
+            String cg = args.get("cgroup");
+            try {
+                new BudgetWorkload(out, system, arg("mode"), snap, raw, threads, seed, Long.parseLong(arg("budget")),
+                        Long.parseLong(arg("duration-ms")), cg == null ? null : Path.of(cg)).run();
+            } catch (ModeUnavailableException e) {
+                out.unavailable(e.getMessage());
+            }
+            return;
         }
         Plan plan = Plan.of(scenario, size, chunkSize, Safetensors.readIfPresent(raw), seed);
         Toucher.warmUpJit();

@@ -49,7 +49,8 @@ public record Plan(Scenario scenario, long imageSize, long[] offsets, long[] len
                 }
                 return build(scenario, imageSize, segs, false, 1, "not a safetensors file: 64 MiB blocks in order");
             }
-            case SERVICE_STATE: {
+            case SERVICE_STATE:
+            case BUDGET: {
                 long pages = Math.max(1, imageSize / Os.PAGE);
                 long lookups = Math.max(256, pages / 5);
                 Zipf zipf = new Zipf(pages, 0.99, seed);
@@ -58,8 +59,9 @@ public record Plan(Scenario scenario, long imageSize, long[] offsets, long[] len
                     long len = Math.min(Os.PAGE, imageSize - page * Os.PAGE);
                     segs.add(new long[] {page * Os.PAGE, len});
                 }
-                return build(scenario, imageSize, segs, false, 1,
-                        lookups + " 4 KiB lookups, Zipf s=0.99 over " + pages + " pages (hot pages scattered)");
+                return build(scenario, imageSize, segs, false, 1, (scenario == Scenario.BUDGET
+                        ? "timed lookups with scans (BudgetWorkload); as a plan: " : "")
+                        + lookups + " 4 KiB lookups, Zipf s=0.99 over " + pages + " pages (hot pages scattered)");
             }
             case RANDOM_CHUNKS: {
                 long[] picked = randomChunks(segs, chunks, chunkSize, imageSize, 0.05, seed);

@@ -13,7 +13,12 @@ public enum Scenario {
     /** A JMH fork: map, touch 20% (read and write), reset, repeat. */
     JMH_FORK,
     /** Sequential touch of every page. */
-    FULL_SCAN;
+    FULL_SCAN,
+    /**
+     * A cache under a memory budget: Zipf lookups over an image 4x the budget, interrupted by
+     * sequential scans of a quarter of it ({@link BudgetWorkload}).
+     */
+    BUDGET;
 
     /** The name used on the command line and in results.json: the constant's, lower case, '-' for '_'. */
     public String cliName() {
@@ -29,6 +34,6 @@ public enum Scenario {
             }
         }
         throw new IllegalArgumentException("unknown scenario '" + name + "'; known: model-weights, service-state, "
-                + "random-chunks, jmh-fork, full-scan, all");
+                + "random-chunks, jmh-fork, full-scan, budget, all");
     }
 }

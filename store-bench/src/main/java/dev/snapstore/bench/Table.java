@@ -17,6 +17,15 @@ final class Table {
         {"ttsp_max_us", "TTSP max us"}, {"gc_pause_max_ms", "GC max ms"},
     };
 
+    /** The budget scenario's own columns ({@link BudgetWorkload}). */
+    private static final String[][] BUDGET_COLUMNS = {
+        {"lookups_per_s", "lookups/s"}, {"hit_ratio", "hit ratio"}, {"lookup_p50_us", "p50 us"},
+        {"lookup_p99_us", "p99 us"}, {"scan_ms", "scan ms"}, {"bytes_decompressed", "decomp MiB"},
+        {"budget_bytes", "budget MiB"}, {"resident_peak_sampled_bytes", "peak res MiB"},
+        {"resident_peak_bytes", "engine peak MiB"}, {"cgroup_max_usage_bytes", "cgroup max MiB"},
+        {"evictions", "evictions"}, {"cpu_ms", "CPU ms"},
+    };
+
     private Table() {
     }
 
@@ -42,6 +51,10 @@ final class Table {
                     sb.append(String.format(Locale.ROOT, "  %s: %s ms, %s GB/s, ratio %s%n", row.getKey().split("\\|")[1],
                             num(v.get("pack_ms")), num(v.get("pack_gbps")), num(v.get("ratio"))));
                 }
+                continue;
+            }
+            if (sc.getKey().equals(Scenario.BUDGET.cliName())) {
+                sb.append(budget(sc.getValue()));
                 continue;
             }
             List<String[]> rows = new ArrayList<>();
@@ -97,6 +110,31 @@ final class Table {
                     .append(f.get("mode")).append(": ").append(f.get("error")).append('\n');
         }
         return sb.toString();
+    }
+
+    private static String budget(Map<String, Map<String, Double>> rowsByKey) {
+        List<String> head = new ArrayList<>(List.of("system", "mode"));
+        for (String[] c : BUDGET_COLUMNS) {
+            head.add(c[1]);
+        }
+        TextTable grid = new TextTable(2, false, head.toArray(new String[0]));
+        for (Map.Entry<String, Map<String, Double>> row : rowsByKey.entrySet()) {
+            String[] k = row.getKey().split("\\|");
+            List<String> cells = new ArrayList<>(List.of(k[0], k[1]));
+            for (String[] c : BUDGET_COLUMNS) {
+                Double d = row.getValue().get(c[0]);
+                if (d != null && c[0].contains("bytes")) {
+                    d = d / (1 << 20);
+                }
+                cells.add(c[0].equals("hit_ratio") && d != null ? String.format(Locale.ROOT, "%.3f", d) : num(d));
+            }
+            grid.row(cells.toArray(new String[0]));
+        }
+        return grid.render("  ") + "  budget: " + BudgetWorkload.LOOKUP_THREADS + " threads of Zipf(0.99) 4 KiB lookups, a scan of"
+                + " 25% of the image every " + BudgetWorkload.SCAN_EVERY_MS / 1000 + " s; hit = a lookup that needed neither"
+                + " decompression nor disk (no MISSING fault / no major fault); peak res = resident bytes sampled every"
+                + " 10 ms (snapstore: the region's, mmap: RssFile); snapstore and mmap ran in a memory cgroup of the budget"
+                + " + " + BenchCommand.BUDGET_HEADROOM_MIB + " MiB.\n";
     }
 
     private static String ratio(Map<String, Map<String, Double>> rows, String system, String state, Double mine) {

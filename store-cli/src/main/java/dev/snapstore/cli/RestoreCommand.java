@@ -12,6 +12,7 @@ import dev.snapstore.store.RegionStats;
 import dev.snapstore.tools.ExitCode;
 import dev.snapstore.tools.Json;
 import dev.snapstore.tools.Sizes;
+import dev.snapstore.tools.cli.Converters;
 import dev.snapstore.tools.cli.ThreadsOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,6 +52,11 @@ final class RestoreCommand extends CliCommand.WithJson {
     @Option(names = "--read-only", description = "Map read-only (lazy modes share one physical copy).")
     boolean readOnly;
 
+    @Option(names = "--memory-budget", paramLabel = "SIZE", converter = Converters.Size.class,
+            description = "Lazy modes: keep at most SIZE of decompressed chunks resident (e.g. 256M); least useful "
+                    + "chunks are evicted and decompressed again at their next touch. Default: no budget.")
+    Long memoryBudget;
+
     @Option(names = "--no-hugepages", description = "Eager mode: do not use hugepages even when free.")
     boolean noHugepages;
 
@@ -78,6 +84,13 @@ final class RestoreCommand extends CliCommand.WithJson {
                 .hugepages(!noHugepages);
         if (warmCache != null) {
             ob.warmCache(warmCache);
+        }
+        if (memoryBudget != null) {
+            try {
+                ob.memoryBudget(memoryBudget);
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage("--memory-budget: " + e.getMessage());
+            }
         }
         Restore.Result r;
         long warmNanos = -1;
@@ -139,6 +152,14 @@ final class RestoreCommand extends CliCommand.WithJson {
             o.printf(Locale.ROOT, "  engine    %d chunks decompressed (%s), %s mapped, %d revalidations, %d errors%n",
                     s.chunksDecompressed(), Sizes.format(s.bytesDecompressed()), Sizes.format(s.bytesMapped()),
                     s.revalidations(), s.errors());
+            if (s.budgetBytes() > 0) {
+                RegionStats last = r.statsAfterSha() != null ? r.statsAfterSha() : s;
+                o.printf(Locale.ROOT, "  budget    %s: resident %s now, peak %s (pinned %s); %d evictions, %d refills, "
+                                + "%d sampled accesses%s%n", Sizes.format(last.budgetBytes()),
+                        Sizes.format(last.residentBytes()), Sizes.format(last.residentPeakBytes()),
+                        Sizes.format(last.pinnedBytes()), last.evictions(), last.refills(), last.sampledAccesses(),
+                        r.statsAfterSha() != null ? " (after sha256)" : "");
+            }
         }
     }
 

@@ -301,6 +301,61 @@ class CliEndToEndTest {
     }
 
     /**
+     * Issue 9's acceptance at a small size: a 64 MiB image in 1024 chunks of 64 KiB restored read-only
+     * with a 16 MiB budget, touched in order and hashed, in every lazy mode: the hash is the input's
+     * although most chunks were evicted and refilled, and the peak residency stays within the budget
+     * plus the documented slack (two fill units per resolver; a fill unit is a 2 MiB page in HUGETLB).
+     */
+    @ParameterizedTest
+    @CsvSource({"shmem", "hugetlb", "anonymous"})
+    void restoreUnderAMemoryBudgetHashesTheInputAndStaysWithinIt(String mode) throws IOException,
+            java.security.NoSuchAlgorithmException {
+        Path in = dir.resolve("big.bin");
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        dev.snapstore.tools.SyntheticImage img = new dev.snapstore.tools.SyntheticImage(17, CHUNK);
+        byte[] page = new byte[CHUNK];
+        try (java.io.OutputStream o = Files.newOutputStream(in)) {
+            for (int p = 0; p < 1024; p++) {
+                img.page(p, page, CHUNK);
+                o.write(page);
+                sha.update(page);
+            }
+        }
+        Path snap = dir.resolve("big.snap");
+        assertEquals(0, Cli.run("pack", "--chunk-size", "64K", in.toString(), snap.toString()).status);
+        long budget = 16L << 20;
+        int resolvers = 2;
+        Cli r = Cli.run("restore", "--memory-budget", "16M", "--mode", mode, "--read-only", "--threads",
+                String.valueOf(resolvers), "--touch", "seq", "--sha256", "--json", snap.toString());
+        assertEquals(0, r.status, r.toString());
+        Map<String, Object> m = TestJson.object(r.out);
+        assertEquals(mode, m.get("mode"), r.out);
+        assertEquals(FileIo.hex(sha.digest()), m.get("sha256"), r.out);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> region = (Map<String, Object>) m.get("region_after_sha256");
+        for (String key : List.of("budget_bytes", "resident_bytes", "resident_peak_bytes", "pinned_bytes", "evictions",
+                "refills", "sampled_accesses")) {
+            assertTrue(region.containsKey(key), key + " in " + r.out);
+        }
+        assertEquals(budget, region.get("budget_bytes"));
+        long unit = mode.equals("hugetlb") ? 2L << 20 : CHUNK;
+        long peak = (Long) region.get("resident_peak_bytes");
+        assertTrue(peak <= budget + 2L * resolvers * unit, "peak " + peak + " within budget + slack: " + r.out);
+        assertTrue((Long) region.get("resident_bytes") <= peak, r.out);
+        assertEquals(0L, region.get("pinned_bytes"), "a read-only region pins nothing");
+        // 64 MiB went through a 16 MiB budget: at least three quarters of the units were evicted.
+        assertTrue((Long) region.get("evictions") * unit >= 48L << 20, r.out);
+
+        Cli text = Cli.run("restore", "--memory-budget", "16M", "--mode", mode, "--read-only", snap.toString());
+        assertEquals(0, text.status, text.toString());
+        assertTrue(text.out.contains("  budget    16 MiB: resident "), text.out);
+
+        Cli bad = Cli.run("restore", "--memory-budget", "lots", snap.toString());
+        assertEquals(2, bad.status, bad.toString());
+        assertTrue(bad.err.contains("lots"), bad.toString());
+    }
+
+    /**
      * Issue 7 item 5: the warm-up run (a one-chunk snapshot restored before timing) must not leave
      * a warm file of its own in the user's --warm-cache directory: a restore with the warm-up
      * leaves exactly what a --cold restore (no warm-up) leaves.
