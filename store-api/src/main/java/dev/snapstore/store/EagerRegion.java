@@ -8,6 +8,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import dev.snapstore.store.format.ChunkIndex;
 import dev.snapstore.store.internal.ParallelChunks;
+import dev.snapstore.store.jfr.RegionEvents;
 import dev.snapstore.store.spi.OffHeapMemory;
 import dev.snapstore.store.spi.RegionProvider;
 import net.openhft.chronicle.bytes.BytesStore;
@@ -174,6 +175,7 @@ final class EagerRegion implements Region {
             } finally {
                 fillLock.writeLock().unlock();
             }
+            RegionEvents.closed(this); // JFR: the last fills since the previous tick
         }
     }
 

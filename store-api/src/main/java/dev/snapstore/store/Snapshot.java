@@ -23,6 +23,7 @@ import dev.snapstore.store.format.FormatV1;
 import dev.snapstore.store.format.FormatV1.FormatException;
 import dev.snapstore.store.format.SnapshotLayout;
 import dev.snapstore.store.internal.ParallelChunks;
+import dev.snapstore.store.jfr.RegionEvents;
 import dev.snapstore.store.spi.RegionProvider;
 
 /**
@@ -350,6 +351,13 @@ public final class Snapshot implements AutoCloseable {
      * @throws ModeUnavailableException when a lazy mode was asked for and cannot be used here
      */
     public Region map(Mode mode, MapOptions options) throws IOException {
+        RegionEvents.MapTiming timing = RegionEvents.beginMap();
+        Region r = mapUntimed(mode, options);
+        RegionEvents.mapped(timing, path, mode, options, r); // JFR: snapstore.RegionMap, then periodic samples
+        return r;
+    }
+
+    private Region mapUntimed(Mode mode, MapOptions options) throws IOException {
         ensureOpen();
         if (mode == Mode.EAGER) {
             return EagerRegion.restore(this, options, "EAGER asked for");

@@ -19,6 +19,7 @@ import dev.snapstore.store.Region;
 import dev.snapstore.store.RegionStats;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.format.ChunkIndex;
+import dev.snapstore.store.jfr.RegionEvents;
 import dev.snapstore.store.linux.internal.Errno;
 import dev.snapstore.store.linux.internal.LibC;
 import dev.snapstore.store.linux.internal.SnapEngine;
@@ -536,6 +537,7 @@ public final class LazyRegion implements Region {
         } finally {
             lifecycle.writeLock().unlock();
         }
+        RegionEvents.closed(this); // JFR: the last fills, evictions and error since the previous tick
     }
 
     /** Whether {@link #close()} was called. */

@@ -1,0 +1,150 @@
+package dev.snapstore.store.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+
+import dev.snapstore.store.Codec;
+import dev.snapstore.store.MapOptions;
+import dev.snapstore.store.Mode;
+import dev.snapstore.store.Region;
+import dev.snapstore.store.RegionStats;
+import dev.snapstore.store.Snapshot;
+import dev.snapstore.store.SnapshotWriter;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The JFR events, recorded and read back: a budgeted region that fills and evicts, and a region with
+ * a corrupt chunk, both mapped while a recording runs.
+ */
+class JfrEventsTest {
+    private static final int CHUNK = 64 << 10;
+    private static final int CHUNKS = 128;
+
+    @TempDir
+    Path dir;
+
+    private Path write(String name) throws Exception {
+        byte[] content = new byte[CHUNKS * CHUNK];
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int i = 0; i < content.length; i += 8) {
+            content[i] = (byte) rnd.nextInt(256); // compressible, never all-zero chunks
+        }
+        Path snap = dir.resolve(name);
+        SnapshotWriter.builder().codec(Codec.LZ4).chunkSize(CHUNK).build().write(new java.io.ByteArrayInputStream(content), snap, name);
+        return snap;
+    }
+
+    @Test
+    void mapFillsEvictionsAndTheFirstErrorAreRecorded() throws Exception {
+        NativeTestSupport.assumeMode(Mode.ANONYMOUS);
+        Path good = write("good.snap");
+        Path bad = write("bad.snap");
+        int badChunk = RefusalTest.corruptOneChunk(bad, 64);
+        Path jfr = dir.resolve("events.jfr");
+        RegionStats goodFinal;
+        RegionStats badFinal;
+        try (Recording rec = new Recording()) {
+            for (String e : List.of("snapstore.RegionMap", "snapstore.ChunkFill", "snapstore.Eviction",
+                    "snapstore.RegionError", "snapstore.RegionStatistics")) {
+                rec.enable(e).withPeriod(Duration.ofMillis(50));
+            }
+            rec.start();
+            long budget = 16L * CHUNK;
+            try (Snapshot s = Snapshot.open(good); Snapshot b = Snapshot.open(bad)) {
+                Region r = s.map(Mode.ANONYMOUS, MapOptions.builder().memoryBudget(budget).build());
+                Region broken = b.map(Mode.ANONYMOUS);
+                // The first map registers the periodic hooks; JFR's periodic thread, asleep with no
+                // periodic event of its own in this recording, sees them at its next settings update.
+                rec.enable("snapstore.RegionStatistics").withPeriod(Duration.ofMillis(50));
+                try {
+                    for (int pass = 0; pass < 2; pass++) {
+                        for (long at = 0; at < r.size(); at += CHUNK) {
+                            r.load(at, CHUNK);
+                        }
+                        Thread.sleep(120); // periodic ticks in between: several ChunkFill events
+                    }
+                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    while (r.stats().evictions() == 0 && System.nanoTime() < deadline) {
+                        Thread.sleep(10);
+                    }
+                    assertThrows(UncheckedIOException.class, () -> broken.load(0, broken.size()));
+                    Thread.sleep(200);
+                } finally {
+                    r.close();
+                    broken.close();
+                }
+                goodFinal = r.stats();
+                badFinal = broken.stats();
+            }
+            rec.stop();
+            rec.dump(jfr);
+        }
+        assertTrue(goodFinal.evictions() > 0, "the budget evicted: " + goodFinal.asMap());
+        assertTrue(badFinal.errors() > 0, "the bad chunk failed: " + badFinal.asMap());
+        List<RecordedEvent> events = RecordingFile.readAllEvents(jfr);
+
+        List<RecordedEvent> maps = of(events, "snapstore.RegionMap");
+        assertEquals(2, maps.size(), maps.toString());
+        RecordedEvent m = maps.stream().filter(e -> e.getString("snapshot").equals(good.toString())).findFirst().orElseThrow();
+        assertEquals("ANONYMOUS", m.getString("mode"));
+        assertEquals("ANONYMOUS", m.getString("requestedMode"));
+        assertEquals((long) CHUNKS * CHUNK, m.getLong("size"));
+        assertEquals(budget(), m.getLong("memoryBudget"));
+        assertTrue(m.getLong("mapNanos") > 0);
+
+        List<RecordedEvent> fills = of(events, "snapstore.ChunkFill", good);
+        assertTrue(fills.size() >= 2, "fills reported at several ticks, not once: " + fills.size());
+        assertEquals(goodFinal.chunksDecompressed(), sum(fills, "chunksDecompressed"), "the fill events add up to the counters");
+        assertEquals(goodFinal.bytesDecompressed(), sum(fills, "bytesDecompressed"));
+        assertEquals(goodFinal.missingFaults(), sum(fills, "missingFaults"));
+        assertTrue(fills.size() < goodFinal.missingFaults(), "aggregated, not one event per fault");
+
+        List<RecordedEvent> evictions = of(events, "snapstore.Eviction", good);
+        assertFalse(evictions.isEmpty());
+        assertEquals(goodFinal.evictions(), sum(evictions, "evictions"));
+        assertEquals(goodFinal.refills(), sum(evictions, "refills"));
+        assertEquals(budget(), evictions.get(0).getLong("budgetBytes"));
+
+        assertTrue(of(events, "snapstore.RegionError", good).isEmpty(), "no error on the good region");
+        List<RecordedEvent> errors = of(events, "snapstore.RegionError", bad);
+        assertEquals(1, errors.size(), "one event when the latch trips: " + errors);
+        assertEquals(badChunk, errors.get(0).getLong("firstChunk"));
+        assertTrue(errors.get(0).getString("reason").contains("EBADMSG"), errors.get(0).getString("reason"));
+        assertTrue(errors.get(0).getLong("errors") >= 1);
+
+        List<RecordedEvent> stats = of(events, "snapstore.RegionStatistics", good);
+        assertFalse(stats.isEmpty());
+        assertEquals((long) CHUNKS * CHUNK, stats.get(0).getLong("size"));
+        assertEquals(budget(), stats.get(0).getLong("budgetBytes"));
+        assertTrue(stats.stream().mapToLong(e -> e.getLong("chunksDecompressed")).max().orElse(0) > 0);
+    }
+
+    private static long budget() {
+        return 16L * CHUNK;
+    }
+
+    private static List<RecordedEvent> of(List<RecordedEvent> all, String type) {
+        return all.stream().filter(e -> e.getEventType().getName().equals(type)).collect(Collectors.toList());
+    }
+
+    private static List<RecordedEvent> of(List<RecordedEvent> all, String type, Path snapshot) {
+        return of(all, type).stream().filter(e -> e.getString("snapshot").equals(snapshot.toString())).collect(Collectors.toList());
+    }
+
+    private static long sum(List<RecordedEvent> events, String field) {
+        return events.stream().mapToLong(e -> e.getLong(field)).sum();
+    }
+}
