@@ -67,6 +67,7 @@ final class Residency implements AutoCloseable {
     private final long[] finalCounters = new long[SnapEngine.SN_R_SLOTS];
     private volatile boolean running = true;
     private volatile boolean stalled;
+    private volatile boolean stallSeen; // the drain thread is parked by stalled, between batches
     private volatile boolean closed;
 
     Residency(long handle, long budget, long unitSize, long mappedLength, boolean sampling, String name) {
@@ -125,9 +126,11 @@ final class Residency implements AutoCloseable {
     private void drain() {
         while (running) {
             if (stalled) {
+                stallSeen = true;
                 LockSupport.parkNanos(1_000_000);
                 continue;
             }
+            stallSeen = false;
             int n = SnapEngine.sn_region_budget_drain(handle, events, events.length);
             for (int i = 0; i < n; i++) {
                 long ev = events[i];
@@ -159,6 +162,12 @@ final class Residency implements AutoCloseable {
     /** Test hook: holds the drain thread (as a long GC pause would); the native hard cap must hold. */
     void stall(boolean on) {
         stalled = on;
+        // returns once the drain thread is parked: a batch it drained just before must not be
+        // processed (and evicted from) after the caller believes Java is stalled
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (on && running && !stallSeen && System.nanoTime() - deadline < 0) {
+            LockSupport.parkNanos(100_000);
+        }
     }
 
     long budget() {
