@@ -33,7 +33,11 @@ import dev.snapstore.store.linux.internal.SnapEngine;
  *       touch is a MINOR fault served by UFFDIO_CONTINUE in microseconds and reported as an access.
  *       Recency is thus at most {@value #SAMPLE_ROUNDS} x {@value #SAMPLE_PERIOD_MS} ms (about 3 s)
  *       stale for a unit touched continuously, and the frequency Caffeine sees is one access per
- *       sampling round at most. ANONYMOUS regions are not sampled: a zapped anonymous page has no
+ *       sampling round at most. Sampling runs only under pressure: while units are being evicted
+ *       (an eviction within the last {@value #SAMPLE_ROUNDS} rounds), never when the whole image
+ *       fits in the budget; a working set that has settled within the budget therefore pays
+ *       nothing, and when evictions resume, Caffeine's picture of the accesses made during the
+ *       quiet time is the fills and sampled accesses before it. ANONYMOUS regions are not sampled: a zapped anonymous page has no
  *       file to come back from (it would be copied again from the chunk cache, or decompressed).</li>
  *   <li>ANONYMOUS regions keep a native chunk cache outside the region: every decompressed chunk
  *       is also copied into a slot of a slab sized to the budget, so a fault after
@@ -121,6 +125,29 @@ final class Residency implements AutoCloseable {
 
     private final long[] events = new long[4096];
     private long nextSample = System.nanoTime();
+    private long evictionsSeen;
+    private int quietRounds = SAMPLE_ROUNDS;
+
+    /**
+     * Whether a sampling round is worth its cost: only while units are being evicted (an eviction
+     * within the last {@value #SAMPLE_ROUNDS} rounds), since access information serves nothing but
+     * the choice of victims. A region whose whole image fits in the budget never evicts, and one
+     * whose working set has settled in it stops sampling after that many quiet rounds: zapping
+     * page-table entries costs TLB shoot-downs and refaults on every CPU that reads the region.
+     */
+    private boolean underPressure() {
+        if (mappedLength <= budget) {
+            return false;
+        }
+        long evictions = counter(SnapEngine.SN_R_EVICTIONS);
+        if (evictions != evictionsSeen) {
+            evictionsSeen = evictions;
+            quietRounds = 0;
+        } else if (quietRounds < SAMPLE_ROUNDS) {
+            quietRounds++;
+        }
+        return quietRounds < SAMPLE_ROUNDS;
+    }
 
     /** Drains the ring until {@link #close} (returns early only by throwing). */
     private void drain() {
@@ -149,8 +176,10 @@ final class Residency implements AutoCloseable {
                 long now = System.nanoTime();
                 if (sampling && now - nextSample >= 0) {
                     nextSample = now + SAMPLE_PERIOD_MS * 1_000_000L;
-                    long units = counter(SnapEngine.SN_R_RESIDENT) / unitSize;
-                    SnapEngine.sn_region_sample(handle, (int) Math.max(1, Math.min(Integer.MAX_VALUE, units / SAMPLE_ROUNDS)));
+                    if (underPressure()) {
+                        long units = counter(SnapEngine.SN_R_RESIDENT) / unitSize;
+                        SnapEngine.sn_region_sample(handle, (int) Math.max(1, Math.min(Integer.MAX_VALUE, units / SAMPLE_ROUNDS)));
+                    }
                 }
                 if (n == 0) {
                     LockSupport.parkNanos(1_000_000);

@@ -253,6 +253,44 @@ class BudgetTest {
         }
     }
 
+    static Stream<Mode> sampledModes() {
+        return Stream.of(Mode.SHMEM, Mode.HUGETLB);
+    }
+
+    /**
+     * Access sampling runs while units are evicted and reports touches of resident units as
+     * accesses (MINOR faults); a region whose image fits in its budget is never sampled.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("sampledModes")
+    void accessesAreSampledUnderPressureOnly(Mode mode) throws Exception {
+        NativeTestSupport.assumeMode(mode);
+        long u = unit(mode);
+        try (Snapshot s = Snapshot.open(snap);
+             LazyRegion tight = (LazyRegion) s.map(mode, options(false, 4 * u));
+             LazyRegion roomy = (LazyRegion) s.map(mode, options(false, SIZE + u))) {
+            // a hot unit touched all along while scans evict the others
+            long deadline = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+            long checksum = 0;
+            while (System.nanoTime() < deadline
+                    && (tight.residency().counter(SnapEngine.SN_R_SAMPLED) == 0 || tight.stats().sampledAccesses() == 0)) {
+                for (long off = 0; off < SIZE; off += 4096) {
+                    checksum += tight.bytesStore().readLong(off);
+                    checksum += tight.bytesStore().readLong(0);
+                    checksum += roomy.bytesStore().readLong(off);
+                }
+            }
+            RegionStats t = tight.stats();
+            assertTrue(t.evictions() > 0, "the scans evicted: " + t.asMap());
+            assertTrue(tight.residency().counter(SnapEngine.SN_R_SAMPLED) > 0, "sampled under pressure: " + t.asMap());
+            assertTrue(t.sampledAccesses() > 0, "a touched resident unit was reported as an access: " + t.asMap());
+            RegionStats r = roomy.stats();
+            assertEquals(0, r.evictions(), r.asMap().toString());
+            assertEquals(0, roomy.residency().counter(SnapEngine.SN_R_SAMPLED), "the whole image fits: nothing to sample for " + r.asMap());
+            assertTrue(checksum != 1, "keeps the reads");
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("writableModes")
     void noWriteLostUnderEvictionPressure(Mode mode) throws Exception {
