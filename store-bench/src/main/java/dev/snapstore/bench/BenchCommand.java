@@ -46,7 +46,10 @@ import picocli.CommandLine.TypeConversionException;
                         + "mmap, Chronicle MappedBytes, and the ceilings (codec-raw, memcpy), each measurement in a "
                         + "JVM of its own. Prints a table and writes results.json, results.svg and results.png."})
 public final class BenchCommand implements Callable<Integer> {
-    /** Default synthetic image size: {@code --scenario all} takes about 3 minutes on 2 cores. */
+    /**
+     * Default synthetic image size: {@code --scenario all} takes about 3 minutes on 2 cores, plus
+     * about 90 s for the budget scenario (six systems, 10 s each).
+     */
     public static final String DEFAULT_SIZE = "1g";
 
     @Spec

@@ -24,6 +24,56 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchCommandTest {
     private static final Set<String> SYSTEMS = Set.of("snapstore", "eager", "mmap", "chronicle-mapped", "codec-raw", "memcpy");
 
+    /**
+     * The budget scenario at 32 MiB (64 KiB chunks: 512 of them) with an 8 MiB budget, 2 s a system:
+     * every system reports its rows, hit ratios are ratios, the budgeted region stays within budget
+     * plus slack, the goals are printed, and the memory cgroups the harness made are gone.
+     */
+    @Test
+    void budgetScenarioReportsEverySystemAndRemovesItsCgroups(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Os.isRoot(), "the budget scenario's memory cgroups need root");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = BenchCommand.run(new String[] {
+            "--scenario", "budget", "--size", "32m", "--chunk-size", "64k", "--memory-budget", "8m", "--budget-seconds", "2",
+            "--modes", "shmem", "--out", dir.toString(), "--timeout", "120"},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String stdout = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, "exit code; stdout:\n" + stdout + "\nstderr:\n" + err.toString(StandardCharsets.UTF_8));
+        Map<?, ?> doc = (Map<?, ?>) Json.parse(Files.readString(dir.resolve("results.json")));
+        Map<String, Map<String, Double>> rows = new java.util.LinkedHashMap<>();
+        for (Object o : (List<?>) doc.get("results")) {
+            Map<?, ?> r = (Map<?, ?>) o;
+            if (r.get("scenario").equals("budget")) {
+                rows.computeIfAbsent(r.get("system") + " " + r.get("mode"), k -> new java.util.HashMap<>())
+                        .put((String) r.get("metric"), ((Number) r.get("value")).doubleValue());
+            }
+        }
+        assertEquals(Set.of("snapstore shmem", "mmap read-only", "snapstore-unbounded shmem",
+                "snapstore-resident sampling", "snapstore-resident no-sampling"), rows.keySet(), stdout);
+        for (Map.Entry<String, Map<String, Double>> row : rows.entrySet()) {
+            Map<String, Double> m = row.getValue();
+            assertTrue(m.get("lookups") > 0 && m.get("lookups_per_s") > 0, row.toString());
+            assertTrue(m.get("hit_ratio") >= 0 && m.get("hit_ratio") <= 1, row.toString());
+            assertTrue(m.get("lookup_p99_us") > 0, row.toString());
+        }
+        Map<String, Double> budgeted = rows.get("snapstore shmem");
+        assertEquals(8 << 20, budgeted.get("budget_bytes"));
+        assertTrue(budgeted.get("resident_peak_sampled_bytes") <= budgeted.get("budget_bytes") + budgeted.get("slack_bytes"),
+                budgeted.toString());
+        assertTrue(budgeted.get("evictions") > 0, "a 32 MiB image through an 8 MiB budget evicts: " + budgeted);
+        assertTrue(budgeted.get("cgroup_peak_sampled_bytes") > 0, "ran in its cgroup: " + budgeted);
+        assertTrue(stdout.contains("Goals (issue 9), from this run:"), stdout);
+        String mine = "snapstore-bench-" + ProcessHandle.current().pid() + "-";
+        for (String root : List.of("/sys/fs/cgroup/memory", "/sys/fs/cgroup", "/sys/fs/cgroup/unified")) {
+            try (var cgroups = Files.list(Path.of(root))) {
+                assertTrue(cgroups.noneMatch(p -> p.getFileName().toString().startsWith(mine)), "cgroups removed from " + root);
+            } catch (java.nio.file.NoSuchFileException e) {
+                // not mounted here
+            }
+        }
+    }
+
     @Test
     void tinyRunWritesResultsJsonAndCharts(@TempDir Path dir) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
