@@ -133,7 +133,7 @@ class CliEndToEndTest {
         assertEquals((long) data.length, m.get("length"));
         assertEquals((long) CHUNK, m.get("chunk_size"));
         assertEquals(17L, m.get("chunk_count"));
-        assertEquals(1L, m.get("version"));
+        assertEquals(2L, m.get("version")); // pack writes format v2
         assertEquals(Files.size(snap), m.get("file_bytes"));
         assertEquals(p.get("zero_chunks"), m.get("zero_chunks"));
         assertEquals(p.get("dedup_chunks"), m.get("dedup_chunks"));

@@ -11,7 +11,7 @@ import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4SafeDecompressor;
 
 /**
- * Compression and decompression of one chunk with the codecs of format v1. Decompression is
+ * Compression and decompression of one chunk with the codecs of the format (v1 and v2 alike). Decompression is
  * bounds-checked (safe on corrupt input) and thread-safe; a {@link Compressor} belongs to one
  * thread.
  */

@@ -74,10 +74,12 @@ public final class ChunkIndex {
         return entries.getInt(i * ENTRY_SIZE + 20);
     }
 
+    /** Low half of the content hash, as the file's version defines it ({@link ContentHash}). */
     public long hashLo(int i) {
         return entries.getLong(i * ENTRY_SIZE + 24);
     }
 
+    /** High half of the content hash ({@link ContentHash}). */
     public long hashHi(int i) {
         return entries.getLong(i * ENTRY_SIZE + 32);
     }

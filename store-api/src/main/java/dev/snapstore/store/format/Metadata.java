@@ -12,7 +12,7 @@ import java.util.Map;
 import dev.snapstore.store.format.FormatV1.FormatException;
 
 /**
- * The metadata section of format v1: {@code u32 count}, then per entry {@code u32 keyLength, key,
+ * The metadata section of the format (v1 and v2 alike): {@code u32 count}, then per entry {@code u32 keyLength, key,
  * u32 valueLength, value} (UTF-8, little-endian), keys unique, at most
  * {@link FormatV1#MAX_META_BYTES}. Stateless and thread-safe.
  */

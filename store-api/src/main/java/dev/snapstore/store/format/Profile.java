@@ -6,7 +6,7 @@ import java.nio.ByteOrder;
 import dev.snapstore.store.format.FormatV1.FormatException;
 
 /**
- * The optional profile section of format v1: {@code u32 count}, then {@code count} chunk ids
+ * The optional profile section of the format (v1 and v2 alike): {@code u32 count}, then {@code count} chunk ids
  * ({@code u32}, little-endian) in first-touch order, each below the chunk count. Stateless and
  * thread-safe.
  */

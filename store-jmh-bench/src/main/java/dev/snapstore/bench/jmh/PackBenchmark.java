@@ -14,11 +14,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.github.luben.zstd.ZstdCompressCtx;
 import dev.snapstore.bench.Os;
 import dev.snapstore.store.Codec;
 import dev.snapstore.store.SnapshotWriter;
+import dev.snapstore.tools.SyntheticImage;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -35,17 +37,23 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Pack throughput per codec and level: {@code SnapshotWriter.write(raw, out)} of a 256 MiB
- * synthetic model already in the page cache, on all cores (the writer's default). The
- * {@code bytes} counter reports input bytes per second.
+ * Pack throughput per codec and level: {@code SnapshotWriter.write(raw, out)} of a 256 MiB input
+ * already in the page cache, on all cores (the writer's default). The {@code bytes} counter
+ * reports input bytes per second. Inputs ({@code input}): {@code model}, the synthetic
+ * safetensors model (mostly incompressible bf16 weights); {@code mixed}, the demo's
+ * {@code SyntheticImage} (text, weights, integer tables, about 10% zero and 12% repeated chunks,
+ * which pack stores once or not at all while the baseline compresses them).
  *
- * <p>Baseline in the same run: {@link #baselineCompress}, compressing the same bytes from memory
+ * <p>Baselines in the same run: {@link #baselineCompress}, compressing the same bytes from memory
  * in 2 MiB blocks with zstd-jni / lz4-java directly on as many threads, without hashing,
- * checksums or a file: the ceiling for the writer.
+ * checksums or a file: the codec's own speed. {@link #baselineCompressWrite}: the same, plus
+ * writing the compressed blocks to a file with positional writes from those threads and
+ * {@code force(true)} at the end, as pack must: the ceiling for the writer on this disk.
+ * {@code -Dsnapstore.jmh.outdir=/dev/shm} puts the outputs on tmpfs, to see the CPU side alone.
  *
  * <pre>
  * java $(snapstore.jvm.flags) -jar store-jmh-bench/target/store-jmh-bench-0.1.0-SNAPSHOT-benchmarks.jar PackBenchmark
- * java ... -jar ...benchmarks.jar PackBenchmark -p codecLevel=lz4-1,zstd-3
+ * java ... -jar ...benchmarks.jar PackBenchmark -p codecLevel=lz4-1,zstd-3 -p input=model,mixed
  * </pre>
  */
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.Throughput)
@@ -56,6 +64,9 @@ public class PackBenchmark extends ForkedBenchmark {
 
     @Param({"none", "lz4-1", "lz4-9", "zstd-1", "zstd-3", "zstd-9"})
     public String codecLevel;
+
+    @Param({"model", "mixed"})
+    public String input;
 
     /** Input bytes processed, reported per second by JMH. */
     @AuxCounters(AuxCounters.Type.OPERATIONS)
@@ -75,14 +86,15 @@ public class PackBenchmark extends ForkedBenchmark {
     private Codec codec;
     private int level;
     private SnapshotWriter writer;
-    private long input;
+    private long memory;
     private int threads;
     private ExecutorService pool;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        raw = BenchFiles.model("256m", Codec.LZ4, null).raw();
-        out = BenchFiles.dir().resolve("pack-out-" + codecLevel + ".snap");
+        raw = "mixed".equals(input) ? mixed(256L << 20) : BenchFiles.model("256m", Codec.LZ4, null).raw();
+        Path outDir = Path.of(System.getProperty("snapstore.jmh.outdir", BenchFiles.dir().toString()));
+        out = outDir.resolve("pack-out-" + input + "-" + codecLevel + ".snap");
         size = Files.size(raw);
         String[] cl = codecLevel.split("-");
         codec = Codec.valueOf(cl[0].toUpperCase(Locale.ROOT));
@@ -93,10 +105,10 @@ public class PackBenchmark extends ForkedBenchmark {
         }
         writer = b.build();
         BenchFiles.cache(raw);
-        input = Os.mapAnonymous(size, false);
+        memory = Os.mapAnonymous(size, false);
         try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.READ)) {
             for (long off = 0; off < size; off += 1 << 30) {
-                ByteBuffer dst = Os.buffer(input + off, (int) Math.min(1 << 30, size - off));
+                ByteBuffer dst = Os.buffer(memory + off, (int) Math.min(1 << 30, size - off));
                 while (dst.hasRemaining()) {
                     if (ch.read(dst, off + dst.position()) < 0) {
                         throw new IOException("short read of " + raw);
@@ -108,6 +120,22 @@ public class PackBenchmark extends ForkedBenchmark {
         pool = Executors.newFixedThreadPool(threads);
     }
 
+    /** The demo's mixed image of {@code bytes} bytes in 2 MiB pages (made once, kept in the bench directory). */
+    private static Path mixed(long bytes) throws IOException {
+        Path f = BenchFiles.dir().resolve("mixed-" + bytes + ".raw");
+        if (!Files.exists(f)) {
+            Path tmp = BenchFiles.dir().resolve("mixed-" + bytes + ".raw.tmp");
+            try {
+                new SyntheticImage(42, 2 << 20).write(tmp, bytes, Runtime.getRuntime().availableProcessors(), n -> { });
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while writing " + tmp);
+            }
+            Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return f;
+    }
+
     @Benchmark
     public long pack(Bytes counter) throws IOException {
         long stored = writer.write(raw, out).storedBytes();
@@ -117,6 +145,25 @@ public class PackBenchmark extends ForkedBenchmark {
 
     @Benchmark
     public long baselineCompress(Bytes counter) throws Exception {
+        return compressAll(counter, null);
+    }
+
+    @Benchmark
+    public long baselineCompressWrite(Bytes counter) throws Exception {
+        Path file = out.resolveSibling(out.getFileName() + ".baseline");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            long n = compressAll(counter, ch);
+            ch.force(true);
+            return n;
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** Compresses the input in 2 MiB blocks on all threads; appends each block to {@code ch} when given. */
+    private long compressAll(Bytes counter, FileChannel ch) throws Exception {
+        AtomicLong end = new AtomicLong();
         int block = 2 << 20;
         int blocks = (int) ((size + block - 1) / block);
         AtomicInteger next = new AtomicInteger();
@@ -124,6 +171,7 @@ public class PackBenchmark extends ForkedBenchmark {
         for (int t = 0; t < threads; t++) {
             jobs.add(pool.submit(() -> {
                 long total = 0;
+                long written = 0;
                 ByteBuffer dst = ByteBuffer.allocateDirect(block + block / 255 + 1024);
                 LZ4Compressor lz4 = level <= 1 ? LZ4Factory.fastestInstance().fastCompressor()
                         : LZ4Factory.fastestInstance().highCompressor(level);
@@ -132,13 +180,21 @@ public class PackBenchmark extends ForkedBenchmark {
                     for (int i = next.getAndIncrement(); i < blocks; i = next.getAndIncrement()) {
                         long off = (long) i * block;
                         int len = (int) Math.min(block, size - off);
-                        ByteBuffer src = Os.buffer(input + off, len);
+                        ByteBuffer src = Os.buffer(memory + off, len);
                         dst.clear();
                         switch (codec) {
                             case LZ4: total += lz4.compress(src, 0, len, dst, 0, dst.capacity()); break;
                             case ZSTD: total += zstd.compressDirectByteBuffer(dst, 0, dst.capacity(), src, 0, len); break;
                             default: dst.put(src); total += len;
                         }
+                        if (ch != null) {
+                            ByteBuffer w = dst.duplicate().clear().limit((int) (total - written));
+                            long at = end.getAndAdd(w.remaining());
+                            while (w.hasRemaining()) {
+                                at += ch.write(w, at);
+                            }
+                        }
+                        written = total;
                     }
                 }
                 return total;
@@ -155,7 +211,7 @@ public class PackBenchmark extends ForkedBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         pool.shutdownNow();
-        Os.unmap(input, size);
+        Os.unmap(memory, size);
         Files.deleteIfExists(out);
     }
 }
