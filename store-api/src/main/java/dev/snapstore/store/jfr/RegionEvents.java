@@ -139,12 +139,17 @@ public final class RegionEvents {
             Hooks.install();
             return;
         }
-        Thread t = new Thread(() -> FlightRecorder.addListener(new FlightRecorderListener() {
+        inBackground(() -> FlightRecorder.addListener(new FlightRecorderListener() {
             @Override
             public void recorderInitialized(FlightRecorder recorder) {
-                Hooks.install();
+                // called under the recorder's initialization lock: register from another thread
+                inBackground(Hooks::install);
             }
-        }), "snapstore-jfr-hooks");
+        }));
+    }
+
+    private static void inBackground(Runnable r) {
+        Thread t = new Thread(r, "snapstore-jfr-hooks");
         t.setDaemon(true);
         t.start();
     }

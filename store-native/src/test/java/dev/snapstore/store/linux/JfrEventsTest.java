@@ -20,17 +20,22 @@ import dev.snapstore.store.Region;
 import dev.snapstore.store.RegionStats;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.SnapshotWriter;
+import jdk.jfr.FlightRecorder;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import jdk.jfr.consumer.RecordingStream;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The JFR events, recorded and read back: a budgeted region that fills and evicts, and a region with
  * a corrupt chunk, both mapped while a recording runs.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class JfrEventsTest {
     private static final int CHUNK = 64 << 10;
     private static final int CHUNKS = 128;
@@ -50,6 +55,36 @@ class JfrEventsTest {
     }
 
     @Test
+    @Order(1) // first: no recording has initialized the flight recorder of this JVM yet
+    void aRegionMappedBeforeAnyRecordingIsSampledOnceOneStarts() throws Exception {
+        NativeTestSupport.assumeMode(Mode.ANONYMOUS);
+        Path snap = write("early.snap");
+        Path jfr = dir.resolve("late.jfr");
+        try (Snapshot s = Snapshot.open(snap); Region r = s.map(Mode.ANONYMOUS)) {
+            System.out.println("JfrEventsTest: mapped with the flight recorder initialized: " + FlightRecorder.isInitialized());
+            AtomicInteger fillTicks = new AtomicInteger();
+            try (Recording rec = new Recording(); RecordingStream ticks = new RecordingStream()) {
+                rec.enable("snapstore.ChunkFill").withPeriod(Duration.ofMillis(50));
+                ticks.enable("snapstore.ChunkFill").withPeriod(Duration.ofMillis(50));
+                ticks.onEvent("snapstore.ChunkFill", e -> fillTicks.incrementAndGet());
+                ticks.startAsync();
+                rec.start();
+                r.load(0, r.size());
+                long ms = await(fillTicks, 1);
+                System.out.println("JfrEventsTest: the late recording's first fills after " + ms + " ms");
+                rec.stop();
+                rec.dump(jfr);
+            }
+            RegionStats st = r.stats();
+            List<RecordedEvent> fills = of(RecordingFile.readAllEvents(jfr), "snapstore.ChunkFill", snap);
+            assertFalse(fills.isEmpty());
+            assertEquals(CHUNKS, st.chunksDecompressed());
+            assertEquals(st.chunksDecompressed(), sum(fills, "chunksDecompressed"), "fills since the map, all reported");
+        }
+    }
+
+    @Test
+    @Order(2)
     void mapFillsEvictionsAndTheFirstErrorAreRecorded() throws Exception {
         NativeTestSupport.assumeMode(Mode.ANONYMOUS);
         Path good = write("good.snap");
@@ -80,7 +115,7 @@ class JfrEventsTest {
                         for (long at = 0; at < r.size(); at += CHUNK) {
                             r.load(at, CHUNK);
                         }
-                        // a periodic tick reports this pass while the region is open: one ChunkFill a pass
+                        // periodic ticks report this pass while the region is open: n passes, at least n ChunkFills
                         long ms = await(fillTicks, pass); // only this region fills yet
                         System.out.println("JfrEventsTest: pass " + pass + " reported after " + ms + " ms");
                     }
