@@ -2,12 +2,18 @@ package dev.snapstore.samples;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import dev.snapstore.store.Mode;
 import dev.snapstore.store.Region;
@@ -18,10 +24,72 @@ import dev.snapstore.tools.SyntheticModel;
 import net.openhft.chronicle.bytes.BytesStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class SamplesTest {
     @TempDir
     Path dir;
+
+    static Stream<Samples.Sample> samples() {
+        return Samples.ALL.stream();
+    }
+
+    /** Runs {@code main} with {@code args} and returns what it printed. */
+    private static String run(Samples.Main main, List<String> args) throws Exception {
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream out = System.out;
+        System.setOut(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            main.main(args.toArray(new String[0]));
+        } finally {
+            System.setOut(out);
+        }
+        String printed = captured.toString(StandardCharsets.UTF_8);
+        System.out.print(printed);
+        return printed;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("samples")
+    void everySampleRunsAtASmallSize(Samples.Sample sample) throws Exception {
+        String printed = run(sample.main(), sample.smallArgs());
+        assertFalse(printed.isBlank(), sample.name() + " printed nothing");
+        assertSame(sample, Samples.find(sample.name().toUpperCase(java.util.Locale.ROOT)));
+    }
+
+    @Test
+    void everySampleClassIsInTheRegistry() throws Exception {
+        Path classes = Path.of(Samples.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .resolve(Samples.class.getPackageName().replace('.', '/'));
+        Set<String> found;
+        try (Stream<Path> files = Files.list(classes)) {
+            found = files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.endsWith("Sample.class") && !n.contains("$"))
+                    .map(n -> Samples.class.getPackageName() + "." + n.substring(0, n.length() - ".class".length()))
+                    .collect(Collectors.toCollection(TreeSet::new));
+        }
+        Set<String> registered = Samples.ALL.stream().map(s -> s.mainClass().getName()).collect(Collectors.toCollection(TreeSet::new));
+        assertTrue(found.size() >= 3, "the scan found the sample classes: " + found);
+        assertEquals(found, registered, "every *Sample class is listed in Samples.ALL (add a line there)");
+    }
+
+    @Test
+    void theJmhSampleReportsTheRegionCountersOfItsRun() throws Exception {
+        String printed = run(JmhForkStateSample::main, List.of("4m", "quick"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("snapstore\\.chunks\\.decompressed=(\\d+)").matcher(printed);
+        assertTrue(m.find(), printed);
+        assertTrue(Long.parseLong(m.group(1)) > 0, "the iteration decompressed chunks: " + printed);
+        assertTrue(printed.contains("snapstore.faults="), printed);
+    }
+
+    @Test
+    void theLauncherListsEverySample() throws Exception {
+        String printed = run(Samples::main, List.of());
+        for (Samples.Sample s : Samples.ALL) {
+            assertTrue(printed.contains(s.name()), printed);
+        }
+    }
 
     @Test
     void modelWeightsSampleRunsAtASmallSize() throws Exception {

@@ -352,12 +352,12 @@ public final class Snapshot implements AutoCloseable {
      */
     public Region map(Mode mode, MapOptions options) throws IOException {
         RegionEvents.MapTiming timing = RegionEvents.beginMap();
-        Region r = mapUntimed(mode, options);
+        Region r = mapRegion(mode, options);
         RegionEvents.mapped(timing, path, mode, options, r); // JFR: snapstore.RegionMap, then periodic samples
         return r;
     }
 
-    private Region mapUntimed(Mode mode, MapOptions options) throws IOException {
+    private Region mapRegion(Mode mode, MapOptions options) throws IOException {
         ensureOpen();
         if (mode == Mode.EAGER) {
             return EagerRegion.restore(this, options, "EAGER asked for");
