@@ -43,7 +43,11 @@ public final class Samples {
                     "an off-heap hash index restored at start-up instead of rebuilt", List.of("20000")),
             new Sample("jmh-fork-state", JmhForkStateSample.class, JmhForkStateSample::main,
                     "[size, default 512m] [quick]",
-                    "JMH forks map a data set once and reset it per iteration (store-jmh)", List.of("4m", "quick")));
+                    "JMH forks map a data set once and reset it per iteration (store-jmh)", List.of("4m", "quick")),
+            new Sample("mixture-of-experts", MixtureOfExpertsSample.class, MixtureOfExpertsSample::main,
+                    "[size, default 32m] [tokens, default 1000]",
+                    "64 experts with Zipf popularity served from a memory budget of a quarter of the weights",
+                    List.of("16m", "200")));
 
     private Samples() {
     }
