@@ -41,13 +41,13 @@ public final class Samples {
                     "bf16 safetensors weights packed once, mapped read-only, used layer by layer", List.of("2m")),
             new Sample("service-state", ServiceStateSample.class, ServiceStateSample::main, "[entries, default 8000000]",
                     "an off-heap hash index restored at start-up instead of rebuilt", List.of("20000")),
+            new Sample("mixture-of-experts", MixtureOfExpertsSample.class, MixtureOfExpertsSample::main,
+                    "[weights size, default 32m] [tokens, default 1000]",
+                    "64 experts' weights served under a memory budget of a quarter of them (Zipf-popular experts stay)",
+                    List.of("8m", "200")),
             new Sample("jmh-fork-state", JmhForkStateSample.class, JmhForkStateSample::main,
                     "[size, default 512m] [quick]",
-                    "JMH forks map a data set once and reset it per iteration (store-jmh)", List.of("4m", "quick")),
-            new Sample("mixture-of-experts", MixtureOfExpertsSample.class, MixtureOfExpertsSample::main,
-                    "[size, default 32m] [tokens, default 1000]",
-                    "64 experts with Zipf popularity served from a memory budget of a quarter of the weights",
-                    List.of("16m", "200")));
+                    "JMH forks map a data set once and reset it per iteration (store-jmh)", List.of("4m", "quick")));
 
     private Samples() {
     }
