@@ -24,6 +24,11 @@
  *
  * No allocation and no system call per fault beyond the ring; evictions cost a madvise and a
  * fallocate(PUNCH_HOLE).
+ *
+ * Why one file of this length: the unit state word, the ring, the FIFO of fills, eviction and the
+ * anonymous chunk cache all act on the same per-unit state under one locking discipline (claim,
+ * futex wait, generation); split apart, each piece would have to export that discipline to the
+ * others, and the reasoning that no fault sees a half-evicted unit would no longer sit in one place.
  */
 #define _GNU_SOURCE
 #include "engine.h"

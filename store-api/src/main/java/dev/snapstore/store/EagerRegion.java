@@ -1,7 +1,6 @@
 package dev.snapstore.store;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -9,9 +8,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import dev.snapstore.store.format.ChunkIndex;
 import dev.snapstore.store.internal.ParallelChunks;
 import dev.snapstore.store.jfr.RegionEvents;
+import dev.snapstore.store.spi.AbstractRegion;
 import dev.snapstore.store.spi.OffHeapMemory;
 import dev.snapstore.store.spi.RegionProvider;
-import net.openhft.chronicle.bytes.BytesStore;
 import net.openhft.chronicle.core.OS;
 
 /**
@@ -21,25 +20,20 @@ import net.openhft.chronicle.core.OS;
  *
  * <p>Thread-safe as {@link Region} states; {@link #reset} re-decompresses whole chunks.
  */
-final class EagerRegion implements Region {
+final class EagerRegion extends AbstractRegion {
     private final Snapshot snapshot;
     private final OffHeapMemory memory;
-    private final boolean writable;
-    private final String reason;
     private final int threads;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ReentrantReadWriteLock fillLock = new ReentrantReadWriteLock();
     private final AtomicLong chunksDecompressed = new AtomicLong();
     private final AtomicLong bytesDecompressed = new AtomicLong();
-    private final BytesStore<?, Void> view;
 
     private EagerRegion(Snapshot snapshot, OffHeapMemory memory, MapOptions options, String reason) {
+        super(memory.address(), snapshot.length(), Mode.EAGER, reason + "; memory: " + memory.kind(), options.writable());
         this.snapshot = snapshot;
         this.memory = memory;
-        this.writable = options.writable();
         this.threads = options.eagerThreads();
-        this.reason = reason + "; memory: " + memory.kind();
-        this.view = BytesStore.wrap(memory.address(), snapshot.length());
     }
 
     static EagerRegion restore(Snapshot snapshot, MapOptions options, String reason) throws IOException {
@@ -101,39 +95,7 @@ final class EagerRegion implements Region {
     @Override
     public long address() {
         ensureOpen();
-        return memory.address();
-    }
-
-    @Override
-    public long size() {
-        return snapshot.length();
-    }
-
-    @Override
-    public Mode mode() {
-        return Mode.EAGER;
-    }
-
-    @Override
-    public String modeReason() {
-        return reason;
-    }
-
-    @Override
-    public boolean writable() {
-        return writable;
-    }
-
-    @Override
-    public BytesStore<?, Void> bytesStore() {
-        ensureOpen();
-        return view;
-    }
-
-    @Override
-    public ByteBuffer slice(long offset, int length) {
-        ensureOpen();
-        return DirectBuffers.slice(memory.address(), size(), offset, length, writable);
+        return super.address();
     }
 
     @Override
@@ -179,14 +141,9 @@ final class EagerRegion implements Region {
         }
     }
 
-    private void ensureOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("region is closed");
-        }
-    }
-
-    private void checkRange(long offset, long length) {
-        DirectBuffers.checkRange(offset, length, size());
+    @Override
+    public boolean isClosed() {
+        return closed.get();
     }
 
     @Override

@@ -1,54 +1,32 @@
 package dev.snapstore.store;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-
-import dev.snapstore.store.spi.OffHeapMemory;
+import dev.snapstore.store.spi.AbstractOffHeapMemory;
 import net.openhft.chronicle.core.OS;
 
 /**
  * Off-heap memory from the C heap, page-aligned and zero-filled; the allocator of eager regions
  * where no platform provider offers hugepages. Thread-safe.
  */
-final class PortableMemory implements OffHeapMemory {
+final class PortableMemory extends AbstractOffHeapMemory {
     private static final long PAGE = 4096;
 
     private final long raw;
     private final long rawSize;
-    private final long address;
-    private final long size;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private PortableMemory(long size) {
-        this.size = size;
-        this.rawSize = size + PAGE;
-        this.raw = OS.memory().allocate(rawSize);
-        this.address = (raw + PAGE - 1) & -PAGE;
+    private PortableMemory(long raw, long rawSize, long size) {
+        super((raw + PAGE - 1) & -PAGE, size, "heap (malloc), 4 KiB pages");
+        this.raw = raw;
+        this.rawSize = rawSize;
     }
 
     /** Allocates {@code size} bytes; the memory is not zeroed (eager restores overwrite all of it). */
     static PortableMemory allocate(long size) {
-        return new PortableMemory(size);
+        long rawSize = size + PAGE;
+        return new PortableMemory(OS.memory().allocate(rawSize), rawSize, size);
     }
 
     @Override
-    public long address() {
-        return address;
-    }
-
-    @Override
-    public long size() {
-        return size;
-    }
-
-    @Override
-    public String kind() {
-        return "heap (malloc), 4 KiB pages";
-    }
-
-    @Override
-    public void close() {
-        if (closed.compareAndSet(false, true)) {
-            OS.memory().freeMemory(raw, rawSize);
-        }
+    protected void release() {
+        OS.memory().freeMemory(raw, rawSize);
     }
 }

@@ -16,6 +16,7 @@ import dev.snapstore.store.MapOptions;
 import dev.snapstore.store.Mode;
 import dev.snapstore.store.ModeUnavailableException;
 import dev.snapstore.store.Region;
+import dev.snapstore.store.spi.AbstractRegion;
 import dev.snapstore.store.RegionStats;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.format.ChunkIndex;
@@ -23,7 +24,6 @@ import dev.snapstore.store.jfr.RegionEvents;
 import dev.snapstore.store.linux.internal.Errno;
 import dev.snapstore.store.linux.internal.LibC;
 import dev.snapstore.store.linux.internal.SnapEngine;
-import net.openhft.chronicle.bytes.BytesStore;
 
 /**
  * A region filled on first touch by the native fault engine: pages are produced by a pool of C
@@ -76,20 +76,14 @@ import net.openhft.chronicle.bytes.BytesStore;
  *
  * <p>Thread-safety: all methods may be called from any thread concurrently.
  */
-public final class LazyRegion implements Region {
+public final class LazyRegion extends AbstractRegion {
     private static final System.Logger LOG = System.getLogger(LazyRegion.class.getName());
 
     private final Snapshot snapshot;
-    private final Mode mode;
-    private final String reason;
-    private final boolean writable;
     private final long handle;
-    private final long address;
-    private final long size;
     private final long pageSize;
     private final long stats;
     private final String backing;
-    private final BytesStore<?, Void> view;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile RegionStats finalStats;
@@ -98,18 +92,13 @@ public final class LazyRegion implements Region {
 
     private LazyRegion(Snapshot snapshot, Mode mode, String reason, boolean writable, long handle, String backing,
             Residency residency) {
+        super(SnapEngine.sn_region_address(handle), snapshot.length(), mode, reason + "; " + backing, writable);
         this.residency = residency;
         this.snapshot = snapshot;
-        this.mode = mode;
-        this.writable = writable;
         this.handle = handle;
-        this.address = SnapEngine.sn_region_address(handle);
-        this.size = snapshot.length();
         this.pageSize = SnapEngine.sn_region_page_size(handle);
         this.stats = SnapEngine.sn_region_stats(handle);
         this.backing = backing;
-        this.reason = reason + "; " + backing;
-        this.view = BytesStore.wrap(address, size);
     }
 
     /**
@@ -164,7 +153,7 @@ public final class LazyRegion implements Region {
             backing += ", memory budget " + budget + " bytes";
         }
         LazyRegion r = new LazyRegion(snapshot, mode, reason, writable, h, backing, residency);
-        LOG.log(System.Logger.Level.DEBUG, "snapstore: mapped {0} as {1}: {2}", snapshot.path(), mode, r.reason);
+        LOG.log(System.Logger.Level.DEBUG, "snapstore: mapped {0} as {1}: {2}", snapshot.path(), mode, r.modeReason());
         return r;
     }
 
@@ -224,31 +213,6 @@ public final class LazyRegion implements Region {
         return null;
     }
 
-    @Override
-    public long address() {
-        return address;
-    }
-
-    @Override
-    public long size() {
-        return size;
-    }
-
-    @Override
-    public Mode mode() {
-        return mode;
-    }
-
-    @Override
-    public String modeReason() {
-        return reason;
-    }
-
-    @Override
-    public boolean writable() {
-        return writable;
-    }
-
     /** Page size of the mapping: 4 KiB, or the hugepage size for HUGETLB. */
     public long pageSize() {
         return pageSize;
@@ -264,17 +228,6 @@ public final class LazyRegion implements Region {
         return snapshot;
     }
 
-    @Override
-    public BytesStore<?, Void> bytesStore() {
-        ensureOpen();
-        return view;
-    }
-
-    @Override
-    public ByteBuffer slice(long offset, int length) {
-        ensureOpen();
-        return DirectBuffers.slice(address, size, offset, length, writable);
-    }
 
     /**
      * Fills the range with MADV_POPULATE_READ from native code (the calling thread waits in a
@@ -319,7 +272,7 @@ public final class LazyRegion implements Region {
             if (rc < 0) {
                 throw checked(rc, " on [" + offset + ", +" + n + ") of " + snapshot.path());
             }
-            dst.put(DirectBuffers.slice(address, size, offset, n, false));
+            dst.put(DirectBuffers.slice(address(), size(), offset, n, false));
             rc = SnapEngine.sn_region_check(handle, offset, n);
             if (rc < 0) {
                 dst.position(start);
@@ -431,7 +384,7 @@ public final class LazyRegion implements Region {
     }
 
     private IOException checked(int rc, String where) {
-        return EngineErrors.forRegion(rc, snapshot, mode, where);
+        return EngineErrors.forRegion(rc, snapshot, mode(), where);
     }
 
     private long counter(int slot) {
@@ -479,7 +432,7 @@ public final class LazyRegion implements Region {
         long[] hist = p.getLongArray(8L * SnapEngine.SN_C_HIST_BASE, SnapEngine.SN_HIST_BUCKETS);
         Residency b = residency;
         if (b != null) {
-            return new RegionStats(mode,
+            return new RegionStats(mode(),
                     p.getLong(8L * SnapEngine.SN_C_MINOR_FAULTS),
                     p.getLong(8L * SnapEngine.SN_C_MISSING_FAULTS),
                     p.getLong(8L * SnapEngine.SN_C_ZERO_FAULTS),
@@ -497,7 +450,7 @@ public final class LazyRegion implements Region {
                     b.counter(SnapEngine.SN_R_REFILLS),
                     b.counter(SnapEngine.SN_R_ACCESSES));
         }
-        return new RegionStats(mode,
+        return new RegionStats(mode(),
                 p.getLong(8L * SnapEngine.SN_C_MINOR_FAULTS),
                 p.getLong(8L * SnapEngine.SN_C_MISSING_FAULTS),
                 p.getLong(8L * SnapEngine.SN_C_ZERO_FAULTS),
@@ -525,14 +478,14 @@ public final class LazyRegion implements Region {
         lifecycle.writeLock().lock();
         try {
             new Pointer(stats).read(0, finalCounters, 0, finalCounters.length);
-            int check = SnapEngine.sn_region_check(handle, 0, size);
+            int check = SnapEngine.sn_region_check(handle, 0, size());
             if (check < 0 && checked(check, "") instanceof CorruptSnapshotException c) {
                 finalHealth = c;
             }
             finalStats = readStats();
             int rc = SnapEngine.sn_region_close(handle);
             if (rc < 0) {
-                throw new IllegalStateException(EngineErrors.last(rc, snapshot, mode, MapOptions.defaults()));
+                throw new IllegalStateException(EngineErrors.last(rc, snapshot, mode(), MapOptions.defaults()));
             }
         } finally {
             lifecycle.writeLock().unlock();
@@ -540,23 +493,13 @@ public final class LazyRegion implements Region {
         RegionEvents.closed(this); // JFR: the last fills, evictions and error since the previous tick
     }
 
-    /** Whether {@link #close()} was called. */
+    @Override
     public boolean isClosed() {
         return closed.get();
     }
 
-    private void ensureOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("region is closed: " + this);
-        }
-    }
-
-    private void checkRange(long offset, long length) {
-        DirectBuffers.checkRange(offset, length, size);
-    }
-
     @Override
     public String toString() {
-        return "LazyRegion[" + mode + ", " + size + " bytes at 0x" + Long.toHexString(address) + ", " + backing + "]";
+        return "LazyRegion[" + mode() + ", " + size() + " bytes at 0x" + Long.toHexString(address()) + ", " + backing + "]";
     }
 }

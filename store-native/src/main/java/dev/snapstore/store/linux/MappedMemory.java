@@ -1,31 +1,25 @@
 package dev.snapstore.store.linux;
 
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.sun.jna.LastErrorException;
 
 import dev.snapstore.store.linux.internal.Mman;
+import dev.snapstore.store.spi.AbstractOffHeapMemory;
 import dev.snapstore.store.spi.OffHeapMemory;
 
 /**
  * Memory for eager regions from mmap: hugetlb-backed (MAP_HUGETLB, reserved at mmap time so it
  * never SIGBUSes later) or anonymous with transparent hugepages advised. Thread-safe.
  */
-final class MappedMemory implements OffHeapMemory {
-    private final long address;
-    private final long size;
+final class MappedMemory extends AbstractOffHeapMemory {
     private final long mapped;
-    private final String kind;
     private final long pageSize;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     private MappedMemory(long address, long size, long mapped, String kind, long pageSize) {
-        this.address = address;
+        super(address, size, kind);
         this.pageSize = pageSize;
-        this.size = size;
         this.mapped = mapped;
-        this.kind = kind;
     }
 
     /** MAP_HUGETLB memory, or empty when the pool cannot reserve it (another process took the pages). */
@@ -59,21 +53,6 @@ final class MappedMemory implements OffHeapMemory {
         return new MappedMemory(a, size, mapped, kind, 4096);
     }
 
-    @Override
-    public long address() {
-        return address;
-    }
-
-    @Override
-    public long size() {
-        return size;
-    }
-
-    @Override
-    public String kind() {
-        return kind;
-    }
-
     /**
      * MADV_POPULATE_WRITE (Linux 5.14) over the range's pages: allocated and mapped in one call from
      * the decompressing thread instead of one page fault each. Failures (an older kernel's EINVAL,
@@ -81,26 +60,24 @@ final class MappedMemory implements OffHeapMemory {
      */
     @Override
     public void populate(long offset, long length) {
-        if (offset < 0 || length <= 0 || offset >= size || closed.get()) {
+        if (offset < 0 || length <= 0 || offset >= size() || isClosed()) {
             return;
         }
         long from = offset & -pageSize;
         long to = Math.min(mapped, (offset + length + pageSize - 1) & -pageSize);
         try {
-            Mman.madvise(address + from, to - from, Mman.MADV_POPULATE_WRITE);
+            Mman.madvise(address() + from, to - from, Mman.MADV_POPULATE_WRITE);
         } catch (LastErrorException e) {
             // advisory: the decompressing thread's faults allocate the pages instead
         }
     }
 
     @Override
-    public void close() {
-        if (closed.compareAndSet(false, true)) {
-            try {
-                Mman.munmap(address, mapped);
-            } catch (LastErrorException e) {
-                throw new IllegalStateException(NativeIoException.of("munmap", e));
-            }
+    protected void release() {
+        try {
+            Mman.munmap(address(), mapped);
+        } catch (LastErrorException e) {
+            throw new IllegalStateException(NativeIoException.of("munmap", e));
         }
     }
 }
