@@ -14,7 +14,8 @@ import java.util.function.Supplier;
  * returns or throws only after <em>every</em> worker has stopped, so a caller may free what the
  * workers write into as soon as it returns). This adapter adds per-worker state that is handed
  * back for the caller to sum up, checked exceptions from the task, and an
- * {@link InterruptedException} for an interrupted caller. Stateless, thread-safe.
+ * {@link InterruptedException} for an interrupted caller, and keeps the calling thread out of the
+ * work (it waits for a driver thread that runs the loop). Stateless, thread-safe.
  */
 public final class ParallelChunks {
     /** The work for one index, with the calling worker's state. */
@@ -27,8 +28,8 @@ public final class ParallelChunks {
     }
 
     /**
-     * Runs {@code task} for every index on {@code min(threads, count)} workers (at least one; the
-     * calling thread is one of them, the others are named {@code name-N}).
+     * Runs {@code task} for every index on {@code min(threads, count)} worker threads (at least
+     * one) named {@code name-N}; the calling thread only waits.
      *
      * @return each worker's state, for the caller to sum up
      * @throws IOException the first failure when it was one (or wrapping a checked exception);
@@ -38,32 +39,57 @@ public final class ParallelChunks {
     public static <S> List<S> run(String name, int count, int threads, Supplier<S> state, Task<? super S> task)
             throws IOException, InterruptedException {
         List<S> states = Collections.synchronizedList(new ArrayList<>());
-        try {
-            dev.snapstore.store.internal.ParallelChunks.run(name, Math.max(1, threads), 0, count, () -> {
-                S s = state.get();
-                states.add(s);
-                return i -> {
-                    try {
-                        task.run(s, i);
-                    } catch (IOException | RuntimeException e) {
-                        throw e;
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        InterruptedIOException io = new InterruptedIOException(name + " interrupted");
-                        io.initCause(e);
-                        throw io;
-                    } catch (Exception e) {
-                        throw new IOException(name + " failed: " + e, e);
-                    }
-                };
-            });
-        } catch (InterruptedIOException e) {
-            if (Thread.interrupted()) {
-                InterruptedException ie = new InterruptedException(e.getMessage());
-                ie.initCause(e);
-                throw ie;
+        Throwable[] failure = new Throwable[1];
+        // The calling thread does no work itself: HotSpot may raise the InternalError of a
+        // poisoned mapped page after the access that hit it, and it must surface inside a worker
+        // (where the loop catches it), not later in the caller's own code.
+        Thread driver = new Thread(() -> {
+            try {
+                dev.snapstore.store.internal.ParallelChunks.run(name, Math.max(1, threads), 0, count, () -> {
+                    S s = state.get();
+                    states.add(s);
+                    return i -> {
+                        try {
+                            task.run(s, i);
+                        } catch (IOException | RuntimeException e) {
+                            throw e;
+                        } catch (InterruptedException e) {
+                            InterruptedIOException io = new InterruptedIOException(name + " interrupted");
+                            io.initCause(e);
+                            throw io;
+                        } catch (Exception e) {
+                            throw new IOException(name + " failed: " + e, e);
+                        }
+                    };
+                });
+            } catch (Throwable t) {
+                failure[0] = t;
             }
-            throw e;
+        }, name + "-0");
+        driver.setDaemon(true);
+        driver.start();
+        InterruptedException interrupted = null;
+        while (true) {
+            try {
+                driver.join(); // the driver returns only after every worker stopped
+                break;
+            } catch (InterruptedException e) {
+                interrupted = e;
+                driver.interrupt(); // cancels the run; keep waiting for it
+            }
+        }
+        if (interrupted != null) {
+            throw interrupted;
+        }
+        Throwable f = failure[0];
+        if (f instanceof IOException) {
+            throw (IOException) f;
+        } else if (f instanceof RuntimeException) {
+            throw (RuntimeException) f;
+        } else if (f instanceof Error) {
+            throw (Error) f;
+        } else if (f != null) {
+            throw new IOException(name + " failed: " + f, f);
         }
         if (states.isEmpty()) {
             states.add(state.get()); // no index to run: one untouched state, as callers sum over them
