@@ -3,13 +3,8 @@ package dev.snapstore.store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +22,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Supplier;
 import java.util.zip.CRC32C;
 
@@ -42,7 +36,8 @@ import net.openhft.chronicle.bytes.BytesStore;
  * Packs a file, a stream or a native memory range into a snapshot (format v2, docs/FORMAT.md).
  *
  * <p>Chunks are checked for zeros, hashed and compressed on {@code threads} worker threads, in
- * place where the input is addressable (a mapped file, native memory). Each worker then takes its
+ * place where the input is addressable (native memory), or read straight into the chunk's input
+ * buffer (a file, with a positional read). Each worker then takes its
  * chunk's place in the file in chunk order and writes the payload there itself; the calling thread
  * only builds the index, so memory stays bounded by about {@code 2 * threads + 2} chunks whatever
  * the input's size. Identical chunks are stored once and
@@ -96,14 +91,17 @@ public final class SnapshotWriter {
     }
 
     /**
-     * Packs a file. The workers read it through a shared read-only memory mapping, without copying
-     * it. The file must not be truncated while it is packed: a mapped read past its new end faults
-     * (a size change seen at the end fails the write before the snapshot is renamed into place).
+     * Packs a file. Each worker reads its chunk with a positional read straight into the chunk's
+     * direct input buffer (one copy, from the page cache). The input is deliberately not mapped:
+     * the codecs read their input from native code, where a mapped file truncated under them would
+     * crash the JVM instead of failing the pack. A file that shrinks while it is packed fails with
+     * an {@link IOException} naming it, and so does one whose size changed by the end (before the
+     * snapshot is renamed into place).
      */
     public WriteResult write(Path input, Path out) throws IOException {
-        try (FileChannel in = FileChannel.open(input, StandardOpenOption.READ);
-             MappedInput mapped = new MappedInput(input, in)) {
-            return run(new Source(mapped.length, mapped::chunk, mapped), null, out, input.getFileName().toString());
+        try (FileChannel in = FileChannel.open(input, StandardOpenOption.READ)) {
+            FileInput file = new FileInput(input, in);
+            return run(new Source(file.length, file::chunk, file), null, out, input.getFileName().toString());
         }
     }
 
@@ -143,9 +141,9 @@ public final class SnapshotWriter {
     /**
      * A random-access input of {@code length} bytes read by the workers.
      *
-     * @param mapped the mapped file behind {@code reader}, or null
+     * @param file the file behind {@code reader}, or null
      */
-    private record Source(long length, Reader reader, MappedInput mapped) {
+    private record Source(long length, Reader reader, FileInput file) {
         Source(long length, Reader reader) {
             this(length, reader, null);
         }
@@ -159,53 +157,30 @@ public final class SnapshotWriter {
         }
     }
 
-    /**
-     * A file mapped read-only in windows of 1 GiB (a whole number of chunks), each mapped when a
-     * worker first reads it and unmapped when its last chunk is placed or on close. Windows are
-     * mapped once and read by all workers.
-     */
-    private static final class MappedInput implements AutoCloseable {
-        private static final int WINDOW_SHIFT = 30;
+    /** A file read by the workers with positional reads; its size is checked again at the end. */
+    private static final class FileInput {
         private final Path path;
         private final FileChannel ch;
         final long length;
-        private final AtomicReferenceArray<MappedByteBuffer> windows;
 
-        MappedInput(Path path, FileChannel ch) throws IOException {
+        FileInput(Path path, FileChannel ch) throws IOException {
             this.path = path;
             this.ch = ch;
             this.length = ch.size();
-            this.windows = new AtomicReferenceArray<>(
-                    (int) Math.max(1, (length + (1L << WINDOW_SHIFT) - 1) >>> WINDOW_SHIFT));
         }
 
         ByteBuffer chunk(long offset, int n, Supplier<ByteBuffer> scratch) throws IOException {
-            int w = (int) (offset >>> WINDOW_SHIFT);
-            MappedByteBuffer m = windows.get(w);
-            if (m == null) {
-                synchronized (this) {
-                    m = windows.get(w);
-                    if (m == null) {
-                        long at = (long) w << WINDOW_SHIFT;
-                        m = ch.map(FileChannel.MapMode.READ_ONLY, at, Math.min(1L << WINDOW_SHIFT, length - at));
-                        windows.set(w, m);
-                    }
+            ByteBuffer b = scratch.get().clear().limit(n);
+            long at = offset;
+            while (b.hasRemaining()) {
+                int got = ch.read(b, at);
+                if (got < 0) {
+                    throw new IOException(path + ": input shrank while it was being packed (ends at " + at
+                            + " bytes, " + length + " expected)");
                 }
+                at += got;
             }
-            int at = (int) (offset & ((1L << WINDOW_SHIFT) - 1));
-            if (at + n > m.capacity()) {
-                throw new IOException(path + ": chunk at " + offset + " lies past the mapped input");
-            }
-            return m.slice(at, n).order(ByteOrder.LITTLE_ENDIAN);
-        }
-
-        /** Unmaps the window holding {@code offset} once no worker reads it any more. */
-        void release(long offset) {
-            int w = (int) (offset >>> WINDOW_SHIFT);
-            MappedByteBuffer m = windows.getAndSet(w, null);
-            if (m != null) {
-                Unmapper.unmap(m);
-            }
+            return b.flip();
         }
 
         /** Fails when the file's size is no longer the one that was packed. */
@@ -214,45 +189,6 @@ public final class SnapshotWriter {
             if (now != length) {
                 throw new IOException(path + ": input changed size while it was being packed (" + length
                         + " bytes, now " + now + ")");
-            }
-        }
-
-        boolean endsWindow(long end) {
-            return end == length || (end & ((1L << WINDOW_SHIFT) - 1)) == 0;
-        }
-
-        @Override
-        public void close() {
-            for (int w = 0; w < windows.length(); w++) {
-                release((long) w << WINDOW_SHIFT);
-            }
-        }
-    }
-
-    /** Frees a mapping now rather than at some later GC (sun.misc.Unsafe#invokeCleaner); else leaves it to the GC. */
-    private static final class Unmapper {
-        private static final MethodHandle CLEANER = find();
-
-        private static MethodHandle find() {
-            try {
-                Class<?> u = Class.forName("sun.misc.Unsafe");
-                Field f = u.getDeclaredField("theUnsafe");
-                f.setAccessible(true);
-                return MethodHandles.lookup()
-                        .findVirtual(u, "invokeCleaner", MethodType.methodType(void.class, ByteBuffer.class))
-                        .bindTo(f.get(null));
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                return null;
-            }
-        }
-
-        static void unmap(MappedByteBuffer m) {
-            if (CLEANER != null) {
-                try {
-                    CLEANER.invokeExact((ByteBuffer) m);
-                } catch (Throwable t) {
-                    // left to the GC
-                }
             }
         }
     }
@@ -313,7 +249,7 @@ public final class SnapshotWriter {
         synchronized Placed place(int chunk, HashKey key, int stored, int codecId) throws IOException {
             while (turn != chunk) {
                 if (aborted != null) {
-                    throw new IOException("pack aborted: an earlier chunk failed", aborted);
+                    throw new Aborted(aborted);
                 }
                 try {
                     wait();
@@ -402,7 +338,7 @@ public final class SnapshotWriter {
                     break;
                 }
                 while (free.isEmpty()) {
-                    Done d = Workers.await(inflight.poll());
+                    Done d = awaitChunk(inflight.poll());
                     sink.accept(d, source);
                     progress.progress(sink.logical, knownLength);
                     free.add(d.slot());
@@ -434,15 +370,15 @@ public final class SnapshotWriter {
                 }));
             }
             while (!inflight.isEmpty()) {
-                Done d = Workers.await(inflight.poll());
+                Done d = awaitChunk(inflight.poll());
                 sink.accept(d, source);
                 progress.progress(sink.logical, knownLength);
             }
             if (profile != null) {
                 checkProfile(sink.chunks);
             }
-            if (source != null && source.mapped() != null) {
-                source.mapped().checkUnchanged();
+            if (source != null && source.file() != null) {
+                source.file().checkUnchanged();
             }
             WriteResult result = sink.finish(ch, placement.end(), metadata(sourceName), profile, t0);
             ch.force(true);
@@ -460,6 +396,35 @@ public final class SnapshotWriter {
             if (!ok) {
                 Files.deleteIfExists(tmp);
             }
+        }
+    }
+
+    /** Thrown to a worker waiting for its turn once another chunk failed; the cause is that failure. */
+    private static final class Aborted extends IOException {
+        Aborted(Throwable first) {
+            super("pack aborted: an earlier chunk failed", first);
+        }
+    }
+
+    /**
+     * A chunk's result; when the chunk only gave up because another one failed first, that first
+     * failure is what the caller gets (workers finish out of order, the caller waits in order).
+     */
+    private static Done awaitChunk(Future<Done> f) throws IOException {
+        try {
+            return Workers.await(f);
+        } catch (Aborted a) {
+            Throwable first = a.getCause();
+            if (first instanceof IOException io) {
+                throw io;
+            }
+            if (first instanceof RuntimeException re) {
+                throw re;
+            }
+            if (first instanceof Error er) {
+                throw er;
+            }
+            throw a;
         }
     }
 
@@ -566,11 +531,7 @@ public final class SnapshotWriter {
                 storedBytes += d.stored();
             }
             chunks++;
-            long start = logical;
             logical += d.length();
-            if (source != null && source.mapped() != null && source.mapped().endsWindow(logical)) {
-                source.mapped().release(start); // every chunk of this window is placed and written
-            }
         }
 
         private void ensureIndexRoom() {
