@@ -190,6 +190,16 @@ static inline uint64_t sn_chunk_size(const struct sn_region *g) {
     return (uint64_t)1 << g->chunk_shift;
 }
 
+/* The chunks [*first, *last) that fill unit u covers (a unit is one chunk, or a hugepage of several). */
+static inline void sn_unit_chunks(const struct sn_region *g, uint64_t u, uint64_t *first, uint64_t *last) {
+    uint64_t s = u * g->unit;
+    *first = s >> g->chunk_shift;
+    *last = (s + g->unit + sn_chunk_size(g) - 1) >> g->chunk_shift;
+    if (*last > g->chunk_count) {
+        *last = g->chunk_count;
+    }
+}
+
 static inline uint64_t sn_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

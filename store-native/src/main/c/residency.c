@@ -554,12 +554,8 @@ void sn_res_reset(struct sn_region *g, uint64_t off, uint64_t len) {
 }
 
 void sn_res_invalidate_unit(struct sn_region *g, uint64_t u) {
-    uint64_t s = u * g->unit;
-    uint64_t first = s >> g->chunk_shift;
-    uint64_t last = (s + g->unit + sn_chunk_size(g) - 1) >> g->chunk_shift;
-    if (last > g->chunk_count) {
-        last = g->chunk_count;
-    }
+    uint64_t first, last;
+    sn_unit_chunks(g, u, &first, &last);
     for (uint64_t c = first; c < last; c++) {
         uint32_t v = SN_S_VALID;
         atomic_compare_exchange_strong(&g->state[c], &v, SN_S_UNKNOWN);
@@ -614,12 +610,8 @@ void sn_res_warm_release(struct sn_region *g, uint32_t c, int valid) {
 __thread int sn_res_dontwake;
 
 int sn_res_warm_unit_valid(struct sn_region *g, uint64_t u) {
-    uint64_t s = u * g->unit;
-    uint64_t first = s >> g->chunk_shift;
-    uint64_t last = (s + g->unit + sn_chunk_size(g) - 1) >> g->chunk_shift;
-    if (last > g->chunk_count) {
-        last = g->chunk_count;
-    }
+    uint64_t first, last;
+    sn_unit_chunks(g, u, &first, &last);
     for (uint64_t c = first; c < last; c++) {
         if (atomic_load_explicit(&g->warm_state[c], memory_order_acquire) != SN_WARM_VALID) {
             return 0;

@@ -324,11 +324,8 @@ static void file_prefetch(struct sn_resolver *r, uint64_t unit) {
     if (ustart >= g->map_len) {
         return;
     }
-    uint64_t first = ustart >> g->chunk_shift;
-    uint64_t last = (ustart + g->unit + sn_chunk_size(g) - 1) >> g->chunk_shift;
-    if (last > g->chunk_count) {
-        last = g->chunk_count;
-    }
+    uint64_t first, last;
+    sn_unit_chunks(g, unit, &first, &last);
     int did = 0;
     int ok = 1;
     int zero_pages = g->mode == SN_MODE_SHMEM && g->writable; /* zero chunks never enter the file */

@@ -70,9 +70,9 @@ class SnapshotStateTest {
             if (budgeted) {
                 assertTrue(total.get("snapstore.evictions").getScore() > 0, total.toString());
                 double resident = total.get("snapstore.resident.bytes").getScore();
-                // the benchmark writes, and units holding writes stay resident (pinned) until the next
-                // reset; an ANONYMOUS region's chunk cache counts in the same budget on top of the
-                // mapped pages, so the bound is the image plus the budget plus the resolvers' slack
+                // an ANONYMOUS region's chunk cache counts in the same budget on top of its mapped
+                // (and, when written, pinned) pages, so the bound is the image plus the budget plus
+                // the resolvers' slack
                 long slack = 2L * MapOptions.defaults().resolverThreads() * CHUNK;
                 assertTrue(resident > 0 && resident <= (long) CHUNKS * CHUNK + BUDGET + slack, "resident: " + resident);
             } else {

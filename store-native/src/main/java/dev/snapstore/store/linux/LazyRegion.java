@@ -430,26 +430,7 @@ public final class LazyRegion extends AbstractRegion {
     private RegionStats readStats() {
         Pointer p = new Pointer(stats);
         long[] hist = p.getLongArray(8L * SnapEngine.SN_C_HIST_BASE, SnapEngine.SN_HIST_BUCKETS);
-        Residency b = residency;
-        if (b != null) {
-            return new RegionStats(mode(),
-                    p.getLong(8L * SnapEngine.SN_C_MINOR_FAULTS),
-                    p.getLong(8L * SnapEngine.SN_C_MISSING_FAULTS),
-                    p.getLong(8L * SnapEngine.SN_C_ZERO_FAULTS),
-                    p.getLong(8L * SnapEngine.SN_C_CHUNKS_DECOMPRESSED),
-                    p.getLong(8L * SnapEngine.SN_C_BYTES_DECOMPRESSED),
-                    p.getLong(8L * SnapEngine.SN_C_BYTES_MAPPED),
-                    p.getLong(8L * SnapEngine.SN_C_REVALIDATIONS),
-                    p.getLong(8L * SnapEngine.SN_C_ERRORS),
-                    hist,
-                    b.budget(),
-                    b.counter(SnapEngine.SN_R_RESIDENT),
-                    b.counter(SnapEngine.SN_R_PEAK),
-                    b.counter(SnapEngine.SN_R_PINNED),
-                    b.counter(SnapEngine.SN_R_EVICTIONS),
-                    b.counter(SnapEngine.SN_R_REFILLS),
-                    b.counter(SnapEngine.SN_R_ACCESSES));
-        }
+        Residency b = residency; // without a budget, every residency figure is 0
         return new RegionStats(mode(),
                 p.getLong(8L * SnapEngine.SN_C_MINOR_FAULTS),
                 p.getLong(8L * SnapEngine.SN_C_MISSING_FAULTS),
@@ -459,7 +440,14 @@ public final class LazyRegion extends AbstractRegion {
                 p.getLong(8L * SnapEngine.SN_C_BYTES_MAPPED),
                 p.getLong(8L * SnapEngine.SN_C_REVALIDATIONS),
                 p.getLong(8L * SnapEngine.SN_C_ERRORS),
-                hist);
+                hist,
+                b == null ? 0 : b.budget(),
+                b == null ? 0 : b.counter(SnapEngine.SN_R_RESIDENT),
+                b == null ? 0 : b.counter(SnapEngine.SN_R_PEAK),
+                b == null ? 0 : b.counter(SnapEngine.SN_R_PINNED),
+                b == null ? 0 : b.counter(SnapEngine.SN_R_EVICTIONS),
+                b == null ? 0 : b.counter(SnapEngine.SN_R_REFILLS),
+                b == null ? 0 : b.counter(SnapEngine.SN_R_ACCESSES));
     }
 
     /**

@@ -1,9 +1,7 @@
 package dev.snapstore.store.linux;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.io.TempDir;
@@ -14,8 +12,6 @@ import dev.snapstore.store.Codec;
 import dev.snapstore.store.Mode;
 import dev.snapstore.store.TestData;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * close() while threads are blocked in faults on the region: it returns promptly, every blocked
@@ -42,18 +38,7 @@ class CloseRaceTest {
         Path snap = TestData.pack(dir, content, Codec.ZSTD, CHUNK);
         Path raw = dir.resolve("content.bin");
         Files.write(raw, content);
-        Process p = NativeTestSupport.startJvm(CloseRaceChild.class, snap.toString(), raw.toString(), mode.name(), "4");
-        boolean finished = p.waitFor(120, TimeUnit.SECONDS);
-        if (!finished) {
-            p.destroyForcibly();
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertTrue(finished, "the child hung: " + out);
-        assertEquals(0, p.exitValue(), "child output: " + out);
-        assertTrue(out.contains(" wrong=0 ") && out.contains(" stuck=0 "), out);
-        int served = Integer.parseInt(out.replaceAll(".*served=(\\d+).*", "$1"));
-        int poisoned = Integer.parseInt(out.replaceAll(".*poisoned=(\\d+).*", "$1"));
-        assertEquals(4 * CloseRaceChild.THREADS, served + poisoned, out);
+        String out = NativeTestSupport.closeRaceInChild(java.util.Map.of(), snap, raw, mode, 4);
         System.out.println("close race " + mode + ": " + out);
     }
 }

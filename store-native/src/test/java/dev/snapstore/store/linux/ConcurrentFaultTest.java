@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,12 +30,8 @@ class ConcurrentFaultTest {
     @TempDir
     Path dir;
 
-    static Stream<Mode> modes() {
-        return NativeTestSupport.lazyModes();
-    }
-
     @ParameterizedTest
-    @MethodSource("modes")
+    @MethodSource("dev.snapstore.store.linux.NativeTestSupport#lazyModes")
     void oneChunkManyFaultersDecompressedOnce(Mode mode) throws Exception {
         NativeTestSupport.assumeMode(mode);
         byte[] content = TestData.mixed(CHUNK, 31);

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,13 +35,9 @@ class FailureTest {
     @TempDir
     Path dir;
 
-    static Stream<Mode> modes() {
-        return NativeTestSupport.lazyModes();
-    }
-
     /** A corrupted payload poisons its chunk: the reader gets InternalError, never zeros; others read fine. */
     @ParameterizedTest
-    @MethodSource("modes")
+    @MethodSource("dev.snapstore.store.linux.NativeTestSupport#lazyModes")
     void corruptChunkIsPoisonedNeverZeroFilled(Mode mode) throws Exception {
         NativeTestSupport.assumeMode(mode);
         byte[] content = TestData.mixed(128 * CHUNK, 5); // 4 hugepages: the bad chunk's stays apart
@@ -61,21 +56,8 @@ class FailureTest {
             // chunks far from the bad one (and outside its hugepage) read correctly
             assertEquals(content[0], view.get(0));
             assertEquals(content[content.length - 1], view.get(content.length - 1));
-            AtomicReference<Object> outcome = new AtomicReference<>();
-            Thread t = new Thread(() -> {
-                try {
-                    long sum = 0;
-                    for (int i = 0; i < CHUNK; i += 4096) {
-                        sum += view.get((int) chunkStart + i);
-                    }
-                    outcome.set("returned normally, sum " + sum);
-                } catch (InternalError e) {
-                    outcome.set(e);
-                }
-            }, "poison-reader");
-            t.start();
-            t.join(30_000);
-            assertInstanceOf(InternalError.class, outcome.get(), () -> "outcome: " + outcome.get());
+            Object outcome = NativeTestSupport.readPagesOnAnotherThread(view, chunkStart, CHUNK, "poison-reader");
+            assertInstanceOf(InternalError.class, outcome, () -> "outcome: " + outcome);
             RegionStats st = r.stats();
             assertTrue(st.errors() >= 1, st.asMap().toString());
             String last = ((LazyRegion) r).lastError();

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,12 +35,8 @@ class KernelFaultTest {
     @TempDir
     Path dir;
 
-    static Stream<Mode> modes() {
-        return NativeTestSupport.lazyModes();
-    }
-
     @ParameterizedTest
-    @MethodSource("modes")
+    @MethodSource("dev.snapstore.store.linux.NativeTestSupport#lazyModes")
     void writeFromUntouchedRegion(Mode mode) throws Exception {
         NativeTestSupport.assumeMode(mode);
         byte[] content = TestData.mixed(SIZE, 11);
@@ -59,7 +54,7 @@ class KernelFaultTest {
     }
 
     @ParameterizedTest
-    @MethodSource("modes")
+    @MethodSource("dev.snapstore.store.linux.NativeTestSupport#lazyModes")
     void readIntoUntouchedRegion(Mode mode) throws Exception {
         NativeTestSupport.assumeMode(mode);
         byte[] content = TestData.mixed(SIZE, 12);
@@ -83,7 +78,7 @@ class KernelFaultTest {
     }
 
     @ParameterizedTest
-    @MethodSource("modes")
+    @MethodSource("dev.snapstore.store.linux.NativeTestSupport#lazyModes")
     void directIoFromAndIntoUntouchedRegion(Mode mode) throws Exception {
         NativeTestSupport.assumeMode(mode);
         byte[] content = TestData.mixed(SIZE, 14);

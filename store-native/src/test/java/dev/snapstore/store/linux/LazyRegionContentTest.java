@@ -70,7 +70,7 @@ class LazyRegionContentTest {
 
     /** The default 2 MiB chunks with a partial last chunk, read through the Chronicle view. */
     @ParameterizedTest
-    @MethodSource("modes")
+    @MethodSource("dev.snapstore.store.linux.NativeTestSupport#lazyModes")
     void defaultChunkSizeThroughBytesStore(Mode mode) throws Exception {
         NativeTestSupport.assumeMode(mode);
         int size = 5 * (2 << 20) + 777;
@@ -83,10 +83,6 @@ class LazyRegionContentTest {
             RegionStats st = r.stats();
             assertTrue(st.chunksDecompressed() >= 1 && st.chunksDecompressed() <= s.chunkCount(), st.asMap().toString());
         }
-    }
-
-    static Stream<Mode> modes() {
-        return NativeTestSupport.lazyModes();
     }
 
     @Test

@@ -179,6 +179,53 @@ final class NativeTestSupport {
     }
 
     /** Starts {@code main} in a new JVM with this JVM's module flags and class path. */
+    /**
+     * Reads one byte per 4 KiB page of {@code [from, from + length)} of {@code view} on a thread of
+     * its own and returns what happened: the {@link InternalError} it got, or a string saying it
+     * returned normally (with the sum of what it read).
+     */
+    static Object readPagesOnAnotherThread(ByteBuffer view, long from, int length, String name) throws InterruptedException {
+        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                long sum = 0;
+                for (int i = 0; i < length; i += 4096) {
+                    sum += view.get((int) from + i);
+                }
+                outcome.set("returned normally, sum " + sum);
+            } catch (InternalError e) {
+                outcome.set(e);
+            }
+        }, name);
+        t.start();
+        t.join(30_000);
+        return outcome.get();
+    }
+
+    /**
+     * Runs {@link CloseRaceChild} over {@code snap} (whose image is the file {@code raw}) for
+     * {@code rounds} rounds in a JVM of its own and asserts what it printed: it finished, no thread
+     * read a wrong byte or stayed stuck, and every touch was either served or refused.
+     *
+     * @return the child's output
+     */
+    static String closeRaceInChild(java.util.Map<String, String> env, Path snap, Path raw, Mode mode, int rounds)
+            throws IOException, InterruptedException {
+        Process p = startJvm(env, CloseRaceChild.class, snap.toString(), raw.toString(), mode.name(), Integer.toString(rounds));
+        boolean finished = p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);
+        if (!finished) {
+            p.destroyForcibly();
+        }
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        assertTrue(finished, "the child hung: " + out);
+        org.junit.jupiter.api.Assertions.assertEquals(0, p.exitValue(), "child output: " + out);
+        assertTrue(out.contains(" wrong=0 ") && out.contains(" stuck=0 "), out);
+        int served = Integer.parseInt(out.replaceAll(".*served=(\\d+).*", "$1"));
+        int poisoned = Integer.parseInt(out.replaceAll(".*poisoned=(\\d+).*", "$1"));
+        org.junit.jupiter.api.Assertions.assertEquals(rounds * CloseRaceChild.THREADS, served + poisoned, out);
+        return out;
+    }
+
     static Process startJvm(Class<?> main, String... args) throws IOException {
         return startJvm(java.util.Map.of(), main, args);
     }

@@ -3,15 +3,12 @@ package dev.snapstore.store.linux;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
@@ -134,21 +131,8 @@ class RefusalTest {
             assertNamesTheChunk(assertInstanceOf(CorruptSnapshotException.class, u.getCause()), snap, bad);
             // a raw access gets InternalError, never zeros
             ByteBuffer view = r.slice(0, (int) r.size());
-            AtomicReference<Object> outcome = new AtomicReference<>();
-            Thread t = new Thread(() -> {
-                try {
-                    long sum = 0;
-                    for (int i = 0; i < CHUNK; i += 4096) {
-                        sum += view.get((int) chunkStart + i);
-                    }
-                    outcome.set("returned normally, sum " + sum);
-                } catch (InternalError e) {
-                    outcome.set(e);
-                }
-            }, "refused-reader");
-            t.start();
-            t.join(30_000);
-            assertInstanceOf(InternalError.class, outcome.get(), () -> "outcome: " + outcome.get());
+            Object outcome = NativeTestSupport.readPagesOnAnotherThread(view, chunkStart, CHUNK, "refused-reader");
+            assertInstanceOf(InternalError.class, outcome, () -> "outcome: " + outcome);
             // the latch names it; chunks elsewhere are fine and read exactly
             assertNamesTheChunk(assertThrows(CorruptSnapshotException.class, r::checkHealthy), snap, bad);
             r.checkHealthy(0, 8L * CHUNK);
@@ -173,19 +157,7 @@ class RefusalTest {
         Path snap = TestData.pack(dir, content, Codec.ZSTD, 4 << 20);
         Path raw = dir.resolve("content.bin");
         Files.write(raw, content);
-        Process p = NativeTestSupport.startJvm(java.util.Map.of("SNAPSTORE_UFFD_DISABLE", disable), CloseRaceChild.class,
-                snap.toString(), raw.toString(), mode.name(), "3");
-        boolean finished = p.waitFor(120, TimeUnit.SECONDS);
-        if (!finished) {
-            p.destroyForcibly();
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertTrue(finished, "the child hung: " + out);
-        assertEquals(0, p.exitValue(), "child output: " + out);
-        assertTrue(out.contains(" wrong=0 ") && out.contains(" stuck=0 "), out);
-        int served = Integer.parseInt(out.replaceAll(".*served=(\\d+).*", "$1"));
-        int poisoned = Integer.parseInt(out.replaceAll(".*poisoned=(\\d+).*", "$1"));
-        assertEquals(3 * CloseRaceChild.THREADS, served + poisoned, out);
+        String out = NativeTestSupport.closeRaceInChild(java.util.Map.of("SNAPSTORE_UFFD_DISABLE", disable), snap, raw, mode, 3);
         System.out.println("close race " + mode + " with " + refusal + ": " + out);
     }
 
