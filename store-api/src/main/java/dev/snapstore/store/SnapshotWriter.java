@@ -1,5 +1,7 @@
 package dev.snapstore.store;
 
+import static dev.snapstore.store.PayloadPlacement.DEDUP_MARK;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -28,6 +30,9 @@ import java.util.zip.CRC32C;
 import dev.snapstore.store.format.ChunkCodecs;
 import dev.snapstore.store.format.ChunkIndex;
 import dev.snapstore.store.format.ContentHash;
+import dev.snapstore.store.PayloadPlacement.Aborted;
+import dev.snapstore.store.PayloadPlacement.HashKey;
+import dev.snapstore.store.PayloadPlacement.Placed;
 import dev.snapstore.store.format.FormatV1;
 import dev.snapstore.store.format.SnapshotLayout;
 import net.openhft.chronicle.bytes.BytesStore;
@@ -45,6 +50,10 @@ import net.openhft.chronicle.bytes.BytesStore;
  * renamed into place only when complete, so a failed write never leaves a half snapshot behind.
  *
  * <p>A built writer is immutable and thread-safe; each {@code write} call uses its own threads.
+ *
+ * <p>(Why one file of this length: the inputs, the bounded slots, the workers and the sink that
+ * builds the index are one pipeline whose memory bound and failure handling hold only together;
+ * the chunk-order placement of payloads lives apart, in {@code PayloadPlacement}.)
  */
 public final class SnapshotWriter {
     private final Codec codec;
@@ -212,89 +221,10 @@ public final class SnapshotWriter {
         }
     }
 
-    private record HashKey(long lo, long hi, int length) {
-    }
-
-    private record Placed(long offset, int stored, int codecId) {
-    }
-
     /** A worker's answer for one chunk: its index entry, as placed. */
     private record Done(int chunk, int length, long offset, int stored, int codecId, int flags, int crc, long lo, long hi,
                         Slot slot) {
     }
-
-    /**
-     * Hands out payload positions in chunk order: each worker, once its chunk is hashed and
-     * compressed, waits for its turn (the previous chunk placed, not written), takes the next
-     * offset or the earlier payload it duplicates, and writes its payload there itself. A failed
-     * worker aborts the sequence so that no later one waits for a turn that never comes.
-     */
-    private static final class Placement {
-        private final Map<HashKey, Placed> placed = new ConcurrentHashMap<>();
-        private long next = FormatV1.HEADER_SIZE;
-        private int turn;
-        private Throwable aborted;
-
-        boolean known(HashKey key) {
-            return placed.containsKey(key);
-        }
-
-        /**
-         * Places chunk {@code chunk} in its turn.
-         *
-         * @param key    its content hash, or null for a zero chunk
-         * @param stored its payload length (-1: not compressed, -2: skipped as a known duplicate)
-         * @return where it goes; {@code offset == -1} for a zero chunk
-         */
-        synchronized Placed place(int chunk, HashKey key, int stored, int codecId) throws IOException {
-            while (turn != chunk) {
-                if (aborted != null) {
-                    throw new Aborted(aborted);
-                }
-                try {
-                    wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    InterruptedIOException io = new InterruptedIOException("interrupted while packing chunk " + chunk);
-                    io.initCause(e);
-                    throw io;
-                }
-            }
-            try {
-                if (key == null) {
-                    return new Placed(-1, 0, Codec.NONE.id());
-                }
-                Placed p = placed.get(key);
-                if (p != null) {
-                    return new Placed(p.offset(), p.stored(), p.codecId() | DEDUP_MARK);
-                }
-                if (stored == -2) {
-                    throw new IllegalStateException("chunk " + chunk + " skipped as a duplicate of nothing");
-                }
-                p = new Placed(next, stored, codecId);
-                next += stored;
-                placed.put(key, p);
-                return p;
-            } finally {
-                turn++;
-                notifyAll();
-            }
-        }
-
-        synchronized void abort(Throwable t) {
-            if (aborted == null) {
-                aborted = t;
-            }
-            notifyAll();
-        }
-
-        synchronized long end() {
-            return next;
-        }
-    }
-
-    /** Marks a {@link Placed} returned for a duplicate (codec ids are below 256). */
-    private static final int DEDUP_MARK = 1 << 16;
 
     private WriteResult run(Source source, InputStream stream, Path out, String sourceName) throws IOException {
         long t0 = System.nanoTime();
@@ -310,7 +240,7 @@ public final class SnapshotWriter {
             free.add(new Slot(chunkSize, outSize));
         }
         ByteBuffer zeros = ByteBuffer.allocateDirect(chunkSize);
-        Placement placement = new Placement();
+        PayloadPlacement placement = new PayloadPlacement();
         ConcurrentLinkedQueue<ChunkCodecs.Compressor> compressors = new ConcurrentLinkedQueue<>();
         ThreadLocal<ChunkCodecs.Compressor> compressor = ThreadLocal.withInitial(() -> {
             ChunkCodecs.Compressor c = new ChunkCodecs.Compressor(codec, level);
@@ -399,13 +329,6 @@ public final class SnapshotWriter {
         }
     }
 
-    /** Thrown to a worker waiting for its turn once another chunk failed; the cause is that failure. */
-    private static final class Aborted extends IOException {
-        Aborted(Throwable first) {
-            super("pack aborted: an earlier chunk failed", first);
-        }
-    }
-
     /**
      * A chunk's result; when the chunk only gave up because another one failed first, that first
      * failure is what the caller gets (workers finish out of order, the caller waits in order).
@@ -465,7 +388,7 @@ public final class SnapshotWriter {
      * place, compression into the slot, then its place in the file (in chunk order) and its
      * payload written there by this worker.
      */
-    private Done work(Source source, int chunk, long offset, int n, Slot slot, ByteBuffer zeros, Placement placement,
+    private Done work(Source source, int chunk, long offset, int n, Slot slot, ByteBuffer zeros, PayloadPlacement placement,
                       ChunkCodecs.Compressor compressor, FileChannel ch) throws IOException {
         ByteBuffer raw = source == null ? slot.raw().duplicate().clear().limit(n).slice()
                 : source.reader().chunk(offset, n, slot::raw);
