@@ -113,32 +113,13 @@ class BudgetTest {
     }
 
     private static void storm(LazyRegion r, ByteBuffer expect, AtomicLong maxMeasured) throws Exception {
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong touches = new AtomicLong();
-        AtomicLong mismatches = new AtomicLong();
-        List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
-        ByteBuffer view = r.slice(0, (int) r.size());
+        NativeTestSupport.Touches crowd = new NativeTestSupport.Touches();
+        AtomicBoolean stop = crowd.stop();
+        AtomicLong touches = crowd.touches();
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
-            long seed = t;
-            threads.add(new Thread(() -> {
-                SplittableRandom rnd = new SplittableRandom(seed);
-                try {
-                    while (!stop.get()) {
-                        // a few hot chunks every thread shares (eviction racing faults on one chunk)
-                        int chunk = rnd.nextInt(3) == 0 ? rnd.nextInt(4) : rnd.nextInt(SIZE / CHUNK);
-                        int off = chunk * CHUNK + (rnd.nextInt(CHUNK - 8) & ~7);
-                        long got = view.getLong(off);
-                        if (got != expect.getLong(off) && mismatches.incrementAndGet() <= 5) {
-                            System.err.printf("mismatch in %s at %d: got %016x, want %016x%n", r.mode(), off, got,
-                                    expect.getLong(off));
-                        }
-                        touches.incrementAndGet();
-                    }
-                } catch (Throwable e) {
-                    failures.add(e);
-                }
-            }, "budget-toucher-" + t));
+            // a few hot chunks every thread shares (eviction racing faults on one chunk)
+            threads.add(NativeTestSupport.toucher("budget-toucher-" + t, t, List.of(r), expect, CHUNK, 3, 4, crowd));
         }
         threads.add(gcStorm(stop));
         threads.add(new Thread(() -> {
@@ -151,32 +132,12 @@ class BudgetTest {
                 }
             }
         }, "budget-sampler"));
-        for (Thread t : threads) {
-            t.start();
-        }
-        Thread.sleep(RUN_MILLIS);
-        stop.set(true);
-        for (Thread t : threads) {
-            t.join();
-        }
-        assertTrue(failures.isEmpty(), () -> "failures: " + failures);
-        assertEquals(0, mismatches.get(), "reads that did not match the snapshot");
+        crowd.runFor(threads, RUN_MILLIS);
         assertTrue(touches.get() > 100, "touchers made progress: " + touches.get()); // a fill per touch at worst
     }
 
     static Thread gcStorm(AtomicBoolean stop) {
-        return new Thread(() -> {
-            List<byte[]> keep = new ArrayList<>();
-            while (!stop.get()) {
-                for (int i = 0; i < 200; i++) {
-                    keep.add(new byte[1024 + i]);
-                }
-                if (keep.size() > 20_000) {
-                    keep.clear();
-                }
-                System.gc();
-            }
-        }, "gc-storm");
+        return NativeTestSupport.gcStorm(stop, new AtomicLong());
     }
 
     @ParameterizedTest(name = "{0} writable={1}")

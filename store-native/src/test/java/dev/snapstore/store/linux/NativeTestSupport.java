@@ -179,6 +179,81 @@ final class NativeTestSupport {
     }
 
     /** Starts {@code main} in a new JVM with this JVM's module flags and class path. */
+    /** A thread that allocates and calls System.gc() until {@code stop}, counting the collections in {@code gcs}. */
+    static Thread gcStorm(java.util.concurrent.atomic.AtomicBoolean stop, java.util.concurrent.atomic.AtomicLong gcs) {
+        return new Thread(() -> {
+            List<byte[]> keep = new java.util.ArrayList<>();
+            while (!stop.get()) {
+                for (int i = 0; i < 200; i++) {
+                    keep.add(new byte[1024 + i]);
+                }
+                if (keep.size() > 20_000) {
+                    keep.clear();
+                }
+                System.gc();
+                gcs.incrementAndGet();
+            }
+        }, "gc-storm");
+    }
+
+    /** What a crowd of {@link #toucher} threads counts together. */
+    record Touches(java.util.concurrent.atomic.AtomicBoolean stop, java.util.concurrent.atomic.AtomicLong touches,
+                   java.util.concurrent.atomic.AtomicLong mismatches, List<Throwable> failures) {
+        Touches() {
+            this(new java.util.concurrent.atomic.AtomicBoolean(), new java.util.concurrent.atomic.AtomicLong(),
+                    new java.util.concurrent.atomic.AtomicLong(), java.util.Collections.synchronizedList(new java.util.ArrayList<>()));
+        }
+
+        /**
+         * Starts {@code threads}, lets them run for {@code millis}, stops and joins them, then
+         * asserts that none failed and no read mismatched.
+         */
+        void runFor(List<Thread> threads, long millis) throws InterruptedException {
+            for (Thread t : threads) {
+                t.start();
+            }
+            Thread.sleep(millis);
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertTrue(failures.isEmpty(), () -> "failures: " + failures);
+            org.junit.jupiter.api.Assertions.assertEquals(0, mismatches.get(), "reads that did not match the snapshot");
+        }
+    }
+
+    /**
+     * A thread that reads random aligned longs of random regions until {@code into.stop()}: one read
+     * in {@code hotEvery} goes to the first {@code hot} chunks every toucher shares (faults racing
+     * on one chunk), the rest anywhere; each read is compared with {@code expect} and counted.
+     */
+    static Thread toucher(String name, long seed, List<? extends Region> regions, ByteBuffer expect, int chunk,
+                          int hotEvery, int hot, Touches into) {
+        List<ByteBuffer> views = new java.util.ArrayList<>();
+        for (Region r : regions) {
+            views.add(r.slice(0, (int) r.size()));
+        }
+        int chunks = expect.capacity() / chunk;
+        return new Thread(() -> {
+            java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+            try {
+                while (!into.stop().get()) {
+                    int c = rnd.nextInt(hotEvery) == 0 ? rnd.nextInt(hot) : rnd.nextInt(chunks);
+                    int off = c * chunk + (rnd.nextInt(chunk - 8) & ~7);
+                    int which = rnd.nextInt(views.size());
+                    long got = views.get(which).getLong(off);
+                    if (got != expect.getLong(off) && into.mismatches().incrementAndGet() <= 5) {
+                        System.err.printf("mismatch in %s at %d: got %016x, want %016x, again %016x%n",
+                                regions.get(which).mode(), off, got, expect.getLong(off), views.get(which).getLong(off));
+                    }
+                    into.touches().incrementAndGet();
+                }
+            } catch (Throwable e) {
+                into.failures().add(e);
+            }
+        }, name);
+    }
+
     /**
      * Reads one byte per 4 KiB page of {@code [from, from + length)} of {@code view} on a thread of
      * its own and returns what happened: the {@link InternalError} it got, or a string saying it

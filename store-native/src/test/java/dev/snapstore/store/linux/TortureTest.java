@@ -85,51 +85,17 @@ class TortureTest {
     }
 
     private static void storm(List<Region> regions, ByteBuffer expect) throws Exception {
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong touches = new AtomicLong();
-        AtomicLong mismatches = new AtomicLong();
+        NativeTestSupport.Touches crowd = new NativeTestSupport.Touches();
+        AtomicBoolean stop = crowd.stop();
+        AtomicLong touches = crowd.touches();
         AtomicLong gcs = new AtomicLong();
-        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-        List<ByteBuffer> views = new ArrayList<>();
-        for (Region r : regions) {
-            views.add(r.slice(0, (int) r.size()));
-        }
+        List<Throwable> failures = crowd.failures();
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < TOUCHERS; t++) {
-            long seed = t;
-            threads.add(new Thread(() -> {
-                SplittableRandom rnd = new SplittableRandom(seed);
-                try {
-                    while (!stop.get()) {
-                        // a few hot chunks shared by every toucher, plus the rest at random
-                        int chunk = rnd.nextInt(4) == 0 ? rnd.nextInt(8) : rnd.nextInt(SIZE / CHUNK);
-                        int off = chunk * CHUNK + (rnd.nextInt(CHUNK - 8) & ~7);
-                        int which = rnd.nextInt(views.size());
-                        long got = views.get(which).getLong(off);
-                        if (got != expect.getLong(off) && mismatches.incrementAndGet() <= 5) {
-                            System.err.printf("mismatch in %s at %d: got %016x, want %016x, again %016x%n",
-                                    regions.get(which).mode(), off, got, expect.getLong(off), views.get(which).getLong(off));
-                        }
-                        touches.incrementAndGet();
-                    }
-                } catch (Throwable e) {
-                    failures.add(e);
-                }
-            }, "toucher-" + t));
+            // a few hot chunks shared by every toucher, plus the rest at random
+            threads.add(NativeTestSupport.toucher("toucher-" + t, t, regions, expect, CHUNK, 4, 8, crowd));
         }
-        threads.add(new Thread(() -> {
-            List<byte[]> keep = new ArrayList<>();
-            while (!stop.get()) {
-                for (int i = 0; i < 200; i++) {
-                    keep.add(new byte[1024 + i]);
-                }
-                if (keep.size() > 20_000) {
-                    keep.clear();
-                }
-                System.gc();
-                gcs.incrementAndGet();
-            }
-        }, "gc-storm"));
+        threads.add(NativeTestSupport.gcStorm(stop, gcs));
         threads.add(new Thread(() -> {
             // keep pages going missing: drop pages so touchers fault again (MINOR or MISSING)
             SplittableRandom rnd = new SplittableRandom(99);
@@ -144,17 +110,8 @@ class TortureTest {
                 failures.add(e);
             }
         }, "resetter"));
-        for (Thread t : threads) {
-            t.start();
-        }
-        Thread.sleep(RUN_MILLIS);
-        stop.set(true);
-        for (Thread t : threads) {
-            t.join();
-        }
+        crowd.runFor(threads, RUN_MILLIS);
         System.out.println("torture: " + touches.get() + " touches, " + gcs.get() + " System.gc() calls");
-        assertTrue(failures.isEmpty(), () -> "failures: " + failures);
-        assertEquals(0, mismatches.get(), "reads that did not match the snapshot");
         assertTrue(gcs.get() > 10, "the GC storm ran");
         assertTrue(touches.get() > 10_000, "touchers made progress");
     }
