@@ -461,7 +461,13 @@ class BudgetTest {
                     }, "budget-close-" + t));
                 }
                 threads.forEach(Thread::start);
+                // Close once the touchers have raced the eviction thread for a while: the first
+                // eviction, or 10 s, whichever comes first (a loaded machine may starve both).
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
                 Thread.sleep(150);
+                while (System.nanoTime() < deadline && (reads.get() <= 1000 || r.stats().evictions() == 0)) {
+                    Thread.sleep(10);
+                }
                 closing.set(true);
                 assertTimeoutPreemptively(Duration.ofSeconds(10), r::close);
                 for (Thread t : threads) {
