@@ -9,7 +9,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,5 +74,37 @@ class RegionSegments22Test {
                 assertEquals(Float.floatToIntBits(t.getFloat(i)), Float.floatToIntBits(seg.getAtIndex(le, i)));
             }
         }
+    }
+
+    /** The README's MemorySegment example, as written there (the test checks the README holds this block). */
+    @Test
+    void theReadmesExampleRuns() throws Exception {
+        PythonFixtures.generate(dir);
+        Path packed = dir.resolve("values.snap");
+        SnapshotWriter.builder().build().write(dir.resolve("values.safetensors"), packed);
+        try (SafetensorsModel model = SafetensorsModel.open(packed, Mode.EAGER)) {
+            Region region = model.shards().get(0).region();
+            // README:segments
+            MemorySegment all = RegionSegments.of(region);                 // the whole image, past 2 GiB too
+            MemorySegment w = RegionSegments.of(model.tensor("layers.1.bf16"));
+            short bf16 = w.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
+            float x = Float.intBitsToFloat(bf16 << 16);                      // = model.tensor(...).getFloat(0)
+            // README:end
+            assertEquals(region.size(), all.byteSize());
+            assertEquals(model.tensor("layers.1.bf16").getFloat(0), x);
+        }
+        List<String> src = Files.readAllLines(Path.of("src/test/java22/dev/snapstore/store/RegionSegments22Test.java"));
+        int from = -1;
+        int to = -1;
+        for (int i = 0; i < src.size(); i++) {
+            if (src.get(i).trim().equals("// README:segments")) {
+                from = i + 1;
+            } else if (from >= 0 && to < 0 && src.get(i).trim().equals("// README:end")) {
+                to = i;
+            }
+        }
+        String code = src.subList(from, to).stream().map(String::strip).collect(Collectors.joining("\n"));
+        String readme = Files.readString(Path.of("../README.md")).lines().map(String::strip).collect(Collectors.joining("\n"));
+        assertTrue(readme.contains(code), "README.md's MemorySegment example differs from this test's block:\n" + code);
     }
 }
