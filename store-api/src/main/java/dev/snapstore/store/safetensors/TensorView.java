@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 import dev.snapstore.store.Region;
+import dev.snapstore.store.spi.ChronicleView;
+import net.openhft.chronicle.bytes.BytesStore;
 
 /**
  * One tensor of a mapped safetensors file, read in place in its {@link Region} without copying:
@@ -101,6 +103,15 @@ public final class TensorView {
                     + "element accessors, or as a MemorySegment through RegionSegments on JDK 22+");
         }
         return region.slice(info.offset(), (int) info.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * A Chronicle Bytes view of the tensor, bounds-checked, without copying. Like
+     * {@link Region#bytesStore()} this is the one view that needs Chronicle's JVM flags.
+     */
+    public BytesStore<?, Void> bytesStore() {
+        region.bytesStore(); // fails fast on a closed region, with the region's own message
+        return ChronicleView.wrap(address(), info.byteSize());
     }
 
     /** Fills the tensor's pages from native code (no Java thread waits in a fault); see {@link Region#load}. */

@@ -7,16 +7,22 @@ import java.nio.charset.StandardCharsets;
 import net.openhft.chronicle.bytes.BytesStore;
 
 /**
- * The one place the library touches Chronicle Bytes for a region: {@link dev.snapstore.store.Region#bytesStore()}.
+ * The one place the library touches Chronicle Bytes for a region's memory: {@link dev.snapstore.store.Region#bytesStore()}
+ * and {@link dev.snapstore.store.safetensors.TensorView#bytesStore()}.
  * Chronicle needs JVM flags ({@code --add-opens}/{@code --add-exports}, on JDK 23+ two more); nothing
  * else in the library does, so a JVM started without them fails only here, with a message listing
  * them. Thread-safe.
  */
-final class ChronicleView {
+public final class ChronicleView {
     private ChronicleView() {
     }
 
-    static BytesStore<?, Void> wrap(long address, long size) {
+    /**
+     * A Chronicle view of {@code [address, address + size)}, which it does not own.
+     *
+     * @throws IllegalStateException listing the JVM flags when Chronicle cannot start in this JVM
+     */
+    public static BytesStore<?, Void> wrap(long address, long size) {
         try {
             return BytesStore.wrap(address, size);
         } catch (LinkageError | RuntimeException e) {

@@ -108,6 +108,9 @@ class SafetensorsTest {
             for (int i = 0; i < f32.elementCount(); i++) {
                 assertEquals(Float.floatToIntBits(f32.getFloat(i)), Float.floatToIntBits(buf.getFloat(i * 4)));
             }
+            net.openhft.chronicle.bytes.BytesStore<?, Void> bs = f32.bytesStore();
+            assertEquals(f32.byteSize(), bs.realCapacity());
+            assertEquals(Float.floatToIntBits(f32.getFloat(5)), bs.readInt(5 * 4));
             ByteBuffer copy = ByteBuffer.allocate((int) f32.byteSize());
             f32.read(copy);
             assertEquals(0, copy.flip().compareTo(f32.asByteBuffer()));
