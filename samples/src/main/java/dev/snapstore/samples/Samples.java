@@ -39,6 +39,8 @@ public final class Samples {
     public static final List<Sample> ALL = List.of(
             new Sample("model-weights", ModelWeightsSample.class, ModelWeightsSample::main, "[size, default 512m]",
                     "bf16 safetensors weights packed once, mapped read-only, used layer by layer", List.of("2m")),
+            new Sample("safetensors", SafetensorsSample.class, SafetensorsSample::main, "[size, default 256m]",
+                    "the safetensors API: tensors read in place, a layer prefetched in the background", List.of("2m")),
             new Sample("service-state", ServiceStateSample.class, ServiceStateSample::main, "[entries, default 8000000]",
                     "an off-heap hash index restored at start-up instead of rebuilt", List.of("20000")),
             new Sample("mixture-of-experts", MixtureOfExpertsSample.class, MixtureOfExpertsSample::main,

@@ -174,4 +174,17 @@ class SamplesTest {
             assertEquals(-1, index.get(entries + 5));
         }
     }
+
+    @Test
+    void theReadmesSafetensorsExampleIsTheSamplesCode() throws Exception {
+        List<String> src = Files.readAllLines(Path.of("src/main/java/dev/snapstore/samples/SafetensorsSample.java"));
+        int from = src.indexOf(src.stream().filter(l -> l.trim().equals("// README:safetensors")).findFirst().orElseThrow());
+        int to = src.indexOf(src.stream().filter(l -> l.trim().equals("// README:end")).findFirst().orElseThrow());
+        List<String> block = src.subList(from + 1, to);
+        int indent = block.stream().filter(l -> !l.isBlank()).mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
+        String code = block.stream().map(l -> l.isBlank() ? "" : l.substring(indent)).collect(Collectors.joining("\n"));
+        String readme = Files.readString(Path.of("../README.md"));
+        assertTrue(code.lines().count() > 10, code);
+        assertTrue(readme.contains(code), "README.md's safetensors example differs from SafetensorsSample's README block:\n" + code);
+    }
 }

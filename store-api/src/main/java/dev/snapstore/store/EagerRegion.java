@@ -6,12 +6,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import dev.snapstore.store.format.ChunkIndex;
+import dev.snapstore.store.internal.NativeMemory;
 import dev.snapstore.store.internal.ParallelChunks;
 import dev.snapstore.store.jfr.RegionEvents;
 import dev.snapstore.store.spi.AbstractRegion;
 import dev.snapstore.store.spi.OffHeapMemory;
 import dev.snapstore.store.spi.RegionProvider;
-import net.openhft.chronicle.core.OS;
 
 /**
  * The portable region: every chunk decompressed up front, in parallel, into off-heap memory
@@ -77,7 +77,7 @@ final class EagerRegion extends AbstractRegion {
                 long at = base + ((long) c << shift);
                 int raw = index.rawLength(c);
                 if (index.isZero(c)) {
-                    OS.memory().setMemory(at, raw, (byte) 0);
+                    NativeMemory.fill(at, raw, (byte) 0);
                 } else {
                     // fresh memory: take its pages in one call, not a fault per page mid-decompression
                     memory.populate((long) c << shift, raw);

@@ -1,7 +1,7 @@
 package dev.snapstore.store;
 
+import dev.snapstore.store.internal.NativeMemory;
 import dev.snapstore.store.spi.AbstractOffHeapMemory;
-import net.openhft.chronicle.core.OS;
 
 /**
  * Off-heap memory from the C heap, page-aligned and zero-filled; the allocator of eager regions
@@ -22,11 +22,11 @@ final class PortableMemory extends AbstractOffHeapMemory {
     /** Allocates {@code size} bytes; the memory is not zeroed (eager restores overwrite all of it). */
     static PortableMemory allocate(long size) {
         long rawSize = size + PAGE;
-        return new PortableMemory(OS.memory().allocate(rawSize), rawSize, size);
+        return new PortableMemory(NativeMemory.allocate(rawSize), rawSize, size);
     }
 
     @Override
     protected void release() {
-        OS.memory().freeMemory(raw, rawSize);
+        NativeMemory.free(raw);
     }
 }

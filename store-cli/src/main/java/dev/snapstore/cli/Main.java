@@ -12,6 +12,7 @@ import dev.snapstore.store.Codec;
 import dev.snapstore.store.CorruptSnapshotException;
 import dev.snapstore.store.Mode;
 import dev.snapstore.store.ModeUnavailableException;
+import dev.snapstore.store.safetensors.SafetensorsException;
 import dev.snapstore.tools.ExitCode;
 import dev.snapstore.tools.cli.Converters;
 import picocli.CommandLine;
@@ -94,7 +95,7 @@ public final class Main {
         if (t instanceof CliException) {
             status = ((CliException) t).exitCode();
             message = t.getMessage();
-        } else if (t instanceof CorruptSnapshotException) {
+        } else if (t instanceof CorruptSnapshotException || t instanceof SafetensorsException) {
             status = ExitCode.CORRUPT;
             message = t.getMessage();
         } else if (t instanceof ModeUnavailableException) {

@@ -3,6 +3,8 @@ package dev.snapstore.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -11,6 +13,8 @@ import java.util.Map;
 
 import dev.snapstore.store.SnapshotWriter;
 import dev.snapstore.store.SnapshotWriter.WriteResult;
+import dev.snapstore.store.safetensors.SafetensorsException;
+import dev.snapstore.store.safetensors.SafetensorsHeader;
 import dev.snapstore.tools.ExitCode;
 import dev.snapstore.tools.Json;
 import dev.snapstore.tools.Sizes;
@@ -60,6 +64,13 @@ final class PackCommand extends CliCommand.WithJson {
             }
         }
         SnapshotWriter.Builder b = packing.writer(nThreads);
+        SafetensorsHeader tensors = in != null ? safetensorsOf(in) : null;
+        if (tensors != null) {
+            // the header stays in the image (offsets in the region are the file's); the metadata says
+            // what the image is without decompressing it
+            b.metadata("safetensors.tensors", Integer.toString(tensors.tensors().size()));
+            b.metadata("safetensors.data_start", Long.toString(tensors.dataStart()));
+        }
         metadata.forEach(b::metadata);
         long total = in != null ? Files.size(in) : -1;
         WriteResult r;
@@ -88,6 +99,34 @@ final class PackCommand extends CliCommand.WithJson {
         }
         o.flush();
         return ExitCode.OK;
+    }
+
+    /**
+     * The validated header when {@code in} starts like a safetensors file (a plausible header length
+     * followed by '{'), else null. A file that starts like one but breaks a rule is packed as plain
+     * bytes with a warning naming the rule.
+     */
+    private SafetensorsHeader safetensorsOf(Path in) throws IOException {
+        if (!Files.isRegularFile(in) || Files.size(in) < 10) {
+            return null;
+        }
+        byte[] start = new byte[9];
+        try (InputStream s = Files.newInputStream(in)) {
+            if (s.readNBytes(start, 0, 9) < 9) {
+                return null;
+            }
+        }
+        long n = ByteBuffer.wrap(start, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        if (start[8] != '{' || n < 2 || n > SafetensorsHeader.MAX_HEADER_BYTES || n > Files.size(in) - 8) {
+            return null;
+        }
+        try {
+            return SafetensorsHeader.read(in);
+        } catch (SafetensorsException e) {
+            err().println("snapstore: warning: packing as plain bytes, not a valid safetensors file: " + e.getMessage());
+            err().flush();
+            return null;
+        }
     }
 
     private Map<String, Object> toMap(WriteResult r, int nThreads) {

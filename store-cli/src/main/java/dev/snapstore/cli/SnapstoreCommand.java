@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
                 PackCommand.class,
                 InspectCommand.class,
+                TensorsCommand.class,
                 VerifyCommand.class,
                 UnpackCommand.class,
                 RestoreCommand.class,

@@ -3,7 +3,6 @@ package dev.snapstore.tools;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,12 +13,17 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.snapstore.store.safetensors.SafetensorsException;
+import dev.snapstore.store.safetensors.SafetensorsHeader;
+import dev.snapstore.store.safetensors.TensorInfo;
+
 /**
  * The safetensors layout: an 8-byte little-endian header length N, N bytes of JSON mapping tensor
  * names to {@code dtype}, {@code shape} and {@code data_offsets} (relative to the data that
  * follows the header, padded with spaces to 8 bytes), plus an optional {@code __metadata__} map
- * of strings. Reads and writes the header; orders tensors the way a model runs. Stateless,
- * thread-safe.
+ * of strings. Reads and writes the header; orders tensors the way a model runs. Reading a file
+ * goes through the public API's validating parser ({@code dev.snapstore.store.safetensors});
+ * {@link #parse} stays for a header held without its file. Stateless, thread-safe.
  */
 public final class Safetensors {
     /** The largest header accepted (the reference implementation's limit is 100 MB). */
@@ -46,39 +50,21 @@ public final class Safetensors {
     }
 
     /**
-     * Reads the layout of {@code file}, or returns null when the file is not a safetensors file
-     * (the header length, the JSON or an offset does not fit).
+     * Reads the layout of {@code file}, or returns null when the file is not a valid safetensors
+     * file. The validation is the public API's ({@link SafetensorsHeader}: every rule of the format).
      */
     public static Layout readIfPresent(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file)) {
-            long size = ch.size();
-            if (size < 10) {
-                return null;
-            }
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            FileIo.readFully(ch, lenBuf, 0);
-            long n = lenBuf.getLong(0);
-            if (n < 2 || n > MAX_HEADER || 8 + n > size) {
-                return null;
-            }
-            ByteBuffer header = ByteBuffer.allocate((int) n);
-            FileIo.readFully(ch, header, 8);
-            String json = new String(header.array(), StandardCharsets.UTF_8).trim();
-            if (!json.startsWith("{")) {
-                return null;
-            }
-            try {
-                Layout layout = parse(json, 8 + n);
-                for (Tensor t : layout.tensors()) {
-                    if (layout.fileOffset(t) + t.length() > size) {
-                        return null;
-                    }
-                }
-                return layout;
-            } catch (IllegalArgumentException | ClassCastException e) {
-                return null;
-            }
+        SafetensorsHeader h;
+        try {
+            h = SafetensorsHeader.read(file);
+        } catch (SafetensorsException e) {
+            return null;
         }
+        List<Tensor> tensors = new ArrayList<>();
+        for (TensorInfo t : h.tensors()) {
+            tensors.add(new Tensor(t.name(), t.dtype().name(), t.shape(), t.offset() - h.dataStart(), t.end() - h.dataStart()));
+        }
+        return new Layout(h.dataStart(), List.copyOf(tensors), new LinkedHashMap<>(h.metadata()));
     }
 
     /**

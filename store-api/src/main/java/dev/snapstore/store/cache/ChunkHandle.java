@@ -2,7 +2,7 @@ package dev.snapstore.store.cache;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
-import net.openhft.chronicle.core.OS;
+import dev.snapstore.store.internal.NativeMemory;
 
 /**
  * One decompressed chunk in native memory, reference-counted. The cache holds one reference while
@@ -19,7 +19,7 @@ public final class ChunkHandle {
     ChunkHandle(int chunk, int length) {
         this.chunk = chunk;
         this.length = length;
-        this.address = OS.memory().allocate(Math.max(1, length));
+        this.address = NativeMemory.allocate(Math.max(1, length));
     }
 
     public int chunk() {
@@ -52,7 +52,7 @@ public final class ChunkHandle {
     public void release() {
         int n = refs.decrementAndGet();
         if (n == 0) {
-            OS.memory().freeMemory(address, Math.max(1, length));
+            NativeMemory.free(address);
         } else if (n < 0) {
             throw new IllegalStateException("chunk " + chunk + " released more often than retained");
         }

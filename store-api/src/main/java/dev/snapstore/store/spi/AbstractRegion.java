@@ -20,7 +20,8 @@ public abstract class AbstractRegion implements Region {
     private final Mode mode;
     private final String reason;
     private final boolean writable;
-    private final BytesStore<?, Void> view;
+    /** Made on first use: Chronicle is loaded only for a caller of {@link #bytesStore()}. */
+    private volatile BytesStore<?, Void> view;
 
     /**
      * @param address  base address of the image, fixed for the region's life
@@ -35,7 +36,6 @@ public abstract class AbstractRegion implements Region {
         this.mode = mode;
         this.reason = reason;
         this.writable = writable;
-        this.view = BytesStore.wrap(address, size);
     }
 
     /** Whether {@link #close()} has been called. */
@@ -69,7 +69,12 @@ public abstract class AbstractRegion implements Region {
     @Override
     public final BytesStore<?, Void> bytesStore() {
         ensureOpen();
-        return view;
+        BytesStore<?, Void> v = view;
+        if (v == null) {
+            v = ChronicleView.wrap(address, size); // two racing callers get equal views of the same memory
+            view = v;
+        }
+        return v;
     }
 
     @Override
