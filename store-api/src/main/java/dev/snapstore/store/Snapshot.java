@@ -38,7 +38,6 @@ public final class Snapshot implements AutoCloseable {
     /** Default byte budget of the decompressed-chunk cache used by {@link #read}. */
     public static final long DEFAULT_CACHE_BYTES = 256L << 20;
 
-    private static final System.Logger LOG = System.getLogger("dev.snapstore");
     /** Source of zeros for reads of zero chunks (shared, never written). */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 16).asReadOnlyBuffer();
 
@@ -52,7 +51,14 @@ public final class Snapshot implements AutoCloseable {
     private final String digest;
     private final long storedBytes;
     private final int maxStored;
-    private final ChunkCache cache;
+    private final int codecMask;
+    private final long cacheBytes;
+    /**
+     * Made by the first {@link #read} (or {@link #cache()}): building a Caffeine cache loads and
+     * initialises some hundred classes, 20 to 100 ms in a fresh JVM, which {@link #open} followed
+     * by {@link #map} never needs.
+     */
+    private volatile ChunkCache cache;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ThreadLocal<ByteBuffer> scratch = new ThreadLocal<>();
 
@@ -73,7 +79,11 @@ public final class Snapshot implements AutoCloseable {
         this.digest = layout.digest();
         this.storedBytes = layout.storedBytes();
         this.maxStored = layout.maxStoredLength();
-        this.cache = new ChunkCache(cacheBytes, this::loadChunk);
+        this.codecMask = layout.codecMask();
+        if (cacheBytes < 0) {
+            throw new IllegalArgumentException("negative cache budget " + cacheBytes);
+        }
+        this.cacheBytes = cacheBytes;
     }
 
     /** Opens and validates a snapshot with the default cache budget. */
@@ -134,6 +144,11 @@ public final class Snapshot implements AutoCloseable {
         return maxStored;
     }
 
+    /** Whether any chunk's payload is stored with {@code codec} (zero chunks have no payload). Known from open. */
+    public boolean uses(Codec codec) {
+        return (codecMask & (1 << codec.id())) != 0;
+    }
+
     /** The file's format version (docs/FORMAT.md): 1 or 2; they differ in the content hash. */
     public int formatVersion() {
         return header.version();
@@ -161,7 +176,17 @@ public final class Snapshot implements AutoCloseable {
         return index;
     }
 
+    /** The decompressed-chunk cache behind {@link #read}, made on first use. */
     public ChunkCache cache() {
+        ChunkCache c = cache;
+        return c != null ? c : makeCache();
+    }
+
+    private synchronized ChunkCache makeCache() {
+        ensureOpen(); // a cache made after close() would never be closed
+        if (cache == null) {
+            cache = new ChunkCache(cacheBytes, this::loadChunk);
+        }
         return cache;
     }
 
@@ -196,7 +221,7 @@ public final class Snapshot implements AutoCloseable {
                     dst.put(ZEROS.duplicate().limit(Math.min(z, ZEROS.capacity())));
                 }
             } else {
-                var h = cache.acquire(chunk, raw);
+                var h = cache().acquire(chunk, raw);
                 try {
                     dst.put(DirectBuffers.wrap(h.address() + within, take));
                 } finally {
@@ -346,7 +371,10 @@ public final class Snapshot implements AutoCloseable {
     /**
      * Maps the image into memory. EAGER regions are built here; lazy modes come from a
      * {@link RegionProvider} on the class path ({@code store-native} on Linux). AUTO tries
-     * HUGETLB, SHMEM, ANONYMOUS, then EAGER, and logs which it picked and why.
+     * HUGETLB, SHMEM, ANONYMOUS, then EAGER; the region's {@link Region#modeReason()} says which it
+     * picked and why (so does the JFR {@code snapstore.RegionMap} event). Nothing is logged: a
+     * first log record initialises java.util.logging and, on the console, formats a date with
+     * java.time and the locale data, 50 to 180 ms of a fresh JVM's first map measured here.
      *
      * @throws ModeUnavailableException when a lazy mode was asked for and cannot be used here
      */
@@ -370,9 +398,7 @@ public final class Snapshot implements AutoCloseable {
                     RegionProvider.Availability a = p.availability(m, this, options);
                     if (a.available()) {
                         try {
-                            Region r = p.map(this, m, options);
-                            LOG.log(System.Logger.Level.INFO, "snapstore: AUTO picked {0} for {1}: {2}", m, path, a.reason());
-                            return r;
+                            return p.map(this, m, options);
                         } catch (ModeUnavailableException e) {
                             why.append(m).append(": ").append(e.getMessage()).append("; ");
                         }
@@ -384,7 +410,6 @@ public final class Snapshot implements AutoCloseable {
             String reason = providers.isEmpty()
                     ? "no lazy engine on the class path (add store-native, Linux only)"
                     : "no lazy mode usable: " + why;
-            LOG.log(System.Logger.Level.INFO, "snapstore: AUTO picked EAGER for {0}: {1}", path, reason);
             return EagerRegion.restore(this, options, "AUTO: " + reason);
         }
         if (providers.isEmpty()) {
@@ -422,7 +447,13 @@ public final class Snapshot implements AutoCloseable {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            cache.close();
+            ChunkCache c;
+            synchronized (this) {
+                c = cache; // no cache is made after this: makeCache() checks closed under the same lock
+            }
+            if (c != null) {
+                c.close();
+            }
             try {
                 channel.close();
             } catch (IOException ignored) {

@@ -56,7 +56,8 @@ public final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--scenario", defaultValue = "all", paramLabel = "NAME,...|all", converter = ScenarioList.class,
-            description = "model-weights, service-state, random-chunks, jmh-fork, full-scan, budget or all (default: all).")
+            description = "model-weights, service-state, random-chunks, jmh-fork, full-scan, budget, cold-start, open-scale "
+                    + "or all (default: all).")
     Set<Scenario> scenarios;
 
     @Option(names = "--size", defaultValue = DEFAULT_SIZE, paramLabel = "SIZE", converter = Converters.Size.class,

@@ -82,6 +82,13 @@ final class BenchRun {
                     .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
         }
         try {
+            Startup startup = new Startup(this, work, o.repeat);
+            if (o.scenarios.contains(Scenario.COLD_START)) {
+                startup.coldStart(input.snap);
+            }
+            if (o.scenarios.contains(Scenario.OPEN_SCALE)) {
+                startup.openScale(o.modes, modes);
+            }
             for (Job job : jobs) {
                 if (bar != null) {
                     bar.setExtraMessage(job.label());
@@ -149,6 +156,9 @@ final class BenchRun {
             if (sc == Scenario.BUDGET) {
                 budgetJobs(jobs);
                 continue;
+            }
+            if (!sc.touches()) {
+                continue; // cold-start, open-scale: measured by Startup, before the jobs
             }
             for (Mode m : o.modes) {
                 if (!modes.available(m)) {

@@ -18,7 +18,16 @@ public enum Scenario {
      * A cache under a memory budget: Zipf lookups over an image 4x the budget, interrupted by
      * sequential scans of a quarter of it ({@link BudgetWorkload}).
      */
-    BUDGET;
+    BUDGET,
+    /** A fresh JVM's first open + map, against {@code java -version} ({@link Startup}). */
+    COLD_START,
+    /** Open + map of a 16 GiB snapshot against a 64 MiB one, in one warm JVM ({@link Startup}). */
+    OPEN_SCALE;
+
+    /** Whether the scenario touches a region through a {@link Plan}; the start-up ones measure open and map only. */
+    public boolean touches() {
+        return this != COLD_START && this != OPEN_SCALE;
+    }
 
     /** The name used on the command line and in results.json: the constant's, lower case, '-' for '_'. */
     public String cliName() {
@@ -34,6 +43,6 @@ public enum Scenario {
             }
         }
         throw new IllegalArgumentException("unknown scenario '" + name + "'; known: model-weights, service-state, "
-                + "random-chunks, jmh-fork, full-scan, budget, all");
+                + "random-chunks, jmh-fork, full-scan, budget, cold-start, open-scale, all");
     }
 }

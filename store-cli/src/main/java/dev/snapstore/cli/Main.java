@@ -41,7 +41,7 @@ public final class Main {
     }
 
     /**
-     * The command reports what the libraries would log (the mode AUTO picked and why), so their
+     * The command reports what matters itself (the mode AUTO picked and why), so the libraries'
      * INFO lines are noise on stderr; --verbose lets them through. Chronicle logs through SLF4J,
      * which without a provider warns on every start: give it the no-op provider explicitly. And a
      * command-line tool has no business sending Chronicle's usage analytics anywhere.

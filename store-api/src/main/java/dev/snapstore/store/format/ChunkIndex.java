@@ -89,8 +89,11 @@ public final class ChunkIndex {
         return entries.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** What {@link #validate} learnt on the way: payload bytes stored once, the largest payload. */
-    public record Summary(long storedBytes, int maxStoredLength) {
+    /**
+     * What {@link #validate} learnt on the way: payload bytes stored once, the largest payload,
+     * and bit {@code 1 << codecId} for every codec a non-zero chunk uses.
+     */
+    public record Summary(long storedBytes, int maxStoredLength, int codecMask) {
     }
 
     /**
@@ -104,63 +107,102 @@ public final class ChunkIndex {
      * @throws FormatException naming the first entry that contradicts the format
      */
     public Summary validate(FormatV1.Header header, long dataEnd) throws FormatException {
+        Validator v = validator(header, dataEnd);
+        v.check(count);
+        return v.finish();
+    }
+
+    /**
+     * A check of the entries in order, a block at a time, so that {@code SnapshotLayout} validates
+     * each block of the index while it checksums it (one pass over the index, whatever its size).
+     * It keeps one {@code int} per stored chunk and creates no object per entry.
+     */
+    Validator validator(FormatV1.Header header, long dataEnd) throws FormatException {
         if (count != header.chunkCount()) {
             throw new FormatException("index holds " + count + " entries for " + header.chunkCount() + " chunks");
         }
-        long length = header.length();
-        int shift = header.chunkShift();
-        int[] storedIds = new int[count];
-        int storedCount = 0;
-        long next = FormatV1.HEADER_SIZE;
-        long stored = 0;
-        int max = 0;
-        for (int i = 0; i < count; i++) {
-            int codecId = codecId(i);
-            Codec codec = Codec.ofId(codecId);
-            if (codec == null) {
+        return new Validator(header, dataEnd);
+    }
+
+    /** See {@link #validator}. Not thread-safe. */
+    final class Validator {
+        private final long length;
+        private final int shift;
+        private final long dataEnd;
+        private int fullZeroCrc; // the CRC32C of a full chunk of zeros, computed at the first ZERO entry
+        private boolean fullZeroCrcKnown;
+        private final int[] storedIds = new int[count];
+        private int storedCount;
+        private int checked;
+        private long next = FormatV1.HEADER_SIZE;
+        private long stored;
+        private int max;
+        private int codecMask;
+
+        private Validator(FormatV1.Header header, long dataEnd) {
+            this.length = header.length();
+            this.shift = header.chunkShift();
+            this.dataEnd = dataEnd;
+        }
+
+        /** Checks the entries from the last one checked up to {@code end} (exclusive). */
+        void check(int end) throws FormatException {
+            for (int i = checked; i < end; i++) {
+                entry(i);
+            }
+            checked = Math.max(checked, end);
+        }
+
+        private void entry(int i) throws FormatException {
+            int p = i * ENTRY_SIZE;
+            int codecId = Byte.toUnsignedInt(entries.get(p + 16));
+            if (codecId > Codec.ZSTD.id()) {
                 throw new FormatException(i, "unknown codec id " + codecId);
             }
-            int flags = flags(i);
+            int flags = Byte.toUnsignedInt(entries.get(p + 17));
             if ((flags & ~(FLAG_ZERO | FLAG_DEDUP)) != 0 || flags == (FLAG_ZERO | FLAG_DEDUP)) {
                 throw new FormatException(i, "invalid flags 0x" + Integer.toHexString(flags));
             }
-            if (reserved(i) != 0) {
+            if (entries.getShort(p + 18) != 0) {
                 throw new FormatException(i, "reserved index bytes are not zero");
             }
-            int expected = FormatV1.rawLength(length, shift, i);
-            int raw = rawLength(i);
+            long start = (long) i << shift;
+            int expected = (int) Math.min(1L << shift, length - start);
+            int raw = entries.getInt(p + 12);
             if (raw != expected) {
                 throw new FormatException(i, "raw length " + Integer.toUnsignedString(raw)
                         + " but the chunk holds " + expected + " bytes (chunk size " + (1 << shift) + ")");
             }
-            long off = offset(i);
-            long len = Integer.toUnsignedLong(storedLength(i));
+            long off = entries.getLong(p);
+            long len = Integer.toUnsignedLong(entries.getInt(p + 8));
             if ((flags & FLAG_ZERO) != 0) {
-                if (off != 0 || len != 0 || codec != Codec.NONE) {
+                if (off != 0 || len != 0 || codecId != Codec.NONE.id()) {
                     throw new FormatException(i, "zero chunk with a payload");
                 }
-                int zeroCrc = FormatV1.zeroCrc(raw);
-                if (crc32c(i) != zeroCrc) {
-                    throw new FormatException(i, "zero chunk's CRC32C 0x" + Integer.toHexString(crc32c(i))
+                int zeroCrc = raw == 1 << shift ? fullZeroCrc() : FormatV1.zeroCrc(raw);
+                int crc = entries.getInt(p + 20);
+                if (crc != zeroCrc) {
+                    throw new FormatException(i, "zero chunk's CRC32C 0x" + Integer.toHexString(crc)
                             + " is not the CRC32C of " + raw + " zero bytes (0x" + Integer.toHexString(zeroCrc) + ")");
                 }
-                if (hashLo(i) != 0 || hashHi(i) != 0) {
+                if (entries.getLong(p + 24) != 0 || entries.getLong(p + 32) != 0) {
                     throw new FormatException(i, "zero chunk with a content hash");
                 }
-                continue;
+                return;
             }
             if (len == 0 || off < FormatV1.HEADER_SIZE || off > dataEnd || len > dataEnd - off) {
                 throw new FormatException(i, "payload [" + off + ", +" + len
                         + ") lies outside the data area " + FormatV1.HEADER_SIZE + ".." + dataEnd);
             }
-            if (codec == Codec.NONE ? len != raw : len >= raw) {
+            if (codecId == Codec.NONE.id() ? len != raw : len >= raw) {
                 throw new FormatException(i, "stored length " + len + " impossible for "
-                        + codec + " with raw length " + raw);
+                        + Codec.ofId(codecId) + " with raw length " + raw);
             }
             max = (int) Math.max(max, len);
+            codecMask |= 1 << codecId;
             if ((flags & FLAG_DEDUP) != 0) {
                 checkDedup(i, storedIds, storedCount);
-                continue;
+                return;
             }
             if (off != next) {
                 throw new FormatException(i, "payload at file offset " + off + " but the previous payload ends at "
@@ -170,10 +212,23 @@ public final class ChunkIndex {
             stored += len;
             storedIds[storedCount++] = i;
         }
-        if (next != dataEnd) {
-            throw new FormatException("payloads end at file offset " + next + " but the index starts at " + dataEnd);
+
+        private int fullZeroCrc() {
+            if (!fullZeroCrcKnown) {
+                fullZeroCrc = FormatV1.zeroCrc(1 << shift);
+                fullZeroCrcKnown = true;
+            }
+            return fullZeroCrc;
         }
-        return new Summary(stored, max);
+
+        /** After every entry was checked: the payloads must end where the index starts. */
+        Summary finish() throws FormatException {
+            check(count);
+            if (next != dataEnd) {
+                throw new FormatException("payloads end at file offset " + next + " but the index starts at " + dataEnd);
+            }
+            return new Summary(stored, max, codecMask);
+        }
     }
 
     /** A DEDUP entry must repeat an earlier stored chunk's entry (found by payload offset). */

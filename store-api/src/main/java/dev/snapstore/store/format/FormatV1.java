@@ -242,11 +242,16 @@ public final class FormatV1 {
 
     /** The snapshot digest: SHA-256 of the 64 header bytes followed by the index bytes. */
     public static byte[] digest(ByteBuffer header, ByteBuffer index) {
+        MessageDigest md = sha256();
+        md.update(header.duplicate());
+        md.update(index.duplicate());
+        return md.digest();
+    }
+
+    /** A SHA-256 digest, the snapshot digest's algorithm. */
+    static MessageDigest sha256() {
         try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(header.duplicate());
-            md.update(index.duplicate());
-            return md.digest();
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new AssertionError("SHA-256 is part of every JDK", e);
         }

@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.zip.CRC32C;
 
 import dev.snapstore.store.format.FormatV1.FormatException;
 
@@ -24,10 +25,54 @@ import dev.snapstore.store.format.FormatV1.FormatException;
  * @param digest       the snapshot digest, lower-case hex
  * @param storedBytes  payload bytes stored once (zero and DEDUP chunks take none)
  * @param maxStoredLength largest payload of any chunk
+ * @param codecMask    bit {@code 1 << codecId} for every codec a non-zero chunk uses
  */
 public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, ChunkIndex index,
                              Map<String, String> metadata, int[] profile, String digest,
-                             long storedBytes, int maxStoredLength) {
+                             long storedBytes, int maxStoredLength, int codecMask) {
+
+    /** Bytes of index checksummed, hashed and validated together: a multiple of the entry size, cache-sized. */
+    static final int INDEX_BLOCK = 1638 * ChunkIndex.ENTRY_SIZE;
+
+    /**
+     * The index's CRC32C, the digest and the entries' validation in one pass over the index, a
+     * block at a time (the block is checked while it is in the cache), reporting failures in
+     * docs/FORMAT.md's order: the index CRC, then the digest, then the first bad entry.
+     */
+    private record IndexCheck(byte[] digest, ChunkIndex.Summary summary) {
+        static IndexCheck of(ChunkIndex index, FormatV1.Header header, ByteBuffer headerBytes, FormatV1.Footer footer)
+                throws FormatException {
+            ByteBuffer all = index.entries();
+            CRC32C crc = new CRC32C();
+            MessageDigest sha = FormatV1.sha256();
+            sha.update(headerBytes.duplicate());
+            ChunkIndex.Validator v = index.validator(header, footer.indexOffset());
+            FormatException firstBad = null;
+            for (int from = 0; from < all.limit(); from += INDEX_BLOCK) {
+                ByteBuffer block = all.duplicate().position(from).limit(Math.min(all.limit(), from + INDEX_BLOCK));
+                crc.update(block.duplicate());
+                sha.update(block);
+                if (firstBad == null) {
+                    try {
+                        v.check(Math.min(all.limit(), from + INDEX_BLOCK) / ChunkIndex.ENTRY_SIZE);
+                    } catch (FormatException e) {
+                        firstBad = e;
+                    }
+                }
+            }
+            if ((int) crc.getValue() != footer.indexCrc()) {
+                throw new FormatException("index checksum mismatch");
+            }
+            byte[] d = sha.digest();
+            if (!MessageDigest.isEqual(d, footer.digest())) {
+                throw new FormatException("snapshot digest does not match its header and index");
+            }
+            if (firstBad != null) {
+                throw firstBad;
+            }
+            return new IndexCheck(d, v.finish());
+        }
+    }
 
     /**
      * Reads and validates the header, footer, index, metadata and profile of the snapshot in
@@ -48,15 +93,9 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
         checkSections(header, footer, fileSize);
 
         ByteBuffer indexBytes = readAt(ch, footer.indexOffset(), (int) footer.indexLength(), true);
-        if (FormatV1.crc(indexBytes) != footer.indexCrc()) {
-            throw new FormatException("index checksum mismatch");
-        }
-        byte[] d = FormatV1.digest(headerBytes, indexBytes);
-        if (!MessageDigest.isEqual(d, footer.digest())) {
-            throw new FormatException("snapshot digest does not match its header and index");
-        }
         ChunkIndex index = new ChunkIndex(indexBytes);
-        ChunkIndex.Summary summary = index.validate(header, footer.indexOffset());
+        IndexCheck check = IndexCheck.of(index, header, headerBytes, footer);
+        byte[] d = check.digest();
 
         ByteBuffer meta = readAt(ch, footer.metaOffset(), (int) footer.metaLength(), false);
         if (FormatV1.crc(meta) != footer.metaCrc()) {
@@ -72,7 +111,7 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
             profile = Profile.decode(prof, header.chunkCount());
         }
         return new SnapshotLayout(header, footer, index, metadata, profile, HexFormat.of().formatHex(d),
-                summary.storedBytes(), summary.maxStoredLength());
+                check.summary().storedBytes(), check.summary().maxStoredLength(), check.summary().codecMask());
     }
 
     /**

@@ -8,8 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
-import com.sun.jna.Pointer;
-
+import dev.snapstore.store.Codec;
 import dev.snapstore.store.CorruptSnapshotException;
 import dev.snapstore.store.DirectBuffers;
 import dev.snapstore.store.MapOptions;
@@ -77,12 +76,10 @@ import dev.snapstore.store.linux.internal.SnapEngine;
  * <p>Thread-safety: all methods may be called from any thread concurrently.
  */
 public final class LazyRegion extends AbstractRegion {
-    private static final System.Logger LOG = System.getLogger(LazyRegion.class.getName());
-
     private final Snapshot snapshot;
     private final long handle;
     private final long pageSize;
-    private final long stats;
+    private final ByteBuffer stats; // the engine's SN_C_* counters and histogram, SN_STATS_SLOTS longs
     private final String backing;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
@@ -97,7 +94,7 @@ public final class LazyRegion extends AbstractRegion {
         this.snapshot = snapshot;
         this.handle = handle;
         this.pageSize = SnapEngine.sn_region_page_size(handle);
-        this.stats = SnapEngine.sn_region_stats(handle);
+        this.stats = statsOf(handle);
         this.backing = backing;
     }
 
@@ -129,7 +126,8 @@ public final class LazyRegion extends AbstractRegion {
         int engineMode = mode == Mode.ANONYMOUS ? SnapEngine.SN_MODE_ANONYMOUS
                 : mode == Mode.SHMEM ? SnapEngine.SN_MODE_SHMEM : SnapEngine.SN_MODE_HUGETLB;
         boolean writable = mode == Mode.ANONYMOUS || options.writable();
-        String warmDir = mode == Mode.ANONYMOUS ? null : options.warmCache().map(p -> p.toAbsolutePath().toString()).orElse(null);
+        String warmDir = mode == Mode.ANONYMOUS || options.warmCache().isEmpty() ? null
+                : options.warmCache().get().toAbsolutePath().toString(); // no lambda: its first use costs a fresh JVM ms
         String warmName = snapshot.digest() + "." + mode.name().toLowerCase(Locale.ROOT);
         long budget = options.memoryBudget().orElse(0);
         int flags = (writable ? SnapEngine.SN_OPEN_WRITABLE : 0) | (budget > 0 ? SnapEngine.SN_OPEN_BUDGET : 0);
@@ -139,22 +137,27 @@ public final class LazyRegion extends AbstractRegion {
         if (h < 0) {
             throw EngineErrors.rethrow(EngineErrors.last(h, snapshot, mode, options), IOException.class);
         }
-        long refused = new Pointer(SnapEngine.sn_region_stats(h)).getLong(8L * SnapEngine.SN_C_WARM_REFUSED);
+        long refused = statsOf(h).getLong(8 * SnapEngine.SN_C_WARM_REFUSED);
         String backing = backing(mode, writable, refused == 0 ? warmDir : null, warmName, options.resolverThreads());
         if (refused != 0) {
             backing += "; warm cache " + warmFile(Path.of(warmDir), warmName) + " not used: another user's file or "
                     + "directory is at that name (" + Errno.name((int) refused) + "); fix: remove "
                     + warmUserDir(Path.of(warmDir));
-            LOG.log(System.Logger.Level.WARNING, "snapstore: {0}", backing);
+            System.getLogger(LazyRegion.class.getName()).log(System.Logger.Level.WARNING, "snapstore: {0}", backing);
         }
         Residency residency = null;
         if (budget > 0) {
             residency = budget(snapshot, mode, h, budget);
             backing += ", memory budget " + budget + " bytes";
         }
-        LazyRegion r = new LazyRegion(snapshot, mode, reason, writable, h, backing, residency);
-        LOG.log(System.Logger.Level.DEBUG, "snapstore: mapped {0} as {1}: {2}", snapshot.path(), mode, r.modeReason());
-        return r;
+        // Not logged: the first record initialises java.util.logging (10 to 50 ms of a fresh JVM's
+        // first map); the mode and why are the region's modeReason(), and a JFR RegionMap event.
+        return new LazyRegion(snapshot, mode, reason, writable, h, backing, residency);
+    }
+
+    /** A view of region {@code h}'s stats block (native memory the engine frees at close). */
+    private static ByteBuffer statsOf(long h) {
+        return DirectBuffers.wrap(SnapEngine.sn_region_stats(h), 8 * SnapEngine.SN_STATS_SLOTS);
     }
 
     /** Gives the freshly opened region {@code h} its budget; closes it when that fails. */
@@ -196,18 +199,10 @@ public final class LazyRegion extends AbstractRegion {
     /** Null when the engine can decode every codec the snapshot uses, else what is missing. */
     static String missingCodecs(Snapshot snapshot) {
         int available = SnapEngine.sn_codecs_available();
-        ChunkIndex index = snapshot.index();
-        int used = 0;
-        for (int i = 0; i < index.count(); i++) {
-            if (!index.isZero(i)) {
-                used |= 1 << index.codecId(i);
-            }
-        }
-        int lacking = used & ~available;
-        if ((lacking & (1 << SnapEngine.SN_CODEC_LZ4)) != 0) {
+        if (snapshot.uses(Codec.LZ4) && (available & (1 << SnapEngine.SN_CODEC_LZ4)) == 0) {
             return "the snapshot uses LZ4 and liblz4.so.1 cannot be loaded: run 'apt-get install liblz4-1'";
         }
-        if ((lacking & (1 << SnapEngine.SN_CODEC_ZSTD)) != 0) {
+        if (snapshot.uses(Codec.ZSTD) && (available & (1 << SnapEngine.SN_CODEC_ZSTD)) == 0) {
             return "the snapshot uses ZSTD and libzstd.so.1 cannot be loaded: run 'apt-get install libzstd1'";
         }
         return null;
@@ -393,7 +388,7 @@ public final class LazyRegion extends AbstractRegion {
             if (finalStats != null) {
                 return finalCounters[slot];
             }
-            return new Pointer(stats).getLong(8L * slot);
+            return stats.getLong(8 * slot);
         } finally {
             lifecycle.readLock().unlock();
         }
@@ -428,18 +423,21 @@ public final class LazyRegion extends AbstractRegion {
     }
 
     private RegionStats readStats() {
-        Pointer p = new Pointer(stats);
-        long[] hist = p.getLongArray(8L * SnapEngine.SN_C_HIST_BASE, SnapEngine.SN_HIST_BUCKETS);
+        ByteBuffer p = stats;
+        long[] hist = new long[SnapEngine.SN_HIST_BUCKETS];
+        for (int i = 0; i < hist.length; i++) {
+            hist[i] = p.getLong(8 * (SnapEngine.SN_C_HIST_BASE + i));
+        }
         Residency b = residency; // without a budget, every residency figure is 0
         return new RegionStats(mode(),
-                p.getLong(8L * SnapEngine.SN_C_MINOR_FAULTS),
-                p.getLong(8L * SnapEngine.SN_C_MISSING_FAULTS),
-                p.getLong(8L * SnapEngine.SN_C_ZERO_FAULTS),
-                p.getLong(8L * SnapEngine.SN_C_CHUNKS_DECOMPRESSED),
-                p.getLong(8L * SnapEngine.SN_C_BYTES_DECOMPRESSED),
-                p.getLong(8L * SnapEngine.SN_C_BYTES_MAPPED),
-                p.getLong(8L * SnapEngine.SN_C_REVALIDATIONS),
-                p.getLong(8L * SnapEngine.SN_C_ERRORS),
+                p.getLong(8 * SnapEngine.SN_C_MINOR_FAULTS),
+                p.getLong(8 * SnapEngine.SN_C_MISSING_FAULTS),
+                p.getLong(8 * SnapEngine.SN_C_ZERO_FAULTS),
+                p.getLong(8 * SnapEngine.SN_C_CHUNKS_DECOMPRESSED),
+                p.getLong(8 * SnapEngine.SN_C_BYTES_DECOMPRESSED),
+                p.getLong(8 * SnapEngine.SN_C_BYTES_MAPPED),
+                p.getLong(8 * SnapEngine.SN_C_REVALIDATIONS),
+                p.getLong(8 * SnapEngine.SN_C_ERRORS),
                 hist,
                 b == null ? 0 : b.budget(),
                 b == null ? 0 : b.counter(SnapEngine.SN_R_RESIDENT),
@@ -465,7 +463,9 @@ public final class LazyRegion extends AbstractRegion {
         }
         lifecycle.writeLock().lock();
         try {
-            new Pointer(stats).read(0, finalCounters, 0, finalCounters.length);
+            for (int i = 0; i < finalCounters.length; i++) {
+                finalCounters[i] = stats.getLong(8 * i);
+            }
             int check = SnapEngine.sn_region_check(handle, 0, size());
             if (check < 0 && checked(check, "") instanceof CorruptSnapshotException c) {
                 finalHealth = c;

@@ -1,12 +1,13 @@
 package dev.snapstore.store.linux;
 
+import java.nio.ByteBuffer;
 import java.util.concurrent.locks.LockSupport;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
-import com.sun.jna.Pointer;
 
+import dev.snapstore.store.DirectBuffers;
 import dev.snapstore.store.linux.internal.SnapEngine;
 
 /**
@@ -65,7 +66,7 @@ final class Residency implements AutoCloseable {
     private final long unitSize;
     private final long mappedLength;
     private final boolean sampling;
-    private final long stats;
+    private final ByteBuffer stats; // the engine's SN_R_* counters
     private final Cache<Long, Long> cache;
     private final Thread drainer;
     private final long[] finalCounters = new long[SnapEngine.SN_R_SLOTS];
@@ -80,7 +81,7 @@ final class Residency implements AutoCloseable {
         this.unitSize = unitSize;
         this.mappedLength = mappedLength;
         this.sampling = sampling && SAMPLING;
-        this.stats = SnapEngine.sn_region_budget_stats(handle);
+        this.stats = DirectBuffers.wrap(SnapEngine.sn_region_budget_stats(handle), 8 * SnapEngine.SN_R_SLOTS);
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(budget)
                 .weigher((Long unit, Long gen) -> weight(unit))
@@ -208,7 +209,7 @@ final class Residency implements AutoCloseable {
         if (closed) {
             return finalCounters[slot];
         }
-        return new Pointer(stats).getLong(8L * slot);
+        return stats.getLong(8 * slot);
     }
 
     /** Entries Caffeine holds now (resident units it knows of). */
@@ -233,7 +234,9 @@ final class Residency implements AutoCloseable {
                 interrupted = true;
             }
         }
-        new Pointer(stats).read(0, finalCounters, 0, finalCounters.length);
+        for (int i = 0; i < finalCounters.length; i++) {
+            finalCounters[i] = stats.getLong(8 * i);
+        }
         closed = true;
         if (interrupted) {
             Thread.currentThread().interrupt();

@@ -1,11 +1,12 @@
 package dev.snapstore.store.linux.internal;
 
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
-
 /**
  * Raw binding of {@code snapstore.h}, the C fault engine ({@code libsnapstore.so}, built from
- * {@code store-native/src/main/c} into {@code linux-x86-64/} on the class path). JNA direct mapping.
+ * {@code store-native/src/main/c} into {@code linux-x86-64/} on the class path and loaded from the
+ * {@link NativeLibraryCache}). JNI: each method below is registered by {@code jni.c}, whose
+ * wrappers convert as JNA's direct mapping did (arrays copied in and back, strings as UTF-8).
+ * JNA cost 150 to 250 ms of a fresh JVM's first map; a method declared here without a wrapper in
+ * {@code jni.c} fails {@code SnapEngineBindingTest}.
  *
  * <p>Conventions of the C side: functions return {@code >= 0} on success and {@code -errno} on
  * failure; {@link #sn_error_kind()}, {@link #sn_error_errno()}, {@link #sn_error_call()} and
@@ -108,16 +109,31 @@ public final class SnapEngine {
     public static final long SN_DISABLE_DEV_USERFAULTFD = 1L << 62;
     public static final long SN_DISABLE_SYSCALL = 1L << 63;
 
+    /** Where the library is packed in the jar. */
+    static final String RESOURCE = "linux-x86-64/libsnapstore.so";
+
     private static final Throwable LOAD_ERROR;
+    private static final int BOUND;
 
     static {
         Throwable error = null;
+        int bound = 0;
         try {
-            Native.register(SnapEngine.class, NativeLibrary.getInstance("snapstore"));
+            NativeLibraryCache.load(SnapEngine.class, RESOURCE);
+            bound = sn_jni_bind();
         } catch (Throwable t) {
             error = t;
         }
         LOAD_ERROR = error;
+        BOUND = bound;
+    }
+
+    /** Registers {@code jni.c}'s wrappers on this class; returns how many (tests compare it with the declared natives). */
+    private static native int sn_jni_bind();
+
+    /** How many native methods {@code jni.c} registered (0 when the library was not loaded). */
+    static int boundMethods() {
+        return BOUND;
     }
 
     private SnapEngine() {
