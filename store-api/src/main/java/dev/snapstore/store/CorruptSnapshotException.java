@@ -37,7 +37,12 @@ public final class CorruptSnapshotException extends IOException {
 
     /** A corruption of chunk {@code chunk} (or of the object when {@code chunk < 0}) of a remote snapshot at {@code location}. */
     public CorruptSnapshotException(String location, long chunk, String reason) {
-        super(location + ": " + (chunk >= 0 ? "chunk " + chunk + ": " : "") + reason, null);
+        this(location, chunk, reason, null);
+    }
+
+    /** As {@link #CorruptSnapshotException(String, long, String)}, with a cause. */
+    public CorruptSnapshotException(String location, long chunk, String reason, Throwable cause) {
+        super(location + ": " + (chunk >= 0 ? "chunk " + chunk + ": " : "") + reason, cause);
         this.file = null;
         this.location = location;
         this.chunk = chunk;

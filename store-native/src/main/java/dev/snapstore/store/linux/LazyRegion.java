@@ -153,7 +153,7 @@ public final class LazyRegion extends AbstractRegion {
             backing += ", memory budget " + budget + " bytes";
         }
         LazyRegion r = new LazyRegion(snapshot, mode, reason, writable, h, backing, residency);
-        LOG.log(System.Logger.Level.DEBUG, "snapstore: mapped {0} as {1}: {2}", snapshot.path(), mode, r.modeReason());
+        LOG.log(System.Logger.Level.DEBUG, "snapstore: mapped {0} as {1}: {2}", snapshot.location(), mode, r.modeReason());
         return r;
     }
 
@@ -170,10 +170,10 @@ public final class LazyRegion extends AbstractRegion {
         if (rc < 0) {
             String call = SnapEngine.sn_error_call();
             SnapEngine.sn_region_close(h);
-            throw NativeIoException.of(call + " for " + snapshot.path(), rc);
+            throw NativeIoException.of(call + " for " + snapshot.location(), rc);
         }
         return new Residency(h, budget, unit, SnapEngine.sn_region_mapped_length(h), mode != Mode.ANONYMOUS,
-                snapshot.path().getFileName().toString());
+                snapshot.path() != null ? snapshot.path().getFileName().toString() : snapshot.location());
     }
 
     /** This user's directory in the warm cache directory {@code dir}: {@code dir/uid-<euid>} (0700, created by the engine). */
@@ -244,7 +244,7 @@ public final class LazyRegion extends AbstractRegion {
             ensureOpen();
             int rc = SnapEngine.sn_region_populate(handle, offset, length, 0);
             if (rc < 0) {
-                throw unchecked(rc, " on [" + offset + ", +" + length + ") of " + snapshot.path());
+                throw unchecked(rc, " on [" + offset + ", +" + length + ") of " + snapshot.location());
             }
         } finally {
             lifecycle.readLock().unlock();
@@ -270,7 +270,7 @@ public final class LazyRegion extends AbstractRegion {
             ensureOpen();
             int rc = SnapEngine.sn_region_populate(handle, offset, n, 0);
             if (rc < 0) {
-                throw checked(rc, " on [" + offset + ", +" + n + ") of " + snapshot.path());
+                throw checked(rc, " on [" + offset + ", +" + n + ") of " + snapshot.location());
             }
             dst.put(DirectBuffers.slice(address(), size(), offset, n, false));
             rc = SnapEngine.sn_region_check(handle, offset, n);
@@ -298,7 +298,8 @@ public final class LazyRegion extends AbstractRegion {
                 long first = finalCounters[SnapEngine.SN_C_FIRST_ERROR_CHUNK] - 1;
                 if (f != null && first >= offset / snapshot.chunkSize()
                         && first <= (offset + Math.max(length, 1) - 1) / snapshot.chunkSize()) {
-                    throw new CorruptSnapshotException(f.file(), f.chunk(), f.reason());
+                    throw f.file() != null ? new CorruptSnapshotException(f.file(), f.chunk(), f.reason())
+                            : new CorruptSnapshotException(f.location(), f.chunk(), f.reason());
                 }
                 return;
             }

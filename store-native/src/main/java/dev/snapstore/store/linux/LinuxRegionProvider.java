@@ -70,6 +70,10 @@ public final class LinuxRegionProvider implements RegionProvider {
         if (!mode.isLazy()) {
             return Availability.no(mode + " is not a lazy mode");
         }
+        if (snapshot.isRemote()) {
+            return Availability.no("lazy restore of a remote snapshot (" + snapshot.location() + ") is not supported yet: "
+                    + "restore EAGER, or download it first");
+        }
         if (!SnapEngine.isLoaded()) {
             return Availability.no("the native engine libsnapstore.so could not be loaded (" + SnapEngine.loadError() + ")");
         }

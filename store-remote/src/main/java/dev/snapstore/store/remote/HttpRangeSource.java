@@ -128,7 +128,8 @@ final class HttpRangeSource implements RangeSource {
                 throw retry(Kind.BAD_RESPONSE, range + ": response body cut short (" + c + ")", c);
             }
             if (c instanceof ConnectException) {
-                throw retry(Kind.UNREACHABLE, range + ": cannot connect (" + c.getMessage() + ")", c);
+                throw retry(Kind.UNREACHABLE, range + ": cannot connect to " + uri.getHost() + ":" + uri.getPort()
+                        + (c.getMessage() != null ? " (" + c.getMessage() + ")" : " (connection refused)"), c);
             }
             if (c instanceof HttpTimeoutException) {
                 throw retry(Kind.UNREACHABLE, range + ": timed out (" + c.getMessage() + ")", c);
