@@ -134,6 +134,18 @@ final class EngineErrors {
             case Errno.ENOSYS:
                 why = "its codec library cannot be loaded";
                 break;
+            case Errno.ETIMEDOUT:
+                why = "its bytes could not be fetched from the server within the retries and the time bound";
+                break;
+            case Errno.EPROTO:
+                why = "the server did not answer its byte range as asked (status or Content-Range)";
+                break;
+            case Errno.EACCES:
+                why = "the server refused to send its bytes (credentials or an expired pre-signed URL)";
+                break;
+            case Errno.ENOENT:
+                why = "the remote object is gone";
+                break;
             default:
                 why = NativeIoException.describe(errno);
         }

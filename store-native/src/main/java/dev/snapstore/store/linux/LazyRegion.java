@@ -20,6 +20,7 @@ import dev.snapstore.store.spi.AbstractRegion;
 import dev.snapstore.store.RegionStats;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.format.ChunkIndex;
+import dev.snapstore.store.source.RangeSource;
 import dev.snapstore.store.jfr.RegionEvents;
 import dev.snapstore.store.linux.internal.Errno;
 import dev.snapstore.store.linux.internal.LibC;
@@ -89,6 +90,7 @@ public final class LazyRegion extends AbstractRegion {
     private volatile RegionStats finalStats;
     private final Residency residency;
     private volatile CorruptSnapshotException finalHealth; // the first failed chunk at close, or null
+    private volatile java.util.concurrent.ScheduledFuture<?> renewal; // a remote region's URL renewal, or null
 
     private LazyRegion(Snapshot snapshot, Mode mode, String reason, boolean writable, long handle, String backing,
             Residency residency) {
@@ -133,7 +135,12 @@ public final class LazyRegion extends AbstractRegion {
         String warmName = snapshot.digest() + "." + mode.name().toLowerCase(Locale.ROOT);
         long budget = options.memoryBudget().orElse(0);
         int flags = (writable ? SnapEngine.SN_OPEN_WRITABLE : 0) | (budget > 0 ? SnapEngine.SN_OPEN_BUDGET : 0);
-        long h = SnapEngine.sn_region_open(snapshot.path().toAbsolutePath().toString(), snapshot.fileSize(), raw,
+        RangeSource.EngineUrl url = snapshot.isRemote() ? snapshot.source().engineUrl() : null;
+        if (snapshot.isRemote() && url == null) {
+            throw new ModeUnavailableException(mode, snapshot.location() + " gives the engine no URL to fetch from");
+        }
+        String from = url != null ? url.url() : snapshot.path().toAbsolutePath().toString();
+        long h = SnapEngine.sn_region_open(from, snapshot.fileSize(), raw,
                 index.count(), snapshot.chunkShift(), snapshot.length(), engineMode,
                 flags, options.resolverThreads(), warmDir, warmName);
         if (h < 0) {
@@ -152,7 +159,13 @@ public final class LazyRegion extends AbstractRegion {
             residency = budget(snapshot, mode, h, budget);
             backing += ", memory budget " + budget + " bytes";
         }
+        if (url != null) {
+            backing += ", fetched by the resolvers from " + snapshot.location();
+        }
         LazyRegion r = new LazyRegion(snapshot, mode, reason, writable, h, backing, residency);
+        if (url != null && url.expiresAtMillis() != Long.MAX_VALUE) {
+            r.renewal = UrlRenewal.schedule(r, url.expiresAtMillis());
+        }
         LOG.log(System.Logger.Level.DEBUG, "snapstore: mapped {0} as {1}: {2}", snapshot.location(), mode, r.modeReason());
         return r;
     }
@@ -464,6 +477,10 @@ public final class LazyRegion extends AbstractRegion {
         if (residency != null) {
             residency.close(); // no eviction call may reach the engine after this
         }
+        java.util.concurrent.ScheduledFuture<?> renew = renewal;
+        if (renew != null) {
+            renew.cancel(false);
+        }
         lifecycle.writeLock().lock();
         try {
             new Pointer(stats).read(0, finalCounters, 0, finalCounters.length);
@@ -480,6 +497,42 @@ public final class LazyRegion extends AbstractRegion {
             lifecycle.writeLock().unlock();
         }
         RegionEvents.closed(this); // JFR: the last fills, evictions and error since the previous tick
+    }
+
+    /**
+     * Hands the engine a fresh URL for a remote snapshot (a pre-signed URL about to expire);
+     * returns its expiry, or -1 once the region is closed. Called by {@link UrlRenewal}.
+     */
+    long renewUrl() throws IOException {
+        RangeSource.EngineUrl url = snapshot.source().engineUrl();
+        lifecycle.readLock().lock();
+        try {
+            if (finalStats != null) {
+                return -1;
+            }
+            int rc = SnapEngine.sn_region_set_url(handle, url.url());
+            if (rc < 0) {
+                throw checked(rc, " renewing the URL of " + snapshot.location());
+            }
+            return url.expiresAtMillis();
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** A remote region's fetch limits (tests shorten them): one attempt, every attempt, attempts. */
+    void fetchLimits(long requestMs, long totalMs, int attempts) {
+        lifecycle.readLock().lock();
+        try {
+            if (finalStats == null) {
+                int rc = SnapEngine.sn_region_set_fetch_limits(handle, requestMs, totalMs, attempts);
+                if (rc < 0) {
+                    throw new IllegalArgumentException(EngineErrors.last(rc, snapshot, mode(), MapOptions.defaults()));
+                }
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
     }
 
     @Override

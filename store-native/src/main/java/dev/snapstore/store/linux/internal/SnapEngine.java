@@ -186,6 +186,15 @@ public final class SnapEngine {
     public static native long sn_region_open(String snapPath, long snapSize, byte[] index, int chunkCount,
             int chunkShift, long length, int mode, int flags, int resolvers, String warmDir, String warmName);
 
+    /** 1 when libcurl.so.4 can be loaded: remote snapshots can be restored lazily. */
+    public static native int sn_remote_available();
+
+    /** Replaces a remote region's URL (a renewed pre-signed URL); 0 or {@code -errno}. */
+    public static native int sn_region_set_url(long handle, String url);
+
+    /** A remote region's fetch limits: one attempt, all attempts with back-off, attempts; 0 or {@code -errno}. */
+    public static native int sn_region_set_fetch_limits(long handle, long requestMs, long totalMs, int attempts);
+
     public static native long sn_region_address(long handle);
 
     public static native long sn_region_mapped_length(long handle);
