@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- the part of curl/curl.h used here (values from the public ABI, stable since 7.x) ---- */
 typedef void CURL;
@@ -97,6 +99,10 @@ struct sn_remote {
     long total_ms;        /* every attempt and back-off of one fetch */
     int attempts;
     _Atomic uint64_t down_until_ms; /* a fetch just failed after its retries: until then, one attempt each */
+    char *tier;                     /* the local tier's directory for this snapshot, or NULL */
+    uint64_t tier_budget;           /* bytes this region may add to it */
+    _Atomic uint64_t tier_added;
+    _Atomic uint64_t tier_hits;
 };
 
 static uint64_t now_ms(void) {
@@ -154,6 +160,7 @@ void sn_remote_free(struct sn_region *g) {
             g->resolvers[i].curl = NULL;
         }
     }
+    free(m->tier);
     for (struct sn_url *u = m->url; u;) {
         struct sn_url *o = u->older;
         free(u);
@@ -187,6 +194,131 @@ SN_API int sn_region_set_fetch_limits(long handle, long request_ms, long total_m
     g->remote->total_ms = total_ms;
     g->remote->attempts = attempts;
     return 0;
+}
+
+/*
+ * The local tier: fetched payloads kept as files named after their byte range in a directory per
+ * snapshot digest (Java creates it and trims the directory to its bound when a region opens). A
+ * file is a 16-byte header (magic, length, CRC32C of the payload, zero) then the payload; it is
+ * written under a temporary name and renamed, so concurrent processes see whole files or none,
+ * and checked on every use: a damaged one is removed and the range fetched again.
+ */
+#define SN_TIER_MAGIC 0x31434e53u /* "SNC1" */
+
+SN_API int sn_region_set_chunk_cache(long handle, const char *dir, long budget) {
+    struct sn_region *g = H(handle);
+    if (!g->remote || !dir || budget < 0) {
+        return sn_fail(SN_E_ARGUMENT, "sn_region_set_chunk_cache", EINVAL);
+    }
+    char *copy = strdup(dir);
+    if (!copy) {
+        return sn_fail(SN_E_IO, "strdup", ENOMEM);
+    }
+    g->remote->tier_budget = (uint64_t)budget;
+    g->remote->tier = copy; /* set before any fault can reach the region's resolvers */
+    return 0;
+}
+
+/* Payloads served from the local tier by this region. */
+SN_API long sn_region_chunk_cache_hits(long handle) {
+    struct sn_region *g = H(handle);
+    return g->remote ? (long)atomic_load(&g->remote->tier_hits) : 0;
+}
+
+static int tier_name(char *out, size_t cap, const char *dir, uint64_t off, size_t len) {
+    int n = snprintf(out, cap, "%s/%016" PRIx64 "-%08zx", dir, off, len);
+    return n > 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
+}
+
+static int read_all(int fd, void *dst, size_t len) {
+    uint8_t *p = dst;
+    while (len) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return -EIO;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int write_all(int fd, const void *src, size_t len) {
+    const uint8_t *p = src;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return -EIO;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* 0 when [off, off + len) was served from the tier into dst and passed its check. */
+static int tier_get(struct sn_remote *m, uint8_t *dst, size_t len, uint64_t off) {
+    char path[4096];
+    if (tier_name(path, sizeof path, m->tier, off, len) < 0) {
+        return -ENOENT;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -ENOENT;
+    }
+    uint32_t h[4];
+    int rc = read_all(fd, h, sizeof h);
+    if (rc == 0 && (h[0] != SN_TIER_MAGIC || h[1] != (uint32_t)len)) {
+        rc = -EBADMSG;
+    }
+    if (rc == 0) {
+        rc = read_all(fd, dst, len);
+    }
+    close(fd);
+    if (rc == 0 && sn_crc32c(0, dst, len) != h[2]) {
+        rc = -EBADMSG;
+    }
+    if (rc != 0) {
+        unlink(path); /* damaged or cut short: fetch again (a rename may replace it meanwhile: harmless) */
+        return rc;
+    }
+    atomic_fetch_add(&m->tier_hits, 1);
+    return 0;
+}
+
+/* Keeps a fetched range in the tier when the region's budget allows; failures only skip it. */
+static void tier_put(struct sn_remote *m, const uint8_t *src, size_t len, uint64_t off) {
+    uint64_t added = atomic_fetch_add(&m->tier_added, len + 16);
+    if (added + len + 16 > m->tier_budget) {
+        atomic_fetch_sub(&m->tier_added, len + 16);
+        return;
+    }
+    char path[4096], tmp[4200];
+    if (tier_name(path, sizeof path, m->tier, off, len) < 0) {
+        return;
+    }
+    snprintf(tmp, sizeof tmp, "%s/.tmp-%d-%lx-%016" PRIx64, m->tier, (int)getpid(), (unsigned long)pthread_self(), off);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        atomic_fetch_sub(&m->tier_added, len + 16);
+        return;
+    }
+    uint32_t h[4] = {SN_TIER_MAGIC, (uint32_t)len, sn_crc32c(0, src, len), 0};
+    int rc = write_all(fd, h, sizeof h);
+    if (rc == 0) {
+        rc = write_all(fd, src, len);
+    }
+    close(fd);
+    if (rc != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        atomic_fetch_sub(&m->tier_added, len + 16);
+    }
 }
 
 struct fetch {
@@ -281,6 +413,9 @@ int sn_remote_read(struct sn_resolver *r, uint8_t *dst, size_t len, uint64_t off
     if (off + len > m->size) {
         return -EIO;
     }
+    if (m->tier && tier_get(m, dst, len, off) == 0) {
+        return 0;
+    }
     if (!r->curl) {
         CURL *c = easy_init();
         if (!c) {
@@ -326,6 +461,9 @@ int sn_remote_read(struct sn_resolver *r, uint8_t *dst, size_t len, uint64_t off
     easy_setopt(c, SN_CURLOPT_HEADERDATA, NULL);
     if (rc == -ETIMEDOUT) {
         atomic_store_explicit(&m->down_until_ms, now_ms() + 1000, memory_order_relaxed);
+    }
+    if (rc == 0 && m->tier) {
+        tier_put(m, dst, len, off);
     }
     return rc;
 }

@@ -90,6 +90,7 @@ public final class LazyRegion extends AbstractRegion {
     private volatile RegionStats finalStats;
     private final Residency residency;
     private volatile CorruptSnapshotException finalHealth; // the first failed chunk at close, or null
+    private volatile long finalTierHits;
     private volatile java.util.concurrent.ScheduledFuture<?> renewal; // a remote region's URL renewal, or null
 
     private LazyRegion(Snapshot snapshot, Mode mode, String reason, boolean writable, long handle, String backing,
@@ -161,6 +162,14 @@ public final class LazyRegion extends AbstractRegion {
         }
         if (url != null) {
             backing += ", fetched by the resolvers from " + snapshot.location();
+            if (options.chunkCache().isPresent()) {
+                try {
+                    backing += ChunkTier.attach(h, options.chunkCache().get(), options.chunkCacheBytes(), snapshot.digest());
+                } catch (IOException | RuntimeException e) {
+                    SnapEngine.sn_region_close(h);
+                    throw e;
+                }
+            }
         }
         LazyRegion r = new LazyRegion(snapshot, mode, reason, writable, h, backing, residency);
         if (url != null && url.expiresAtMillis() != Long.MAX_VALUE) {
@@ -489,6 +498,7 @@ public final class LazyRegion extends AbstractRegion {
                 finalHealth = c;
             }
             finalStats = readStats();
+            finalTierHits = SnapEngine.sn_region_chunk_cache_hits(handle);
             int rc = SnapEngine.sn_region_close(handle);
             if (rc < 0) {
                 throw new IllegalStateException(EngineErrors.last(rc, snapshot, mode(), MapOptions.defaults()));
@@ -515,6 +525,16 @@ public final class LazyRegion extends AbstractRegion {
                 throw checked(rc, " renewing the URL of " + snapshot.location());
             }
             return url.expiresAtMillis();
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** Payloads this remote region served from its local tier ({@link MapOptions#chunkCache()}), not the server. */
+    public long chunkCacheHits() {
+        lifecycle.readLock().lock();
+        try {
+            return finalStats == null ? SnapEngine.sn_region_chunk_cache_hits(handle) : finalTierHits;
         } finally {
             lifecycle.readLock().unlock();
         }
