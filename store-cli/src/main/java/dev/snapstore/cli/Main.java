@@ -12,6 +12,7 @@ import dev.snapstore.store.Codec;
 import dev.snapstore.store.CorruptSnapshotException;
 import dev.snapstore.store.Mode;
 import dev.snapstore.store.ModeUnavailableException;
+import dev.snapstore.store.source.RemoteSourceException;
 import dev.snapstore.tools.ExitCode;
 import dev.snapstore.tools.cli.Converters;
 import picocli.CommandLine;
@@ -103,6 +104,8 @@ public final class Main {
         } else if (t instanceof IOException) {
             IOException io = (IOException) t;
             status = io instanceof NoSuchFileException || io instanceof AccessDeniedException
+                    || io instanceof RemoteSourceException r && (r.kind() == RemoteSourceException.Kind.NOT_FOUND
+                            || r.kind() == RemoteSourceException.Kind.ACCESS_DENIED)
                     ? ExitCode.USAGE : ExitCode.FAILURE;
             message = describe(io);
         } else {

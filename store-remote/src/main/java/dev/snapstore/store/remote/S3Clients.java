@@ -41,7 +41,9 @@ final class S3Clients {
     static Pair create(String location, RemoteOptions o) throws RemoteSourceException {
         Region region = region(location, o);
         AwsCredentialsProvider creds = o.credentials() != null ? o.credentials() : DefaultCredentialsProvider.builder().build();
-        S3Configuration cfg = S3Configuration.builder().pathStyleAccessEnabled(o.endpoint() != null).build();
+        // chunked (aws-chunked) payload signing is for streams of unknown length; parts are whole buffers
+        S3Configuration cfg = S3Configuration.builder().pathStyleAccessEnabled(o.endpoint() != null)
+                .chunkedEncodingEnabled(false).build();
         var b = S3Client.builder()
                 .region(region)
                 .credentialsProvider(creds)
