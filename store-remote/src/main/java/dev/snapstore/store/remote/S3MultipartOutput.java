@@ -27,19 +27,22 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 public final class S3MultipartOutput implements SnapshotOutput {
     /** Part size: above S3's 5 MiB minimum for all but the last part. */
     static final int PART = 8 << 20;
+    /** S3's smallest part but the last. */
+    static final int MIN_PART = 5 << 20;
 
     private final URI uri;
     private final String bucket;
     private final String key;
     private final S3Clients.Pair clients;
     private final String uploadId;
-    private final ByteBuffer first = ByteBuffer.allocate(PART);
-    private final ByteBuffer current = ByteBuffer.allocate(PART);
+    private final int part;
+    private final ByteBuffer first;
+    private final ByteBuffer current;
     private final TreeMap<Long, byte[]> ahead = new TreeMap<>();
     private final List<CompletedPart> parts = new ArrayList<>();
     private final Progress progress;
     private long cursor;       // bytes [0, cursor) are placed in first/current/uploaded parts
-    private int nextPart = 2;  // part 1 is the first PART bytes, sent at commit
+    private int nextPart = 2;  // part 1 is the first part's bytes, sent at commit
     private long uploaded;
     private boolean headerWritten;
     private boolean done;
@@ -50,7 +53,11 @@ public final class S3MultipartOutput implements SnapshotOutput {
         void uploaded(long bytes);
     }
 
-    private S3MultipartOutput(URI uri, String bucket, String key, S3Clients.Pair clients, String uploadId, Progress progress) {
+    private S3MultipartOutput(URI uri, String bucket, String key, S3Clients.Pair clients, String uploadId, int part,
+                              Progress progress) {
+        this.part = part;
+        this.first = ByteBuffer.allocate(part);
+        this.current = ByteBuffer.allocate(part);
         this.uri = uri;
         this.bucket = bucket;
         this.key = key;
@@ -63,6 +70,14 @@ public final class S3MultipartOutput implements SnapshotOutput {
 
     /** Starts a multipart upload to {@code s3://bucket/key}. */
     public static S3MultipartOutput create(URI uri, RemoteOptions options, Progress progress) throws IOException {
+        return create(uri, options, PART, progress);
+    }
+
+    /** As {@link #create(URI, RemoteOptions, Progress)} with parts of {@code part} bytes (tests: smaller uploads). */
+    static S3MultipartOutput create(URI uri, RemoteOptions options, int part, Progress progress) throws IOException {
+        if (part < MIN_PART) {
+            throw new IllegalArgumentException("part size " + part + " below S3's minimum of " + MIN_PART);
+        }
         String bucket = uri.getHost();
         String path = uri.getPath();
         if (!"s3".equalsIgnoreCase(uri.getScheme()) || bucket == null || path == null || path.length() < 2) {
@@ -72,7 +87,7 @@ public final class S3MultipartOutput implements SnapshotOutput {
         S3Clients.Pair clients = S3Clients.create(uri.toString(), options);
         try {
             String id = clients.s3().createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
-            return new S3MultipartOutput(uri, bucket, key, clients, id, progress);
+            return new S3MultipartOutput(uri, bucket, key, clients, id, part, progress);
         } catch (SdkException e) {
             clients.close();
             throw S3Clients.failure(uri.toString(), "CreateMultipartUpload", e);
@@ -88,7 +103,7 @@ public final class S3MultipartOutput implements SnapshotOutput {
         if (done) {
             throw new IOException(uri + ": upload already finished");
         }
-        if (position < PART && position + n <= PART && position < cursor) {
+        if (position < part && position + n <= part && position < cursor) {
             // a rewrite inside the held-back first part: the header at offset 0
             first.duplicate().position((int) position).put(src);
             headerWritten |= position == 0;
@@ -114,7 +129,7 @@ public final class S3MultipartOutput implements SnapshotOutput {
     private void append(byte[] b) throws IOException {
         int off = 0;
         while (off < b.length) {
-            ByteBuffer target = cursor < PART ? first : current;
+            ByteBuffer target = cursor < part ? first : current;
             int k = Math.min(b.length - off, target.remaining());
             target.put(b, off, k);
             off += k;
@@ -151,7 +166,7 @@ public final class S3MultipartOutput implements SnapshotOutput {
         if (current.position() > 0) {
             uploadPart(nextPart++, current); // the last part may be small
         }
-        uploadPart(1, first); // the header written, part 1 goes last (its size: PART, or the whole object)
+        uploadPart(1, first); // the header written, part 1 goes last (its size: a part, or the whole object)
         parts.sort((x, y) -> Integer.compare(x.partNumber(), y.partNumber()));
         try {
             clients.s3().completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)

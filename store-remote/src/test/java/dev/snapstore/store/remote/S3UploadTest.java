@@ -31,8 +31,8 @@ class S3UploadTest {
     @Test
     void packUploadsInPartsAndRestoresByteForByte() {
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-            // 40 chunks of 256 KiB stored as they are (no codec time): a 10 MiB snapshot, two 8 MiB parts
-            byte[] image = TestData.mixed(40 * (256 << 10), 7);
+            // 24 chunks of 256 KiB stored as they are (no codec time): a 6 MiB snapshot, two 5 MiB parts
+            byte[] image = TestData.mixed(24 * (256 << 10), 7);
             Path raw = dir.resolve("image.bin");
             Files.write(raw, image);
             Path local = dir.resolve("local.snap");
@@ -42,10 +42,10 @@ class S3UploadTest {
                 URI uri = URI.create("s3://" + S3Server.BUCKET + "/up/image.snap");
                 AtomicLong sent = new AtomicLong();
                 SnapshotWriter.WriteResult r;
-                try (S3MultipartOutput out = S3MultipartOutput.create(uri, s3.options(), sent::set)) {
+                try (S3MultipartOutput out = S3MultipartOutput.create(uri, s3.options(), S3MultipartOutput.MIN_PART, sent::set)) {
                     r = w.write(raw, out);
                 }
-                assertTrue(Files.size(local) > S3MultipartOutput.PART, "at least two parts (the first held back for the header): " + Files.size(local));
+                assertTrue(Files.size(local) > S3MultipartOutput.MIN_PART, "at least two parts (the first held back for the header): " + Files.size(local));
                 assertEquals(Files.size(local), sent.get(), "every byte uploaded once");
                 try (Snapshot remote = Snapshot.open(RemoteSources.open(uri, s3.options()), 16 << 20);
                      Snapshot l = Snapshot.open(local)) {
