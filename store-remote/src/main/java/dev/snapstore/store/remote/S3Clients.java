@@ -1,7 +1,5 @@
 package dev.snapstore.store.remote;
 
-import java.net.URI;
-
 import dev.snapstore.store.source.RemoteSourceException;
 import dev.snapstore.store.source.RemoteSourceException.Kind;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -11,7 +9,6 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
@@ -58,8 +55,7 @@ final class S3Clients {
                 .overrideConfiguration(c -> c
                         .apiCallAttemptTimeout(o.requestTimeout())
                         .apiCallTimeout(o.requestTimeout().multipliedBy(o.attempts()).plus(o.backoff().multipliedBy(1L << Math.min(o.attempts(), 20))))
-                        .retryStrategy(RetryMode.STANDARD)
-                        .retryStrategy(s -> s.maxAttempts(o.attempts())));
+                        .retryStrategy(s -> s.maxAttempts(o.attempts()))); // the SDK's default strategy (5xx, throttling, I/O errors), our attempts
         var p = S3Presigner.builder().region(region).credentialsProvider(creds).serviceConfiguration(cfg);
         if (o.endpoint() != null) {
             b.endpointOverride(o.endpoint());
@@ -102,9 +98,5 @@ final class S3Clients {
             return new RemoteSourceException(location, Kind.BAD_RESPONSE, what + ": " + e.getMessage(), e);
         }
         return new RemoteSourceException(location, Kind.UNREACHABLE, call + ": " + e.getMessage(), e);
-    }
-
-    static URI endpointOf(RemoteOptions o) {
-        return o.endpoint();
     }
 }

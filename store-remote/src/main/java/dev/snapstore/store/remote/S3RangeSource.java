@@ -22,7 +22,7 @@ import software.amazon.awssdk.services.s3.presigner.model.PresignedGetObjectRequ
 
 /**
  * An object in S3 (or an S3-compatible store), read by ranged GetObject requests through the AWS
- * SDK for Java v2, whose standard retry strategy retries throttling, 5xx and connection failures.
+ * SDK for Java v2, whose retry strategy retries throttling, 5xx and connection failures.
  * Each response is checked against the range asked for. {@link #engineUrl()} pre-signs a GET URL
  * for the native engine.
  *

@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,10 +38,6 @@ class RemoteErrorsTest {
     @BeforeAll
     static void fixture() throws Exception {
         fx = new RemoteFixture(dir);
-    }
-
-    @AfterAll
-    static void none() {
     }
 
     private static Snapshot open(RangeServer http) throws Exception {
