@@ -92,25 +92,32 @@ static int read_fully(int fd, uint8_t *dst, size_t len, uint64_t off) {
     return 0;
 }
 
+/* A payload's bytes: pread from the snapshot file, or a range fetch for a remote snapshot. */
+static int read_payload(struct sn_resolver *r, uint8_t *dst, size_t len, uint64_t off) {
+    if (r->region->remote) {
+        return sn_remote_read(r, dst, len, off);
+    }
+    return read_fully(r->region->snap_fd, dst, len, off);
+}
+
 /*
  * Produces chunk c's raw bytes at dst (c->raw bytes; dst must hold them). Returns 0, or
  * -EIO (short read / I/O error), -EBADMSG (payload does not decode to its raw length),
  * -ENOSYS (codec library absent). The CRC is checked by the caller.
  */
 int sn_decompress(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst) {
-    int fd = r->region->snap_fd;
     int rc;
     switch (c->codec) {
     case SN_CODEC_NONE:
         if (c->stored != c->raw) {
             return -EBADMSG;
         }
-        return read_fully(fd, dst, c->raw, c->offset);
+        return read_payload(r, dst, c->raw, c->offset);
     case SN_CODEC_LZ4:
         if (!lz4_decompress_safe) {
             return -ENOSYS;
         }
-        if ((rc = read_fully(fd, r->cbuf, c->stored, c->offset)) != 0) {
+        if ((rc = read_payload(r, r->cbuf, c->stored, c->offset)) != 0) {
             return rc;
         }
         rc = lz4_decompress_safe((const char *)r->cbuf, (char *)dst, (int)c->stored, (int)c->raw);
@@ -119,7 +126,7 @@ int sn_decompress(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst)
         if (!r->zstd_dctx) {
             return -ENOSYS;
         }
-        if ((rc = read_fully(fd, r->cbuf, c->stored, c->offset)) != 0) {
+        if ((rc = read_payload(r, r->cbuf, c->stored, c->offset)) != 0) {
             return rc;
         }
         size_t n = zstd_decompress_dctx(r->zstd_dctx, dst, c->raw, r->cbuf, c->stored);

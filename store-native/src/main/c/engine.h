@@ -75,6 +75,7 @@ struct sn_resolver {
     uint8_t *cbuf;         /* one stored (compressed) chunk */
     size_t cbuf_len;
     void *zstd_dctx;
+    void *curl;            /* remote regions: this resolver's CURL easy handle (remote.c), or NULL */
     uint64_t around_unit;  /* 1 + unit whose remainder file_around() maps next, 0 = none */
     uint64_t around_w0, around_w1;
     int around_zero;       /* the unit is mapped with UFFDIO_ZEROPAGE rather than CONTINUE */
@@ -126,7 +127,8 @@ struct sn_region {
     uint32_t max_stored;
     uint64_t features;     /* UFFDIO_API features in effect (after SNAPSTORE_UFFD_DISABLE) */
 
-    int snap_fd;
+    int snap_fd;           /* the snapshot file, or -1 for a remote one */
+    struct sn_remote *remote; /* remote.c: where payloads are fetched from, or NULL for a file */
     int uffd;
     int stop_fd;           /* eventfd: resolvers exit when it is readable */
     struct sn_prefetch pf;
@@ -173,6 +175,11 @@ int sn_codecs_load(void);
 void *sn_zstd_dctx_new(void);
 void sn_zstd_dctx_free(void *dctx);
 int sn_decompress(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst);
+
+/* remote.c: payloads fetched over HTTP(S) through libcurl (dlopen) */
+int sn_remote_open(struct sn_region *g, const char *url, uint64_t size);
+void sn_remote_free(struct sn_region *g);
+int sn_remote_read(struct sn_resolver *r, uint8_t *dst, size_t len, uint64_t off);
 
 /* chunks.c */
 int sn_chunks_decode(const uint8_t *index, uint32_t count, uint32_t chunk_shift, uint64_t length,

@@ -268,6 +268,37 @@ static jlong j_region_measure_resident(JNIEnv *env, jclass c, jlong h) {
     return sn_region_measure_resident(h);
 }
 
+static jint j_remote_available(JNIEnv *env, jclass c) {
+    (void)env, (void)c;
+    return sn_remote_available();
+}
+
+static jint j_region_set_url(JNIEnv *env, jclass c, jlong h, jstring url) {
+    (void)c;
+    char *u = utf8(env, url);
+    int rc = sn_region_set_url(h, u);
+    free(u);
+    return rc;
+}
+
+static jint j_region_set_fetch_limits(JNIEnv *env, jclass c, jlong h, jlong request_ms, jlong total_ms, jint attempts) {
+    (void)env, (void)c;
+    return sn_region_set_fetch_limits(h, request_ms, total_ms, attempts);
+}
+
+static jint j_region_set_chunk_cache(JNIEnv *env, jclass c, jlong h, jstring dir, jlong budget) {
+    (void)c;
+    char *d = utf8(env, dir);
+    int rc = sn_region_set_chunk_cache(h, d, budget);
+    free(d);
+    return rc;
+}
+
+static jlong j_region_chunk_cache_hits(JNIEnv *env, jclass c, jlong h) {
+    (void)env, (void)c;
+    return sn_region_chunk_cache_hits(h);
+}
+
 /* ---- registration ---- */
 
 #define STR "Ljava/lang/String;"
@@ -304,6 +335,11 @@ static const JNINativeMethod methods[] = {
     M("sn_region_evict", "(JJJ)I", j_region_evict),
     M("sn_region_sample", "(JI)I", j_region_sample),
     M("sn_region_measure_resident", "(J)J", j_region_measure_resident),
+    M("sn_remote_available", "()I", j_remote_available),
+    M("sn_region_set_url", "(J" STR ")I", j_region_set_url),
+    M("sn_region_set_fetch_limits", "(JJJI)I", j_region_set_fetch_limits),
+    M("sn_region_set_chunk_cache", "(J" STR "J)I", j_region_set_chunk_cache),
+    M("sn_region_chunk_cache_hits", "(J)J", j_region_chunk_cache_hits),
 };
 
 /*

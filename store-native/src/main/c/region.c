@@ -64,6 +64,7 @@ static void region_free(struct sn_region *g) {
             }
             sn_zstd_dctx_free(r->zstd_dctx);
         }
+        sn_remote_free(g);
         free(g->resolvers);
     }
     if (g->stop_fd >= 0) {
@@ -228,17 +229,22 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
                                &g->max_stored)) < 0) {
         goto fail;
     }
-    g->snap_fd = open(snap_path, O_RDONLY | O_CLOEXEC);
-    if (g->snap_fd < 0) {
+    if (strncmp(snap_path, "http://", 7) == 0 || strncmp(snap_path, "https://", 8) == 0) {
+        /* a remote snapshot: resolvers fetch payload ranges themselves (remote.c) */
+        if (snap_size < 0 || (rc = sn_remote_open(g, snap_path, (uint64_t)snap_size)) < 0) {
+            rc = snap_size < 0 ? sn_fail(SN_E_ARGUMENT, "sn_region_open(remote size)", EINVAL) : rc;
+            goto fail;
+        }
+    } else if ((g->snap_fd = open(snap_path, O_RDONLY | O_CLOEXEC)) < 0) {
         rc = sn_fail(SN_E_IO, "open(snapshot)", errno);
         goto fail;
     }
     struct stat sst;
-    if (fstat(g->snap_fd, &sst) != 0) {
+    if (g->snap_fd >= 0 && fstat(g->snap_fd, &sst) != 0) {
         rc = sn_fail(SN_E_IO, "fstat(snapshot)", errno);
         goto fail;
     }
-    if (snap_size >= 0 && sst.st_size != snap_size) {
+    if (g->snap_fd >= 0 && snap_size >= 0 && sst.st_size != snap_size) {
         rc = sn_fail(SN_E_SNAPSHOT_CHANGED, "fstat(snapshot) size changed", ESTALE);
         goto fail;
     }

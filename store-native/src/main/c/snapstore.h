@@ -149,4 +149,16 @@ SN_API int sn_region_evict(long handle, long unit, long gen);
 SN_API int sn_region_sample(long handle, int count);
 SN_API long sn_region_measure_resident(long handle);
 
+/* Remote snapshots (remote.c): the resolvers fetch chunk byte ranges through libcurl (dlopen). */
+/* 1 when libcurl.so.4 can be loaded. */
+SN_API int sn_remote_available(void);
+/* Replaces a remote region's URL (a renewed pre-signed URL). */
+SN_API int sn_region_set_url(long handle, const char *url);
+/* Per-attempt time-out, total bound over all attempts with back-off, and the number of attempts. */
+SN_API int sn_region_set_fetch_limits(long handle, long request_ms, long total_ms, int attempts);
+/* The local tier: fetched payloads kept under dir (this snapshot's), at most budget more bytes. */
+SN_API int sn_region_set_chunk_cache(long handle, const char *dir, long budget);
+/* Payloads served from the local tier instead of fetched. */
+SN_API long sn_region_chunk_cache_hits(long handle);
+
 #endif

@@ -13,6 +13,7 @@ public final class CorruptSnapshotException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;
+    private final String location;
     private final long chunk;
     private final String reason;
 
@@ -29,13 +30,33 @@ public final class CorruptSnapshotException extends IOException {
     public CorruptSnapshotException(Path file, long chunk, String reason, Throwable cause) {
         super(file + ": " + (chunk >= 0 ? "chunk " + chunk + ": " : "") + reason, cause);
         this.file = file;
+        this.location = String.valueOf(file);
         this.chunk = chunk;
         this.reason = reason;
     }
 
-    /** The snapshot file. */
+    /** A corruption of chunk {@code chunk} (or of the object when {@code chunk < 0}) of a remote snapshot at {@code location}. */
+    public CorruptSnapshotException(String location, long chunk, String reason) {
+        this(location, chunk, reason, null);
+    }
+
+    /** As {@link #CorruptSnapshotException(String, long, String)}, with a cause. */
+    public CorruptSnapshotException(String location, long chunk, String reason, Throwable cause) {
+        super(location + ": " + (chunk >= 0 ? "chunk " + chunk + ": " : "") + reason, cause);
+        this.file = null;
+        this.location = location;
+        this.chunk = chunk;
+        this.reason = reason;
+    }
+
+    /** The snapshot file, or null for a snapshot opened from a remote URI (see {@link #location()}). */
     public Path file() {
         return file;
+    }
+
+    /** The snapshot's path or URI, as in the message. */
+    public String location() {
+        return location;
     }
 
     /** The chunk that is corrupt, or -1 when the damage is not in one chunk. */

@@ -18,6 +18,8 @@ public final class MapOptions {
     private final boolean hugepages;
     private final ProgressListener progress;
     private final long memoryBudget;
+    private final Path chunkCache;
+    private final long chunkCacheBytes;
 
     private MapOptions(Builder b) {
         this.writable = b.writable;
@@ -27,6 +29,8 @@ public final class MapOptions {
         this.hugepages = b.hugepages;
         this.progress = b.progress;
         this.memoryBudget = b.memoryBudget;
+        this.chunkCache = b.chunkCache;
+        this.chunkCacheBytes = b.chunkCacheBytes;
     }
 
     /** Defaults: writable (copy-on-write), resolvers = cores, no warm cache, hugepages when free. */
@@ -48,6 +52,8 @@ public final class MapOptions {
         b.hugepages = hugepages;
         b.progress = progress;
         b.memoryBudget = memoryBudget;
+        b.chunkCache = chunkCache;
+        b.chunkCacheBytes = chunkCacheBytes;
         return b;
     }
 
@@ -89,6 +95,16 @@ public final class MapOptions {
         return memoryBudget > 0 ? java.util.OptionalLong.of(memoryBudget) : java.util.OptionalLong.empty();
     }
 
+    /** The local tier of a remote snapshot's fetched chunks, or empty. See {@link Builder#chunkCache}. */
+    public Optional<Path> chunkCache() {
+        return Optional.ofNullable(chunkCache);
+    }
+
+    /** The byte bound of {@link #chunkCache()}'s directory. */
+    public long chunkCacheBytes() {
+        return chunkCacheBytes;
+    }
+
     /** Builder of {@link MapOptions}; not thread-safe. */
     public static final class Builder {
         private boolean writable = true;
@@ -98,6 +114,8 @@ public final class MapOptions {
         private boolean hugepages = true;
         private ProgressListener progress = ProgressListener.NONE;
         private long memoryBudget;
+        private Path chunkCache;
+        private long chunkCacheBytes;
 
         private Builder() {
         }
@@ -163,6 +181,25 @@ public final class MapOptions {
                 throw new IllegalArgumentException("memoryBudget must be >= 0 bytes: " + bytes);
             }
             this.memoryBudget = bytes;
+            return this;
+        }
+
+        /**
+         * Keeps the compressed chunks a lazy region of a remote snapshot fetches in {@code dir}, at
+         * most {@code bytes} in all (the oldest files go first when a region opens), keyed by the
+         * snapshot's digest and the chunk's byte range; each is CRC32C-checked when used, written
+         * under a temporary name and renamed, so processes on one host share it safely. A second
+         * restore of the same snapshot on the host fetches only what the first did not keep.
+         * Ignored for local files. {@code dir == null} turns it off.
+         *
+         * @throws IllegalArgumentException when {@code bytes} is negative
+         */
+        public Builder chunkCache(Path dir, long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("chunkCache bytes must be >= 0: " + bytes);
+            }
+            this.chunkCache = dir;
+            this.chunkCacheBytes = bytes;
             return this;
         }
 

@@ -3,10 +3,9 @@ package dev.snapstore.store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -24,6 +23,9 @@ import dev.snapstore.store.format.FormatV1.FormatException;
 import dev.snapstore.store.format.SnapshotLayout;
 import dev.snapstore.store.internal.ParallelChunks;
 import dev.snapstore.store.jfr.RegionEvents;
+import dev.snapstore.store.source.FileSource;
+import dev.snapstore.store.source.RangeSource;
+import dev.snapstore.store.source.RangeSourceProvider;
 import dev.snapstore.store.spi.RegionProvider;
 
 /**
@@ -42,7 +44,8 @@ public final class Snapshot implements AutoCloseable {
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 16).asReadOnlyBuffer();
 
     private final Path path;
-    private final FileChannel channel;
+    private final String location;
+    private final RangeSource source;
     private final long fileSize;
     private final FormatV1.Header header;
     private final ChunkIndex index;
@@ -62,16 +65,17 @@ public final class Snapshot implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ThreadLocal<ByteBuffer> scratch = new ThreadLocal<>();
 
-    private Snapshot(Path path, FileChannel channel, long cacheBytes) throws IOException {
-        this.path = path;
-        this.channel = channel;
-        this.fileSize = channel.size();
+    private Snapshot(RangeSource source, long cacheBytes) throws IOException {
+        this.source = source;
+        this.path = source instanceof FileSource f ? f.path() : null;
+        this.location = source.location();
         SnapshotLayout layout;
         try {
-            layout = SnapshotLayout.read(channel);
+            layout = SnapshotLayout.read(source);
         } catch (FormatException e) {
-            throw new CorruptSnapshotException(path, e.chunk(), e.getMessage());
+            throw corrupt(e.chunk(), e.getMessage());
         }
+        this.fileSize = source.size();
         this.header = layout.header();
         this.index = layout.index();
         this.metadata = layout.metadata();
@@ -99,17 +103,78 @@ public final class Snapshot implements AutoCloseable {
      * @throws NoSuchFileException      when the file does not exist
      */
     public static Snapshot open(Path file, long cacheBytes) throws IOException {
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        return open(FileSource.open(file), cacheBytes);
+    }
+
+    /** Opens a snapshot by URI with the default cache budget: see {@link #open(URI, long)}. */
+    public static Snapshot open(URI uri) throws IOException {
+        return open(uri, DEFAULT_CACHE_BYTES);
+    }
+
+    /**
+     * Opens and validates the snapshot at {@code uri}: a {@code file:} URI (or one without a
+     * scheme) is a local file; other schemes ({@code s3}, {@code http}, {@code https}) are opened
+     * by a {@link RangeSourceProvider} on the class path (the {@code store-remote} module). Opening
+     * reads the header, footer and index in at most three range requests.
+     *
+     * @throws CorruptSnapshotException when the header, footer, index or metadata is invalid
+     * @throws IllegalArgumentException when no provider on the class path knows the scheme
+     * @throws dev.snapstore.store.source.RemoteSourceException when the object cannot be read
+     */
+    public static Snapshot open(URI uri, long cacheBytes) throws IOException {
+        String scheme = uri.getScheme() == null ? "file" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (scheme.equals("file")) {
+            return open(uri.getScheme() == null ? Path.of(uri.getPath()) : Path.of(uri), cacheBytes);
+        }
+        for (RangeSourceProvider p : Sources.ALL) {
+            if (p.supports(scheme)) {
+                return open(p.open(uri), cacheBytes);
+            }
+        }
+        throw new IllegalArgumentException(uri + ": no source for '" + scheme + "' URIs on the class path"
+                + (Sources.ALL.isEmpty() ? " (add the store-remote module for s3, http and https)" : ""));
+    }
+
+    /**
+     * Opens and validates the snapshot in {@code source}, which the snapshot then owns (closed with
+     * it, or at once when opening fails).
+     */
+    public static Snapshot open(RangeSource source, long cacheBytes) throws IOException {
         try {
-            return new Snapshot(file, ch, cacheBytes);
+            return new Snapshot(source, cacheBytes);
         } catch (IOException | RuntimeException | Error e) {
-            ch.close();
+            try {
+                source.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
             throw e;
         }
     }
 
+    /** The local snapshot file, or null when the snapshot was opened from a remote URI. */
     public Path path() {
         return path;
+    }
+
+    /** What names the snapshot in messages: the file's path, or the URI it was opened from. */
+    public String location() {
+        return location;
+    }
+
+    /** Where the snapshot's bytes come from (a local file or a remote object). */
+    public RangeSource source() {
+        return source;
+    }
+
+    /** Whether the snapshot was opened from a remote URI rather than a local file. */
+    public boolean isRemote() {
+        return path == null;
+    }
+
+    private CorruptSnapshotException corrupt(long chunk, String reason) {
+        return path != null ? new CorruptSnapshotException(path, chunk, reason)
+                : new CorruptSnapshotException(location, chunk, reason);
     }
 
     /** Logical length of the image in bytes. */
@@ -292,22 +357,20 @@ public final class Snapshot implements AutoCloseable {
         }
         ByteBuffer r = src.duplicate().clear().limit(stored);
         long pos = index.offset(chunk);
-        while (r.hasRemaining()) {
-            int k = channel.read(r, pos);
-            if (k < 0) {
-                throw new CorruptSnapshotException(path, chunk, "payload cut short at file offset " + pos + " (file truncated?)");
-            }
-            pos += k;
+        try {
+            source.read(pos, r);
+        } catch (java.io.EOFException e) {
+            throw corrupt(chunk, "payload cut short at file offset " + (pos + r.position()) + " (file truncated?)");
         }
         if (src != dst) {
             String problem = ChunkCodecs.decompress(codec, src, stored, dst, raw);
             if (problem != null) {
-                throw new CorruptSnapshotException(path, chunk, problem);
+                throw corrupt(chunk, problem);
             }
         }
         ByteBuffer check = dst.duplicate().clear().limit(raw);
         if (FormatV1.crc(check) != index.crc32c(chunk)) {
-            throw new CorruptSnapshotException(path, chunk, "CRC32C mismatch after decompression");
+            throw corrupt(chunk, "CRC32C mismatch after decompression");
         }
     }
 
@@ -352,14 +415,14 @@ public final class Snapshot implements AutoCloseable {
         int raw = index.rawLength(c);
         if (index.isZero(c)) {
             if (index.crc32c(c) != FormatV1.zeroCrc(raw)) { // open rejects this; kept for a report of its own
-                throw new CorruptSnapshotException(path, c, "zero chunk's CRC32C is not the CRC32C of zeros");
+                throw corrupt(c, "zero chunk's CRC32C is not the CRC32C of zeros");
             }
             return;
         }
         ByteBuffer o = out.duplicate().clear().limit(raw).slice();
         decompressInto(c, o);
         if (!ContentHash.matches(header.version(), o, raw, index.hashLo(c), index.hashHi(c))) {
-            throw new CorruptSnapshotException(path, c, "content hash mismatch after decompression");
+            throw corrupt(c, "content hash mismatch after decompression");
         }
     }
 
@@ -381,7 +444,7 @@ public final class Snapshot implements AutoCloseable {
     public Region map(Mode mode, MapOptions options) throws IOException {
         RegionEvents.MapTiming timing = RegionEvents.beginMap();
         Region r = mapRegion(mode, options);
-        RegionEvents.mapped(timing, path, mode, options, r); // JFR: snapstore.RegionMap, then periodic samples
+        RegionEvents.mapped(timing, location, mode, options, r); // JFR: snapstore.RegionMap, then periodic samples
         return r;
     }
 
@@ -444,6 +507,19 @@ public final class Snapshot implements AutoCloseable {
         }
     }
 
+    /** The range-source providers on the class path, found once. */
+    private static final class Sources {
+        static final List<RangeSourceProvider> ALL;
+
+        static {
+            List<RangeSourceProvider> list = new ArrayList<>();
+            for (RangeSourceProvider p : ServiceLoader.load(RangeSourceProvider.class, Snapshot.class.getClassLoader())) {
+                list.add(p);
+            }
+            ALL = List.copyOf(list);
+        }
+    }
+
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
@@ -455,7 +531,7 @@ public final class Snapshot implements AutoCloseable {
                 c.close();
             }
             try {
-                channel.close();
+                source.close();
             } catch (IOException ignored) {
                 // nothing was written; a failing close of a read-only channel loses nothing
             }
@@ -468,12 +544,12 @@ public final class Snapshot implements AutoCloseable {
 
     private void ensureOpen() {
         if (closed.get()) {
-            throw new IllegalStateException("snapshot " + path + " is closed");
+            throw new IllegalStateException("snapshot " + location + " is closed");
         }
     }
 
     @Override
     public String toString() {
-        return "Snapshot[" + path + ", " + length() + " bytes, " + chunkCount() + " chunks of " + chunkSize() + "]";
+        return "Snapshot[" + location + ", " + length() + " bytes, " + chunkCount() + " chunks of " + chunkSize() + "]";
     }
 }

@@ -8,9 +8,7 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -108,6 +106,13 @@ public final class SnapshotWriter {
      * snapshot is renamed into place).
      */
     public WriteResult write(Path input, Path out) throws IOException {
+        try (SnapshotOutput o = SnapshotOutput.toFile(out)) {
+            return write(input, o);
+        }
+    }
+
+    /** Packs a file into {@code out} (committed when the pack succeeds), as {@link #write(Path, Path)}. */
+    public WriteResult write(Path input, SnapshotOutput out) throws IOException {
         try (FileChannel in = FileChannel.open(input, StandardOpenOption.READ)) {
             FileInput file = new FileInput(input, in);
             return run(new Source(file.length, file::chunk, file), null, out, input.getFileName().toString());
@@ -116,6 +121,14 @@ public final class SnapshotWriter {
 
     /** Packs a stream of unknown length; it is read by the calling thread. */
     public WriteResult write(InputStream in, Path out, String sourceName) throws IOException {
+        Objects.requireNonNull(in, "in");
+        try (SnapshotOutput o = SnapshotOutput.toFile(out)) {
+            return run(null, in, o, sourceName);
+        }
+    }
+
+    /** Packs a stream of unknown length into {@code out} (committed when the pack succeeds). */
+    public WriteResult write(InputStream in, SnapshotOutput out, String sourceName) throws IOException {
         Objects.requireNonNull(in, "in");
         return run(null, in, out, sourceName);
     }
@@ -227,6 +240,12 @@ public final class SnapshotWriter {
     }
 
     private WriteResult run(Source source, InputStream stream, Path out, String sourceName) throws IOException {
+        try (SnapshotOutput o = SnapshotOutput.toFile(out)) {
+            return run(source, stream, o, sourceName);
+        }
+    }
+
+    private WriteResult run(Source source, InputStream stream, SnapshotOutput ch, String sourceName) throws IOException {
         long t0 = System.nanoTime();
         int chunkSize = 1 << chunkShift;
         long knownLength = source == null ? -1 : source.length();
@@ -248,16 +267,12 @@ public final class SnapshotWriter {
             return c;
         });
 
-        Path dir = out.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + out.getFileName() + ".", ".partial");
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "snapstore-pack");
             t.setDaemon(true);
             return t;
         });
-        boolean ok = false;
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        try {
             Sink sink = new Sink(knownLength, chunkShift);
             ArrayDeque<Future<Done>> inflight = new ArrayDeque<>();
             int chunk = 0;
@@ -311,9 +326,7 @@ public final class SnapshotWriter {
                 source.file().checkUnchanged();
             }
             WriteResult result = sink.finish(ch, placement.end(), metadata(sourceName), profile, t0);
-            ch.force(true);
-            ok = true;
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            ch.commit();
             return result;
         } finally {
             // Workers compress with the compressors and into the slots: wait until none runs
@@ -322,9 +335,6 @@ public final class SnapshotWriter {
             Workers.shutdownAndWait(pool);
             for (ChunkCodecs.Compressor c : compressors) {
                 c.close();
-            }
-            if (!ok) {
-                Files.deleteIfExists(tmp);
             }
         }
     }
@@ -389,7 +399,7 @@ public final class SnapshotWriter {
      * payload written there by this worker.
      */
     private Done work(Source source, int chunk, long offset, int n, Slot slot, ByteBuffer zeros, PayloadPlacement placement,
-                      ChunkCodecs.Compressor compressor, FileChannel ch) throws IOException {
+                      ChunkCodecs.Compressor compressor, SnapshotOutput ch) throws IOException {
         ByteBuffer raw = source == null ? slot.raw().duplicate().clear().limit(n).slice()
                 : source.reader().chunk(offset, n, slot::raw);
         ByteBuffer whole = raw.duplicate().clear().limit(n);
@@ -471,7 +481,7 @@ public final class SnapshotWriter {
             }
         }
 
-        WriteResult finish(FileChannel ch, long dataEnd, Map<String, String> meta, int[] prof, long t0) throws IOException {
+        WriteResult finish(SnapshotOutput ch, long dataEnd, Map<String, String> meta, int[] prof, long t0) throws IOException {
             ByteBuffer idx = index.duplicate().position(0).limit(chunks * ChunkIndex.ENTRY_SIZE).slice();
             SnapshotLayout.Trailer t = SnapshotLayout.encodeTrailer(
                     new FormatV1.Header(FormatV1.VERSION, shift, logical, chunks, 0), idx, dataEnd, meta, prof);
@@ -486,7 +496,7 @@ public final class SnapshotWriter {
                     HexFormat.of().formatHex(t.digest()), System.nanoTime() - t0);
         }
 
-        private int writeAll(FileChannel ch, ByteBuffer b, long at) throws IOException {
+        private int writeAll(SnapshotOutput ch, ByteBuffer b, long at) throws IOException {
             int n = b.remaining();
             long p = at;
             while (b.hasRemaining()) {

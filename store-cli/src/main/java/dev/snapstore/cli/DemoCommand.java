@@ -152,7 +152,7 @@ final class DemoCommand extends CliCommand.WithJson {
 
         // Class loading, JIT and the native engine's start-up are paid once per process; pay them here,
         // say what they cost, and keep them out of the first row of the table.
-        long warmNanos = Restore.warmUp(snap, List.of(MODES),
+        long warmNanos = Restore.warmUp(SnapshotArgument.of(snap), List.of(MODES),
                 MapOptions.builder().resolverThreads(n).writable(writable).build());
         if (text) {
             say(o, String.format(Locale.ROOT, "  one-time start-up of the reader and the native engine: %.0f ms "
@@ -169,7 +169,7 @@ final class DemoCommand extends CliCommand.WithJson {
             MapOptions options = MapOptions.builder().resolverThreads(n).eagerThreads(n).writable(writable).build();
             Row row = new Row(mode);
             try {
-                row.result = Restore.run(new Restore.Request(snap, mode, options, "seq", 1, n, true, text));
+                row.result = Restore.run(new Restore.Request(SnapshotArgument.of(snap), mode, options, "seq", 1, n, true, text));
                 row.shaOk = inputSha.equals(row.result.sha256());
                 allOk &= row.shaOk;
             } catch (ModeUnavailableException e) {

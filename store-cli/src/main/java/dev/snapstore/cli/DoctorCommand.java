@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         header = "Show what this machine offers the lazy modes, and how to fix what is missing.",
         description = "Reports what this machine offers the lazy modes (userfaultfd and its features, "
                 + "/dev/userfaultfd and the sysctl, free hugepages per size, hugetlbfs mounts, /dev/shm space, "
-                + "the codec libraries) and the exact commands that fix what is missing.")
+                + "the codec libraries, libcurl for remote snapshots) and the exact commands that fix what is missing.")
 final class DoctorCommand extends CliCommand.WithJson {
     @Override
     public Integer call() {

@@ -34,7 +34,7 @@ final class InspectCommand extends CliCommand.WithJson {
     @Override
     public Integer call() throws IOException {
         try (Snapshot s = snapshot.open()) {
-            Snapshots.Header h = Snapshots.Header.read(snapshot.file);
+            Snapshots.Header h = Snapshots.Header.read(s);
             ChunkIndex index = s.index();
             Map<Codec, CodecTotals> codecs = new EnumMap<>(Codec.class);
             int zero = 0;
@@ -60,7 +60,7 @@ final class InspectCommand extends CliCommand.WithJson {
             PrintWriter o = out();
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("file", snapshot.file.toString());
+                m.put("file", snapshot.location);
                 m.put("file_bytes", s.fileSize());
                 m.put("version", h.version());
                 m.put("header_bytes", h.headerLength());
@@ -91,7 +91,7 @@ final class InspectCommand extends CliCommand.WithJson {
                 m.put("profile_length", profileLength);
                 o.println(Json.write(m));
             } else {
-                o.printf(Locale.ROOT, "file        %s (%s, %d bytes)%n", snapshot.file, Sizes.format(s.fileSize()), s.fileSize());
+                o.printf(Locale.ROOT, "file        %s (%s, %d bytes)%n", snapshot.location, Sizes.format(s.fileSize()), s.fileSize());
                 o.printf(Locale.ROOT, "format      version %d, header %d bytes, flags 0x%x%n", h.version(),
                         h.headerLength(), h.flags());
                 o.printf(Locale.ROOT, "length      %s (%d bytes)%n", Sizes.format(s.length()), s.length());

@@ -13,6 +13,7 @@ import dev.snapstore.store.CorruptSnapshotException;
 import dev.snapstore.store.Mode;
 import dev.snapstore.store.ModeUnavailableException;
 import dev.snapstore.store.safetensors.SafetensorsException;
+import dev.snapstore.store.source.RemoteSourceException;
 import dev.snapstore.tools.ExitCode;
 import dev.snapstore.tools.cli.Converters;
 import picocli.CommandLine;
@@ -104,6 +105,8 @@ public final class Main {
         } else if (t instanceof IOException) {
             IOException io = (IOException) t;
             status = io instanceof NoSuchFileException || io instanceof AccessDeniedException
+                    || io instanceof RemoteSourceException r && (r.kind() == RemoteSourceException.Kind.NOT_FOUND
+                            || r.kind() == RemoteSourceException.Kind.ACCESS_DENIED)
                     ? ExitCode.USAGE : ExitCode.FAILURE;
             message = describe(io);
         } else {

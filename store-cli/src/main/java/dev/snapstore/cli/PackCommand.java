@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -15,6 +16,9 @@ import dev.snapstore.store.SnapshotWriter;
 import dev.snapstore.store.SnapshotWriter.WriteResult;
 import dev.snapstore.store.safetensors.SafetensorsException;
 import dev.snapstore.store.safetensors.SafetensorsHeader;
+import dev.snapstore.store.remote.RemoteOptions;
+import dev.snapstore.store.remote.RemoteSources;
+import dev.snapstore.store.remote.S3MultipartOutput;
 import dev.snapstore.tools.ExitCode;
 import dev.snapstore.tools.Json;
 import dev.snapstore.tools.Sizes;
@@ -43,8 +47,13 @@ final class PackCommand extends CliCommand.WithJson {
     @Parameters(index = "0", paramLabel = "INPUT", description = "File to pack, or - for standard input.")
     String input;
 
-    @Parameters(index = "1", paramLabel = "OUT.snap", description = "Snapshot to write (replaced atomically).")
-    Path out;
+    @Parameters(index = "1", paramLabel = "OUT.snap", description = "Snapshot to write (replaced atomically), or "
+            + "s3://BUCKET/KEY to upload it by multipart upload as it is packed (no local copy).")
+    String out;
+
+    @Option(names = "--endpoint", paramLabel = "URL",
+            description = "S3 endpoint of an S3-compatible store (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS).")
+    String endpoint;
 
     @Override
     public Integer call() throws IOException {
@@ -59,7 +68,7 @@ final class PackCommand extends CliCommand.WithJson {
             if (Files.isDirectory(in)) {
                 throw CliException.usage(input + ": is a directory (pack takes one file)");
             }
-            if (Files.exists(out) && Files.isSameFile(in, out)) {
+            if (!RemoteSources.isUri(out) && Files.exists(Path.of(out)) && Files.isSameFile(in, Path.of(out))) {
                 throw CliException.usage(out + ": is the input; pack would destroy it");
             }
         }
@@ -74,7 +83,48 @@ final class PackCommand extends CliCommand.WithJson {
         metadata.forEach(b::metadata);
         long total = in != null ? Files.size(in) : -1;
         WriteResult r;
-        try (AtomicOutput target = AtomicOutput.to(out);
+        if (RemoteSources.isUri(out)) {
+            r = upload(b, in, total);
+        } else {
+            r = toFile(b, in, total);
+        }
+        PrintWriter o = out();
+        if (json) {
+            o.println(Json.write(toMap(r, nThreads)));
+        } else {
+            print(o, r, nThreads);
+        }
+        o.flush();
+        return ExitCode.OK;
+    }
+
+    /** Packs into an S3 multipart upload; the bar counts input packed, the upload keeps pace (bounded memory). */
+    private WriteResult upload(SnapshotWriter.Builder b, Path in, long total) throws IOException {
+        URI uri = URI.create(out);
+        if (!"s3".equalsIgnoreCase(uri.getScheme())) {
+            throw CliException.usage(out + ": pack uploads to s3://BUCKET/KEY only");
+        }
+        RemoteOptions options = RemoteOptions.fromEnvironment();
+        if (endpoint != null && !endpoint.isBlank()) {
+            options = options.withEndpoint(URI.create(endpoint.trim()));
+        }
+        try (Progress progress = Progress.start("pack+upload", total);
+             S3MultipartOutput target = S3MultipartOutput.create(uri, options, bytes -> { })) {
+            b.progress(progress);
+            SnapshotWriter writer;
+            try {
+                writer = b.build();
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage(e.getMessage());
+            }
+            return in == null ? writer.write(System.in, target, "stdin") : writer.write(in, target);
+        }
+    }
+
+    private WriteResult toFile(SnapshotWriter.Builder b, Path in, long total) throws IOException {
+        boolean stdin = in == null;
+        WriteResult r;
+        try (AtomicOutput target = AtomicOutput.to(Path.of(out));
              Progress progress = Progress.start("pack", total)) {
             b.progress(progress);
             SnapshotWriter writer;
@@ -91,14 +141,7 @@ final class PackCommand extends CliCommand.WithJson {
             }
             target.commit();
         }
-        PrintWriter o = out();
-        if (json) {
-            o.println(Json.write(toMap(r, nThreads)));
-        } else {
-            print(o, r, nThreads);
-        }
-        o.flush();
-        return ExitCode.OK;
+        return r;
     }
 
     /**
@@ -130,7 +173,7 @@ final class PackCommand extends CliCommand.WithJson {
     }
 
     private Map<String, Object> toMap(WriteResult r, int nThreads) {
-        Map<String, Object> m = Json.object("input", input, "output", out.toString(), "codec", packing.codec, "level", packing.level,
+        Map<String, Object> m = Json.object("input", input, "output", out, "codec", packing.codec, "level", packing.level,
                 "threads", nThreads, "chunk_size", packing.chunkSize);
         m.putAll(written(r));
         return m;

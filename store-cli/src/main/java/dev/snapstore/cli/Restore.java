@@ -26,12 +26,12 @@ final class Restore {
     }
 
     /** What to do. {@code touch} is a plan spec (none, seq, random:P%). */
-    record Request(Path file, Mode mode, MapOptions options, String touch, long seed, int touchThreads,
+    record Request(SnapshotArgument file, Mode mode, MapOptions options, String touch, long seed, int touchThreads,
                    boolean sha256, boolean progress) {
     }
 
     /** What happened; times in nanoseconds; {@code stats} and memory as they were after the touch. */
-    record Result(Path file, long length, int chunkSize, int chunkCount, Mode requested, Mode mode,
+    record Result(String file, long length, int chunkSize, int chunkCount, Mode requested, Mode mode,
                   String modeReason, long openNanos, long mapNanos, String touchName, int touchThreads,
                   RegionReader.TouchResult touch, String sha256, long shaNanos, MemoryUsage before,
                   MemoryUsage afterTouch, MemoryUsage afterSha, RegionStats stats, RegionStats statsAfterSha) {
@@ -68,7 +68,7 @@ final class Restore {
 
     static Result run(Request rq) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
-        try (Snapshot s = Snapshots.open(rq.file())) {
+        try (Snapshot s = rq.file().open()) {
             long t1 = System.nanoTime();
             // Memory is measured from here: what the region adds, not the JVM's own start-up.
             MemoryUsage before = MemoryUsage.current();
@@ -97,13 +97,13 @@ final class Restore {
                 try (Progress p = progressFor(rq, true, "touch", (long) plan.chunks.length * s.chunkSize())) {
                     touch = RegionReader.touch(r, s.chunkSize(), plan, rq.touchThreads(), p);
                 } catch (InternalError e) {
-                    throw poisoned(rq.file(), r, e);
+                    throw poisoned(s.location(), r, e);
                 }
                 MemoryUsage afterTouch = MemoryUsage.current();
                 RegionStats statsAfterTouch = r.stats();
                 // HotSpot may raise the InternalError of a poisoned page after the access that hit it;
                 // the region's own count of chunks it could not produce is the reliable signal.
-                checkNoErrors(rq.file(), r, statsAfterTouch);
+                checkNoErrors(s.location(), r, statsAfterTouch);
                 String sha = null;
                 long shaNanos = 0;
                 MemoryUsage afterSha = null;
@@ -112,17 +112,17 @@ final class Restore {
                     try (Progress p = progressFor(rq, true, "sha256", s.length())) {
                         sha = FileIo.hex(RegionReader.sha256(r, s.chunkSize(), p));
                     } catch (InternalError e) {
-                        throw poisoned(rq.file(), r, e);
+                        throw poisoned(s.location(), r, e);
                     }
                     shaNanos = System.nanoTime() - t3;
                     afterSha = MemoryUsage.current();
-                    checkNoErrors(rq.file(), r, r.stats());
+                    checkNoErrors(s.location(), r, r.stats());
                 }
                 String reason = r.modeReason();
                 if (fallback != null) {
                     reason = "auto fell back to eager: " + fallback;
                 }
-                return new Result(rq.file(), s.length(), s.chunkSize(), s.chunkCount(), requested, r.mode(), reason,
+                return new Result(s.location(), s.length(), s.chunkSize(), s.chunkCount(), requested, r.mode(), reason,
                         t1 - t0, t2 - tMap, plan.name, rq.touchThreads(), touch, sha, shaNanos, before, afterTouch,
                         afterSha, statsAfterTouch, sha == null ? null : r.stats());
             }
@@ -140,7 +140,7 @@ final class Restore {
      *
      * @return how long that took, in nanoseconds
      */
-    static long warmUp(Path file, java.util.Collection<Mode> modes, MapOptions options) throws IOException {
+    static long warmUp(SnapshotArgument file, java.util.Collection<Mode> modes, MapOptions options) throws IOException {
         long t = System.nanoTime();
         MapOptions noWarmCache = options.toBuilder().warmCache(null).build();
         java.util.Set<Mode> wanted = java.util.EnumSet.noneOf(Mode.class);
@@ -153,7 +153,7 @@ final class Restore {
         }
         int chunkSize;
         dev.snapstore.store.Codec codec = dev.snapstore.store.Codec.LZ4;
-        try (Snapshot s = Snapshots.open(file)) {
+        try (Snapshot s = file.open()) {
             chunkSize = s.chunkSize();
             for (int i = 0; i < s.chunkCount(); i++) {
                 if (!s.index().isZero(i)) {
@@ -193,7 +193,7 @@ final class Restore {
         return rq.progress() && wanted ? Progress.start(task, total) : Progress.none();
     }
 
-    private static void checkNoErrors(Path file, Region r, RegionStats stats) throws CorruptSnapshotException {
+    private static void checkNoErrors(String file, Region r, RegionStats stats) throws CorruptSnapshotException {
         if (stats.errors() > 0) {
             throw new CorruptSnapshotException(file, -1, "the " + r.mode().name().toLowerCase(java.util.Locale.ROOT)
                     + " region could not produce " + stats.errors() + " chunk(s); their pages were poisoned, "
@@ -202,7 +202,7 @@ final class Restore {
     }
 
     /** A page the engine could not produce: the region poisoned it rather than serve wrong bytes. */
-    private static CorruptSnapshotException poisoned(Path file, Region r, InternalError e) {
+    private static CorruptSnapshotException poisoned(String file, Region r, InternalError e) {
         long errors = -1;
         try {
             errors = r.stats().errors();

@@ -96,11 +96,11 @@ final class RestoreCommand extends CliCommand.WithJson {
         long warmNanos = -1;
         try {
             if (!cold) {
-                warmNanos = Restore.warmUp(snapshot.file, java.util.List.of(mode), ob.build());
+                warmNanos = Restore.warmUp(snapshot, java.util.List.of(mode), ob.build());
             }
-            r = Restore.run(new Restore.Request(snapshot.file, mode, ob.build(), touch, seed, tn, sha256, !json));
+            r = Restore.run(new Restore.Request(snapshot, mode, ob.build(), touch, seed, tn, sha256, !json));
         } catch (ModeUnavailableException e) {
-            throw CliException.failure(snapshot.file + ": " + e.getMessage(), e);
+            throw CliException.failure(snapshot.location + ": " + e.getMessage(), e);
         }
         PrintWriter o = out();
         if (json) {

@@ -1,19 +1,46 @@
 package dev.snapstore.cli;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 import dev.snapstore.store.CorruptSnapshotException;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.format.FormatV1;
+import dev.snapstore.store.remote.RemoteOptions;
+import dev.snapstore.store.remote.RemoteSources;
 
 /** Opening snapshot arguments with errors that name the file. */
 final class Snapshots {
     private Snapshots() {
+    }
+
+    /**
+     * Opens {@code location}: a URI of a remote object (with the S3 {@code endpoint}, or null for the
+     * environment's), else a file.
+     */
+    static Snapshot open(String location, String endpoint) throws IOException {
+        if (!RemoteSources.isUri(location)) {
+            return open(Path.of(location));
+        }
+        URI uri;
+        try {
+            uri = new URI(location);
+        } catch (URISyntaxException e) {
+            throw CliException.usage(location + ": not a valid URI (" + e.getReason() + ")");
+        }
+        RemoteOptions options = RemoteOptions.fromEnvironment();
+        if (endpoint != null && !endpoint.isBlank()) {
+            options = options.withEndpoint(URI.create(endpoint.trim()));
+        }
+        try {
+            return Snapshot.open(RemoteSources.open(uri, options), Snapshot.DEFAULT_CACHE_BYTES);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage());
+        }
     }
 
     /** Opens {@code file}; a missing file or a directory is a usage error, bad content exit 1. */
@@ -45,19 +72,15 @@ final class Snapshots {
      * decoder of the format): its version and length are the ones it accepts.
      */
     record Header(int version, int headerLength, int flags, int chunkShift) {
-        static Header read(Path file) throws IOException {
+        static Header read(Snapshot s) throws IOException {
             ByteBuffer b = ByteBuffer.allocate(FormatV1.HEADER_SIZE);
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
-                    // fill
-                }
-            }
+            s.source().read(0, b);
             b.flip();
             try {
                 FormatV1.Header h = FormatV1.decodeHeader(b);
                 return new Header(h.version(), FormatV1.HEADER_SIZE, h.flags(), h.chunkShift());
             } catch (FormatV1.FormatException e) {
-                throw new CorruptSnapshotException(file, e.getMessage());
+                throw new CorruptSnapshotException(s.location(), -1, e.getMessage());
             }
         }
     }

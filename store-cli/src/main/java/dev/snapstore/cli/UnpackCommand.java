@@ -42,7 +42,7 @@ final class UnpackCommand extends CliCommand {
                 return ExitCode.OK;
             }
             Path target = Path.of(out);
-            if (Files.exists(target) && Files.isSameFile(target, snapshot.file)) {
+            if (!snapshot.isRemote() && Files.exists(target) && Files.isSameFile(target, snapshot.file())) {
                 throw CliException.usage(out + ": is the snapshot; unpack would destroy it");
             }
             try (AtomicOutput output = AtomicOutput.to(target); Progress progress = Progress.start("unpack", length)) {
@@ -52,7 +52,7 @@ final class UnpackCommand extends CliCommand {
         }
         long nanos = System.nanoTime() - start;
         PrintWriter o = out();
-        o.printf(Locale.ROOT, "unpacked %s -> %s: %s (%d bytes) in %.2f s (%.0f MB/s)%n", snapshot.file, out,
+        o.printf(Locale.ROOT, "unpacked %s -> %s: %s (%d bytes) in %.2f s (%.0f MB/s)%n", snapshot.location, out,
                 Sizes.format(length), length, nanos / 1e9, Sizes.mbPerSecond(length, nanos));
         o.flush();
         return ExitCode.OK;

@@ -38,7 +38,7 @@ final class VerifyCommand extends CliCommand.WithJson {
         List<CorruptSnapshotException> errors = report.errors();
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("file", snapshot.file.toString());
+            m.put("file", snapshot.location);
             m.put("ok", report.ok());
             m.put("chunks_checked", report.chunksChecked());
             m.put("bytes_checked", report.bytesChecked());
@@ -59,11 +59,11 @@ final class VerifyCommand extends CliCommand.WithJson {
         if (!json) {
             // The verdict on stdout; stderr carries exactly one line per bad chunk.
             if (report.ok()) {
-                o.printf(Locale.ROOT, "%s: ok: %d chunks, %s checked in %.2f s (%.0f MB/s)%n", snapshot.file,
+                o.printf(Locale.ROOT, "%s: ok: %d chunks, %s checked in %.2f s (%.0f MB/s)%n", snapshot.location,
                         report.chunksChecked(), Sizes.format(report.bytesChecked()), nanos / 1e9,
                         Sizes.mbPerSecond(report.bytesChecked(), nanos));
             } else {
-                o.printf(Locale.ROOT, "%s: CORRUPT: %d of %d chunks are bad%n", snapshot.file, errors.size(),
+                o.printf(Locale.ROOT, "%s: CORRUPT: %d of %d chunks are bad%n", snapshot.location, errors.size(),
                         report.chunksChecked());
             }
         }

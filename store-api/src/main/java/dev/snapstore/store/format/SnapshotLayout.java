@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.zip.CRC32C;
 
 import dev.snapstore.store.format.FormatV1.FormatException;
+import dev.snapstore.store.source.RangeSource;
 
 /**
  * Everything but the payloads of a snapshot file, read and validated: what {@code Snapshot.open}
@@ -74,6 +75,9 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
         }
     }
 
+    /** Bytes read from the end of the object on open: the footer and, for most snapshots, every section. */
+    static final int TAIL_READ = 256 << 10;
+
     /**
      * Reads and validates the header, footer, index, metadata and profile of the snapshot in
      * {@code ch} (positional reads; the channel's position is not used).
@@ -83,28 +87,97 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
      * @throws IOException     when reading fails
      */
     public static SnapshotLayout read(FileChannel ch) throws IOException, FormatException {
-        long fileSize = ch.size();
+        long size = ch.size();
+        return read(size, (pos, dst) -> {
+            long p = pos;
+            while (dst.hasRemaining()) {
+                int k = ch.read(dst, p);
+                if (k < 0) {
+                    throw new FormatException("unexpected end of file at offset " + p);
+                }
+                p += k;
+            }
+        }, () -> size, TAIL_READ);
+    }
+
+    /**
+     * Reads and validates everything but the payloads of the snapshot in {@code src} with at most
+     * three reads: the header (which tells a remote source the object's size), the last
+     * {@value #TAIL_READ} bytes (the footer, and the index, metadata and profile when they fit),
+     * then the part of the sections the tail did not cover. Checks as {@link #read(FileChannel)}.
+     *
+     * @throws java.io.EOFException when the object ends before a range does
+     */
+    public static SnapshotLayout read(RangeSource src) throws IOException, FormatException {
+        return read(src, TAIL_READ);
+    }
+
+    /** {@link #read(RangeSource)} reading {@code tailBytes} at the end (tests: a small tail makes the third read). */
+    static SnapshotLayout read(RangeSource src, int tailBytes) throws IOException, FormatException {
+        return read(src instanceof dev.snapstore.store.source.FileSource ? src.size() : -1, src::read, src::size, tailBytes);
+    }
+
+    @FunctionalInterface
+    private interface Reader {
+        void read(long position, ByteBuffer dst) throws IOException, FormatException;
+    }
+
+    @FunctionalInterface
+    private interface Size {
+        long size() throws IOException;
+    }
+
+    private static SnapshotLayout read(long knownSize, Reader in, Size sizeOf, int tailBytes) throws IOException, FormatException {
+        if (knownSize >= 0 && knownSize < FormatV1.HEADER_SIZE + FormatV1.FOOTER_SIZE) {
+            throw new FormatException("file is " + knownSize + " bytes, too short to be a snapshot (truncated?)");
+        }
+        ByteBuffer headerBytes = ByteBuffer.allocate(FormatV1.HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            in.read(0, headerBytes);
+        } catch (java.io.EOFException e) {
+            throw new FormatException("too short to be a snapshot (truncated?): " + e.getMessage());
+        }
+        headerBytes.flip();
+        long fileSize = knownSize >= 0 ? knownSize : sizeOf.size();
         if (fileSize < FormatV1.HEADER_SIZE + FormatV1.FOOTER_SIZE) {
             throw new FormatException("file is " + fileSize + " bytes, too short to be a snapshot (truncated?)");
         }
-        ByteBuffer headerBytes = readAt(ch, 0, FormatV1.HEADER_SIZE, false);
         FormatV1.Header header = FormatV1.decodeHeader(headerBytes);
-        FormatV1.Footer footer = FormatV1.decodeFooter(readAt(ch, fileSize - FormatV1.FOOTER_SIZE, FormatV1.FOOTER_SIZE, false));
+        // the tail: footer and (usually) every section, one read
+        long tailStart = Math.max(FormatV1.HEADER_SIZE, fileSize - Math.max(tailBytes, FormatV1.FOOTER_SIZE));
+        ByteBuffer tail = readAt(in, tailStart, (int) (fileSize - tailStart), true);
+        FormatV1.Footer footer = FormatV1.decodeFooter(tail.duplicate().position(tail.limit() - FormatV1.FOOTER_SIZE));
         checkSections(header, footer, fileSize);
-
-        ByteBuffer indexBytes = readAt(ch, footer.indexOffset(), (int) footer.indexLength(), true);
+        // the sections back to back from the index's start: what the tail missed, then the tail
+        ByteBuffer sections;
+        long sectionsStart = footer.indexOffset();
+        if (sectionsStart >= tailStart) {
+            sections = tail.duplicate().position((int) (sectionsStart - tailStart)).slice().order(ByteOrder.LITTLE_ENDIAN);
+        } else {
+            long total = fileSize - sectionsStart;
+            if (total > Integer.MAX_VALUE - 8) {
+                throw new FormatException("index, metadata and profile take " + total + " bytes, more than a reader holds");
+            }
+            sections = ByteBuffer.allocateDirect((int) total).order(ByteOrder.LITTLE_ENDIAN);
+            sections.limit((int) (tailStart - sectionsStart));
+            readInto(in, sectionsStart, sections);
+            sections.limit(sections.capacity());
+            sections.put(tail.duplicate());
+            sections.flip();
+        }
+        ByteBuffer indexBytes = section(sections, sectionsStart, footer.indexOffset(), footer.indexLength(), true);
         ChunkIndex index = new ChunkIndex(indexBytes);
         IndexCheck check = IndexCheck.of(index, header, headerBytes, footer);
         byte[] d = check.digest();
 
-        ByteBuffer meta = readAt(ch, footer.metaOffset(), (int) footer.metaLength(), false);
+        ByteBuffer meta = section(sections, sectionsStart, footer.metaOffset(), footer.metaLength(), false);
         if (FormatV1.crc(meta) != footer.metaCrc()) {
             throw new FormatException("metadata checksum mismatch");
         }
         Map<String, String> metadata = Metadata.decode(meta);
         int[] profile = new int[0];
         if (footer.profileLength() > 0) {
-            ByteBuffer prof = readAt(ch, footer.profileOffset(), (int) footer.profileLength(), false);
+            ByteBuffer prof = section(sections, sectionsStart, footer.profileOffset(), footer.profileLength(), false);
             if (FormatV1.crc(prof) != footer.profileCrc()) {
                 throw new FormatException("profile checksum mismatch");
             }
@@ -112,6 +185,14 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
         }
         return new SnapshotLayout(header, footer, index, metadata, profile, HexFormat.of().formatHex(d),
                 check.summary().storedBytes(), check.summary().maxStoredLength(), check.summary().codecMask());
+    }
+
+    /** Section [off, off + len) of the sections read from {@code start}: a copy (direct when asked). */
+    private static ByteBuffer section(ByteBuffer sections, long start, long off, long len, boolean direct) {
+        int from = (int) (off - start);
+        ByteBuffer src = sections.duplicate().position(from).limit(from + (int) len);
+        ByteBuffer b = (direct ? ByteBuffer.allocateDirect((int) len) : ByteBuffer.allocate((int) len)).order(ByteOrder.LITTLE_ENDIAN);
+        return b.put(src).flip();
     }
 
     /**
@@ -198,14 +279,17 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
         return alen > 0 && blen > 0 && a < b + blen && b < a + alen;
     }
 
-    private static ByteBuffer readAt(FileChannel ch, long pos, int len, boolean direct) throws IOException, FormatException {
+    private static ByteBuffer readAt(Reader in, long pos, int len, boolean direct) throws IOException, FormatException {
         ByteBuffer b = (direct ? ByteBuffer.allocateDirect(len) : ByteBuffer.allocate(len)).order(ByteOrder.LITTLE_ENDIAN);
-        while (b.hasRemaining()) {
-            int k = ch.read(b, pos + b.position());
-            if (k < 0) {
-                throw new FormatException("unexpected end of file at offset " + (pos + b.position()));
-            }
-        }
+        readInto(in, pos, b);
         return b.flip();
+    }
+
+    private static void readInto(Reader in, long pos, ByteBuffer b) throws IOException, FormatException {
+        try {
+            in.read(pos, b);
+        } catch (java.io.EOFException e) {
+            throw new FormatException("unexpected end of file at offset " + (pos + b.position()) + " (truncated?)");
+        }
     }
 }

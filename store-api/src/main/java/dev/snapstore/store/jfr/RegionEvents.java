@@ -1,6 +1,5 @@
 package dev.snapstore.store.jfr;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -77,7 +76,7 @@ public final class RegionEvents {
      * Called by {@code Snapshot.map} with the region it returns: emits {@link RegionMapEvent} and
      * starts sampling the region.
      */
-    public static void mapped(MapTiming timing, Path snapshot, Mode requested, MapOptions options, Region region) {
+    public static void mapped(MapTiming timing, String snapshot, Mode requested, MapOptions options, Region region) {
         if (!AVAILABLE) {
             return;
         }
@@ -88,7 +87,7 @@ public final class RegionEvents {
             e.end();
         }
         if (e != null && e.shouldCommit()) {
-            e.snapshot = snapshot.toString();
+            e.snapshot = snapshot;
             e.mode = region.mode().name();
             e.requestedMode = requested.name();
             e.size = region.size();

@@ -88,12 +88,12 @@ final class EngineErrors {
                         + e.call() + ": " + err + ")");
             }
             case SnapEngine.SN_E_CORRUPT_INDEX:
-                return new CorruptSnapshotException(snapshot.path(), "index entry " + e.arg()
+                return corrupt(snapshot, -1, "index entry " + e.arg()
                         + " rejected by the native engine (raw length, codec, flags or stored length out of range)");
             case SnapEngine.SN_E_SNAPSHOT_CHANGED:
-                return new CorruptSnapshotException(snapshot.path(), "the file changed size since it was opened");
+                return corrupt(snapshot, -1, "the file changed size since it was opened");
             case SnapEngine.SN_E_CORRUPT_CHUNK:
-                return chunkFailure(snapshot.path(), e.arg(), e.errno());
+                return corrupt(snapshot, e.arg(), "could not be produced: " + chunkReason(e.errno()));
             default:
                 return new NativeIoException(e.call(), e.errno());
         }
@@ -112,9 +112,10 @@ final class EngineErrors {
         return x instanceof java.io.IOException ? (java.io.IOException) x : new NativeIoException(e.call() + where, e.errno());
     }
 
-    /** Chunk {@code chunk} of {@code file} could not be produced, for {@code errno}. */
-    static CorruptSnapshotException chunkFailure(Path file, long chunk, int errno) {
-        return new CorruptSnapshotException(file, chunk, "could not be produced: " + chunkReason(errno));
+    /** A corruption of {@code snapshot} named by its file, or by its URI when it is remote. */
+    static CorruptSnapshotException corrupt(Snapshot snapshot, long chunk, String reason) {
+        return snapshot.path() != null ? new CorruptSnapshotException(snapshot.path(), chunk, reason)
+                : new CorruptSnapshotException(snapshot.location(), chunk, reason);
     }
 
     /** What a chunk's errno means: "EBADMSG (CRC32C mismatch or undecodable payload)". */
@@ -132,6 +133,18 @@ final class EngineErrors {
                 break;
             case Errno.ENOSYS:
                 why = "its codec library cannot be loaded";
+                break;
+            case Errno.ETIMEDOUT:
+                why = "its bytes could not be fetched from the server within the retries and the time bound";
+                break;
+            case Errno.EPROTO:
+                why = "the server did not answer its byte range as asked (status or Content-Range)";
+                break;
+            case Errno.EACCES:
+                why = "the server refused to send its bytes (credentials or an expired pre-signed URL)";
+                break;
+            case Errno.ENOENT:
+                why = "the remote object is gone";
                 break;
             default:
                 why = NativeIoException.describe(errno);

@@ -19,6 +19,7 @@ import dev.snapstore.store.spi.AbstractRegion;
 import dev.snapstore.store.RegionStats;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.format.ChunkIndex;
+import dev.snapstore.store.source.RangeSource;
 import dev.snapstore.store.jfr.RegionEvents;
 import dev.snapstore.store.linux.internal.Errno;
 import dev.snapstore.store.linux.internal.LibC;
@@ -86,6 +87,8 @@ public final class LazyRegion extends AbstractRegion {
     private volatile RegionStats finalStats;
     private final Residency residency;
     private volatile CorruptSnapshotException finalHealth; // the first failed chunk at close, or null
+    private volatile long finalTierHits;
+    private volatile java.util.concurrent.ScheduledFuture<?> renewal; // a remote region's URL renewal, or null
 
     private LazyRegion(Snapshot snapshot, Mode mode, String reason, boolean writable, long handle, String backing,
             Residency residency) {
@@ -131,7 +134,12 @@ public final class LazyRegion extends AbstractRegion {
         String warmName = snapshot.digest() + "." + mode.name().toLowerCase(Locale.ROOT);
         long budget = options.memoryBudget().orElse(0);
         int flags = (writable ? SnapEngine.SN_OPEN_WRITABLE : 0) | (budget > 0 ? SnapEngine.SN_OPEN_BUDGET : 0);
-        long h = SnapEngine.sn_region_open(snapshot.path().toAbsolutePath().toString(), snapshot.fileSize(), raw,
+        RangeSource.EngineUrl url = snapshot.isRemote() ? snapshot.source().engineUrl() : null;
+        if (snapshot.isRemote() && url == null) {
+            throw new ModeUnavailableException(mode, snapshot.location() + " gives the engine no URL to fetch from");
+        }
+        String from = url != null ? url.url() : snapshot.path().toAbsolutePath().toString();
+        long h = SnapEngine.sn_region_open(from, snapshot.fileSize(), raw,
                 index.count(), snapshot.chunkShift(), snapshot.length(), engineMode,
                 flags, options.resolverThreads(), warmDir, warmName);
         if (h < 0) {
@@ -150,9 +158,24 @@ public final class LazyRegion extends AbstractRegion {
             residency = budget(snapshot, mode, h, budget);
             backing += ", memory budget " + budget + " bytes";
         }
+        if (url != null) {
+            backing += ", fetched by the resolvers from " + snapshot.location();
+            if (options.chunkCache().isPresent()) {
+                try {
+                    backing += ChunkTier.attach(h, options.chunkCache().get(), options.chunkCacheBytes(), snapshot.digest());
+                } catch (IOException | RuntimeException e) {
+                    SnapEngine.sn_region_close(h);
+                    throw e;
+                }
+            }
+        }
+        LazyRegion r = new LazyRegion(snapshot, mode, reason, writable, h, backing, residency);
+        if (url != null && url.expiresAtMillis() != Long.MAX_VALUE) {
+            r.renewal = UrlRenewal.schedule(r, url.expiresAtMillis());
+        }
         // Not logged: the first record initialises java.util.logging (10 to 50 ms of a fresh JVM's
         // first map); the mode and why are the region's modeReason(), and a JFR RegionMap event.
-        return new LazyRegion(snapshot, mode, reason, writable, h, backing, residency);
+        return r;
     }
 
     /** A view of region {@code h}'s stats block (native memory the engine frees at close). */
@@ -173,10 +196,10 @@ public final class LazyRegion extends AbstractRegion {
         if (rc < 0) {
             String call = SnapEngine.sn_error_call();
             SnapEngine.sn_region_close(h);
-            throw NativeIoException.of(call + " for " + snapshot.path(), rc);
+            throw NativeIoException.of(call + " for " + snapshot.location(), rc);
         }
         return new Residency(h, budget, unit, SnapEngine.sn_region_mapped_length(h), mode != Mode.ANONYMOUS,
-                snapshot.path().getFileName().toString());
+                snapshot.path() != null ? snapshot.path().getFileName().toString() : snapshot.location());
     }
 
     /** This user's directory in the warm cache directory {@code dir}: {@code dir/uid-<euid>} (0700, created by the engine). */
@@ -239,7 +262,7 @@ public final class LazyRegion extends AbstractRegion {
             ensureOpen();
             int rc = SnapEngine.sn_region_populate(handle, offset, length, 0);
             if (rc < 0) {
-                throw unchecked(rc, " on [" + offset + ", +" + length + ") of " + snapshot.path());
+                throw unchecked(rc, " on [" + offset + ", +" + length + ") of " + snapshot.location());
             }
         } finally {
             lifecycle.readLock().unlock();
@@ -265,7 +288,7 @@ public final class LazyRegion extends AbstractRegion {
             ensureOpen();
             int rc = SnapEngine.sn_region_populate(handle, offset, n, 0);
             if (rc < 0) {
-                throw checked(rc, " on [" + offset + ", +" + n + ") of " + snapshot.path());
+                throw checked(rc, " on [" + offset + ", +" + n + ") of " + snapshot.location());
             }
             dst.put(DirectBuffers.slice(address(), size(), offset, n, false));
             rc = SnapEngine.sn_region_check(handle, offset, n);
@@ -293,7 +316,8 @@ public final class LazyRegion extends AbstractRegion {
                 long first = finalCounters[SnapEngine.SN_C_FIRST_ERROR_CHUNK] - 1;
                 if (f != null && first >= offset / snapshot.chunkSize()
                         && first <= (offset + Math.max(length, 1) - 1) / snapshot.chunkSize()) {
-                    throw new CorruptSnapshotException(f.file(), f.chunk(), f.reason());
+                    throw f.file() != null ? new CorruptSnapshotException(f.file(), f.chunk(), f.reason())
+                            : new CorruptSnapshotException(f.location(), f.chunk(), f.reason());
                 }
                 return;
             }
@@ -461,6 +485,10 @@ public final class LazyRegion extends AbstractRegion {
         if (residency != null) {
             residency.close(); // no eviction call may reach the engine after this
         }
+        java.util.concurrent.ScheduledFuture<?> renew = renewal;
+        if (renew != null) {
+            renew.cancel(false);
+        }
         lifecycle.writeLock().lock();
         try {
             for (int i = 0; i < finalCounters.length; i++) {
@@ -471,6 +499,7 @@ public final class LazyRegion extends AbstractRegion {
                 finalHealth = c;
             }
             finalStats = readStats();
+            finalTierHits = SnapEngine.sn_region_chunk_cache_hits(handle);
             int rc = SnapEngine.sn_region_close(handle);
             if (rc < 0) {
                 throw new IllegalStateException(EngineErrors.last(rc, snapshot, mode(), MapOptions.defaults()));
@@ -479,6 +508,52 @@ public final class LazyRegion extends AbstractRegion {
             lifecycle.writeLock().unlock();
         }
         RegionEvents.closed(this); // JFR: the last fills, evictions and error since the previous tick
+    }
+
+    /**
+     * Hands the engine a fresh URL for a remote snapshot (a pre-signed URL about to expire);
+     * returns its expiry, or -1 once the region is closed. Called by {@link UrlRenewal}.
+     */
+    long renewUrl() throws IOException {
+        RangeSource.EngineUrl url = snapshot.source().engineUrl();
+        lifecycle.readLock().lock();
+        try {
+            if (finalStats != null) {
+                return -1;
+            }
+            int rc = SnapEngine.sn_region_set_url(handle, url.url());
+            if (rc < 0) {
+                throw checked(rc, " renewing the URL of " + snapshot.location());
+            }
+            return url.expiresAtMillis();
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** Payloads this remote region served from its local tier ({@link MapOptions#chunkCache()}), not the server. */
+    public long chunkCacheHits() {
+        lifecycle.readLock().lock();
+        try {
+            return finalStats == null ? SnapEngine.sn_region_chunk_cache_hits(handle) : finalTierHits;
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** A remote region's fetch limits (tests shorten them): one attempt, every attempt, attempts. */
+    void fetchLimits(long requestMs, long totalMs, int attempts) {
+        lifecycle.readLock().lock();
+        try {
+            if (finalStats == null) {
+                int rc = SnapEngine.sn_region_set_fetch_limits(handle, requestMs, totalMs, attempts);
+                if (rc < 0) {
+                    throw new IllegalArgumentException(EngineErrors.last(rc, snapshot, mode(), MapOptions.defaults()));
+                }
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
     }
 
     @Override

@@ -73,6 +73,10 @@ public final class LinuxRegionProvider implements RegionProvider {
         if (!SnapEngine.isLoaded()) {
             return Availability.no("the native engine libsnapstore.so could not be loaded (" + SnapEngine.loadError() + ")");
         }
+        if (snapshot.isRemote() && SnapEngine.sn_remote_available() != 1) {
+            return Availability.no("a remote snapshot is fetched by the engine through libcurl.so.4, which cannot be "
+                    + "loaded; fix: 'apt-get install libcurl4' (Debian, Ubuntu)");
+        }
         Userfaultfd.Probe probe = Userfaultfd.probe();
         if (!probe.available()) {
             return Availability.no("userfaultfd unavailable (" + probe.call() + ": "

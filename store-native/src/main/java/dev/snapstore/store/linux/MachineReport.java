@@ -164,6 +164,12 @@ public final class MachineReport {
         codecs.put("liblz4.so.1", lz4);
         codecs.put("libzstd.so.1", zstd);
         m.put("codecs", codecs);
+        boolean curl = SnapEngine.isLoaded() && SnapEngine.sn_remote_available() == 1;
+        m.put("libcurl", curl);
+        if (SnapEngine.isLoaded() && !curl) {
+            problems.add("libcurl.so.4 cannot be loaded (remote snapshots, s3:// and http(s)://, cannot be mapped lazily)");
+            fixes.add((root ? "" : "sudo ") + "apt-get install -y libcurl4");
+        }
         if (SnapEngine.isLoaded() && !lz4) {
             problems.add("liblz4.so.1 cannot be loaded (LZ4 snapshots cannot be mapped lazily)");
             fixes.add((root ? "" : "sudo ") + "apt-get install -y liblz4-1");
@@ -236,6 +242,8 @@ public final class MachineReport {
         Map<String, Object> codecs = (Map<String, Object>) map.get("codecs");
         b.append("liblz4.so.1                  ").append(Boolean.TRUE.equals(codecs.get("liblz4.so.1")) ? "loadable" : "NOT loadable").append('\n');
         b.append("libzstd.so.1                 ").append(Boolean.TRUE.equals(codecs.get("libzstd.so.1")) ? "loadable" : "NOT loadable").append('\n');
+        b.append("libcurl.so.4                 ").append(Boolean.TRUE.equals(map.get("libcurl"))
+                ? "loadable (lazy restore from s3:// and http(s)://)" : "NOT loadable").append('\n');
         if (problems.isEmpty()) {
             b.append("\nall lazy modes (HUGETLB, SHMEM, ANONYMOUS) are available\n");
         } else {

@@ -24,13 +24,15 @@ class MachineReportTest {
                 "hugepages", "hugetlbfs_mounts", "dev_shm", "codecs", "problems", "fixes"}) {
             assertTrue(m.containsKey(key), key);
         }
+        assertEquals(true, m.get("libcurl"), "libcurl.so.4 is installed here (libcurl4): remote lazy restore must be offered");
         Map<String, Object> u = (Map<String, Object>) m.get("userfaultfd");
         assertEquals(true, u.get("available"));
         boolean poisonMasked = (SnapEngine.sn_uffd_disabled() & Userfaultfd.UFFD_FEATURE_POISON) != 0;
         assertEquals(!poisonMasked, ((List<String>) u.get("features")).contains("POISON"), u.toString());
         assertEquals(r.problems().size(), r.fixes().size());
         String text = r.toText();
-        assertTrue(text.contains("userfaultfd") && text.contains("hugepages 2048kB") && text.contains("liblz4.so.1"), text);
+        assertTrue(text.contains("userfaultfd") && text.contains("hugepages 2048kB") && text.contains("liblz4.so.1")
+                && text.contains("libcurl.so.4"), text);
         assertTrue(text.contains("5.14+: every lazy mode") && text.contains("6.1+: also /dev/userfaultfd")
                 && text.contains("6.6+: also UFFDIO_POISON"), text);
         for (String fix : r.fixes()) {

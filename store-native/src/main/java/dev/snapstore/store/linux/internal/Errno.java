@@ -19,8 +19,10 @@ public final class Errno {
     public static final int ENOSPC = 28;
     public static final int ENOSYS = 38;
     public static final int ENODATA = 61;
+    public static final int EPROTO = 71;
     public static final int EBADMSG = 74;
     public static final int EOPNOTSUPP = 95;
+    public static final int ETIMEDOUT = 110;
     public static final int ESTALE = 116;
     public static final int EHWPOISON = 133;
 
@@ -47,8 +49,10 @@ public final class Errno {
             case ENOSPC: return "ENOSPC";
             case ENOSYS: return "ENOSYS";
             case ENODATA: return "ENODATA";
+            case EPROTO: return "EPROTO";
             case EBADMSG: return "EBADMSG";
             case EOPNOTSUPP: return "EOPNOTSUPP";
+            case ETIMEDOUT: return "ETIMEDOUT";
             case ESTALE: return "ESTALE";
             case EHWPOISON: return "EHWPOISON";
             default: return "errno " + errno;

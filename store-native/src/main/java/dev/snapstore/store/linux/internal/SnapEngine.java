@@ -202,6 +202,21 @@ public final class SnapEngine {
     public static native long sn_region_open(String snapPath, long snapSize, byte[] index, int chunkCount,
             int chunkShift, long length, int mode, int flags, int resolvers, String warmDir, String warmName);
 
+    /** 1 when libcurl.so.4 can be loaded: remote snapshots can be restored lazily. */
+    public static native int sn_remote_available();
+
+    /** Replaces a remote region's URL (a renewed pre-signed URL); 0 or {@code -errno}. */
+    public static native int sn_region_set_url(long handle, String url);
+
+    /** A remote region's fetch limits: one attempt, all attempts with back-off, attempts; 0 or {@code -errno}. */
+    public static native int sn_region_set_fetch_limits(long handle, long requestMs, long totalMs, int attempts);
+
+    /** Gives a remote region its local tier: {@code dir} (this snapshot's), at most {@code budget} more bytes. */
+    public static native int sn_region_set_chunk_cache(long handle, String dir, long budget);
+
+    /** Payloads a remote region served from its local tier. */
+    public static native long sn_region_chunk_cache_hits(long handle);
+
     public static native long sn_region_address(long handle);
 
     public static native long sn_region_mapped_length(long handle);

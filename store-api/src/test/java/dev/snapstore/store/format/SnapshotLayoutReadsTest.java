@@ -1,0 +1,96 @@
+package dev.snapstore.store.format;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.snapstore.store.Fixtures;
+import dev.snapstore.store.source.FileSource;
+import dev.snapstore.store.source.RangeSource;
+
+/** Opening through a {@link RangeSource} reads at most three ranges and agrees with the file reader. */
+class SnapshotLayoutReadsTest {
+    @TempDir
+    Path dir;
+
+    /** A source that knows its size only after a first read, as a remote one does, and logs its reads. */
+    static final class Counting implements RangeSource {
+        final FileSource file;
+        final List<long[]> reads = new ArrayList<>();
+        boolean sizeKnown;
+
+        Counting(FileSource file) {
+            this.file = file;
+        }
+
+        @Override
+        public URI uri() {
+            return file.uri();
+        }
+
+        @Override
+        public long size() throws IOException {
+            if (!sizeKnown) {
+                throw new AssertionError("size asked before a read: a remote source would pay a request");
+            }
+            return file.size();
+        }
+
+        @Override
+        public void read(long position, ByteBuffer dst) throws IOException {
+            reads.add(new long[] {position, dst.remaining()});
+            file.read(position, dst);
+            sizeKnown = true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            file.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {SnapshotLayout.TAIL_READ, 4096, 200})
+    void atMostThreeReadsWhateverTheTail(int tail) throws Exception {
+        Path snap = Fixtures.copyTo(dir, "zstd.v2.snap");
+        SnapshotLayout expect;
+        try (FileChannel ch = FileChannel.open(snap, StandardOpenOption.READ)) {
+            expect = SnapshotLayout.read(ch);
+        }
+        try (Counting c = new Counting(FileSource.open(snap))) {
+            SnapshotLayout got = SnapshotLayout.read(c, tail);
+            long indexBytes = expect.footer().indexLength();
+            int expectReads = tail >= Files.size(snap) - expect.footer().indexOffset() ? 2 : 3;
+            assertEquals(expectReads, c.reads.size(), "reads for a tail of " + tail + " and an index of " + indexBytes);
+            assertEquals(expect.digest(), got.digest());
+            assertEquals(expect.metadata(), got.metadata());
+            assertArrayEquals(expect.profile(), got.profile());
+            assertEquals(expect.storedBytes(), got.storedBytes());
+        }
+    }
+
+    @Test
+    void aShortObjectIsAFormatError() throws Exception {
+        Path f = dir.resolve("short.snap");
+        Files.write(f, new byte[10]);
+        try (FileSource s = FileSource.open(f)) {
+            FormatV1.FormatException e = assertThrows(FormatV1.FormatException.class, () -> SnapshotLayout.read(s));
+            assertEquals("file is 10 bytes, too short to be a snapshot (truncated?)", e.getMessage());
+        }
+    }
+}

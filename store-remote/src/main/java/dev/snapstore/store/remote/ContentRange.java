@@ -1,0 +1,45 @@
+package dev.snapstore.store.remote;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A {@code Content-Range: bytes FIRST-LAST/TOTAL} header, parsed (RFC 9110 §14.4); a total of
+ * {@code *} (unknown) is refused, as a snapshot's size must be known.
+ *
+ * @param first first byte sent
+ * @param last  last byte sent (inclusive)
+ * @param total the object's size
+ */
+record ContentRange(long first, long last, long total) {
+    private static final Pattern FORM = Pattern.compile("\\s*bytes\\s+(\\d+)-(\\d+)/(\\d+)\\s*");
+
+    /** The parsed header, or null when it is absent or not of that form. */
+    static ContentRange parse(String header) {
+        if (header == null) {
+            return null;
+        }
+        Matcher m = FORM.matcher(header);
+        if (!m.matches()) {
+            return null;
+        }
+        try {
+            long f = Long.parseLong(m.group(1));
+            long l = Long.parseLong(m.group(2));
+            long t = Long.parseLong(m.group(3));
+            return f <= l && l < t ? new ContentRange(f, l, t) : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** Whether this is exactly {@code [position, position + length)}. */
+    boolean is(long position, long length) {
+        return first == position && last == position + length - 1;
+    }
+
+    /** The {@code Range} header asking for {@code [position, position + length)}. */
+    static String request(long position, long length) {
+        return "bytes=" + position + "-" + (position + length - 1);
+    }
+}
