@@ -18,6 +18,9 @@ public final class MapOptions {
     private final boolean hugepages;
     private final ProgressListener progress;
     private final long memoryBudget;
+    private final Prefetch prefetch;
+    private final boolean recordProfile;
+    private final Path profileFile;
 
     private MapOptions(Builder b) {
         this.writable = b.writable;
@@ -27,6 +30,9 @@ public final class MapOptions {
         this.hugepages = b.hugepages;
         this.progress = b.progress;
         this.memoryBudget = b.memoryBudget;
+        this.prefetch = b.prefetch;
+        this.recordProfile = b.recordProfile;
+        this.profileFile = b.profileFile;
     }
 
     /** Defaults: writable (copy-on-write), resolvers = cores, no warm cache, hugepages when free. */
@@ -48,6 +54,9 @@ public final class MapOptions {
         b.hugepages = hugepages;
         b.progress = progress;
         b.memoryBudget = memoryBudget;
+        b.prefetch = prefetch;
+        b.recordProfile = recordProfile;
+        b.profileFile = profileFile;
         return b;
     }
 
@@ -89,6 +98,24 @@ public final class MapOptions {
         return memoryBudget > 0 ? java.util.OptionalLong.of(memoryBudget) : java.util.OptionalLong.empty();
     }
 
+    /** What idle resolvers of a lazy region fill ahead of the application (default {@link Prefetch#SEQUENTIAL}). */
+    public Prefetch prefetch() {
+        return prefetch;
+    }
+
+    /** Whether a lazy region records the order in which chunks are first touched ({@link Region#recordedProfile()}). */
+    public boolean recordProfile() {
+        return recordProfile;
+    }
+
+    /**
+     * The profile file {@link Prefetch#PROFILE} replays and {@link Region#recordProfile()} writes, or
+     * empty for the snapshot's sidecar ({@link dev.snapstore.store.format.ProfileFile#sidecar}).
+     */
+    public Optional<Path> profileFile() {
+        return Optional.ofNullable(profileFile);
+    }
+
     /** Builder of {@link MapOptions}; not thread-safe. */
     public static final class Builder {
         private boolean writable = true;
@@ -98,6 +125,9 @@ public final class MapOptions {
         private boolean hugepages = true;
         private ProgressListener progress = ProgressListener.NONE;
         private long memoryBudget;
+        private Prefetch prefetch = Prefetch.SEQUENTIAL;
+        private boolean recordProfile;
+        private Path profileFile;
 
         private Builder() {
         }
@@ -163,6 +193,28 @@ public final class MapOptions {
                 throw new IllegalArgumentException("memoryBudget must be >= 0 bytes: " + bytes);
             }
             this.memoryBudget = bytes;
+            return this;
+        }
+
+        /** What idle resolvers fill ahead of the application; see {@link Prefetch}. */
+        public Builder prefetch(Prefetch policy) {
+            this.prefetch = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Records the working set: the region notes each chunk's first touch, in order, from the
+         * events its resolvers serve anyway (no extra fault, no allocation per fault). Take it with
+         * {@link Region#recordedProfile()}, persist it with {@link Region#recordProfile()}.
+         */
+        public Builder recordProfile(boolean record) {
+            this.recordProfile = record;
+            return this;
+        }
+
+        /** Replays and records the profile at {@code file} instead of the snapshot's sidecar. */
+        public Builder profileFile(Path file) {
+            this.profileFile = file;
             return this;
         }
 

@@ -3,6 +3,7 @@ package dev.snapstore.store.linux;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,11 +16,14 @@ import dev.snapstore.store.DirectBuffers;
 import dev.snapstore.store.MapOptions;
 import dev.snapstore.store.Mode;
 import dev.snapstore.store.ModeUnavailableException;
+import dev.snapstore.store.Prefetch;
 import dev.snapstore.store.Region;
 import dev.snapstore.store.spi.AbstractRegion;
 import dev.snapstore.store.RegionStats;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.format.ChunkIndex;
+import dev.snapstore.store.format.FormatV1.FormatException;
+import dev.snapstore.store.format.ProfileFile;
 import dev.snapstore.store.jfr.RegionEvents;
 import dev.snapstore.store.linux.internal.Errno;
 import dev.snapstore.store.linux.internal.LibC;
@@ -89,10 +93,16 @@ public final class LazyRegion extends AbstractRegion {
     private volatile RegionStats finalStats;
     private final Residency residency;
     private volatile CorruptSnapshotException finalHealth; // the first failed chunk at close, or null
+    private final boolean recording;
+    private final Path profileFile;
+    private volatile String profileNote = "";
+    private volatile int replayQueued;
 
     private LazyRegion(Snapshot snapshot, Mode mode, String reason, boolean writable, long handle, String backing,
-            Residency residency) {
+            Residency residency, MapOptions options) {
         super(SnapEngine.sn_region_address(handle), snapshot.length(), mode, reason + "; " + backing, writable);
+        this.recording = options.recordProfile();
+        this.profileFile = options.profileFile().orElseGet(() -> ProfileFile.sidecar(snapshot.path(), snapshot.digest()));
         this.residency = residency;
         this.snapshot = snapshot;
         this.handle = handle;
@@ -132,7 +142,9 @@ public final class LazyRegion extends AbstractRegion {
         String warmDir = mode == Mode.ANONYMOUS ? null : options.warmCache().map(p -> p.toAbsolutePath().toString()).orElse(null);
         String warmName = snapshot.digest() + "." + mode.name().toLowerCase(Locale.ROOT);
         long budget = options.memoryBudget().orElse(0);
-        int flags = (writable ? SnapEngine.SN_OPEN_WRITABLE : 0) | (budget > 0 ? SnapEngine.SN_OPEN_BUDGET : 0);
+        int flags = (writable ? SnapEngine.SN_OPEN_WRITABLE : 0) | (budget > 0 ? SnapEngine.SN_OPEN_BUDGET : 0)
+                | (options.prefetch() == Prefetch.NONE ? SnapEngine.SN_OPEN_NO_READAHEAD : 0)
+                | (options.recordProfile() ? SnapEngine.SN_OPEN_RECORD : 0);
         long h = SnapEngine.sn_region_open(snapshot.path().toAbsolutePath().toString(), snapshot.fileSize(), raw,
                 index.count(), snapshot.chunkShift(), snapshot.length(), engineMode,
                 flags, options.resolverThreads(), warmDir, warmName);
@@ -152,7 +164,13 @@ public final class LazyRegion extends AbstractRegion {
             residency = budget(snapshot, mode, h, budget);
             backing += ", memory budget " + budget + " bytes";
         }
-        LazyRegion r = new LazyRegion(snapshot, mode, reason, writable, h, backing, residency);
+        if (options.prefetch() == Prefetch.NONE) {
+            backing += ", no read-ahead";
+        }
+        LazyRegion r = new LazyRegion(snapshot, mode, reason, writable, h, backing, residency, options);
+        if (options.prefetch() == Prefetch.PROFILE) {
+            r.startReplay();
+        }
         LOG.log(System.Logger.Level.DEBUG, "snapstore: mapped {0} as {1}: {2}", snapshot.path(), mode, r.modeReason());
         return r;
     }
@@ -213,6 +231,98 @@ public final class LazyRegion extends AbstractRegion {
         return null;
     }
 
+    /**
+     * Queues the working set for replay ({@link Prefetch#PROFILE}): the profile file (the sidecar or
+     * {@link MapOptions#profileFile()}) when it exists and was recorded on this snapshot, else the
+     * snapshot's own profile section. A sidecar of another snapshot (another digest or chunk count)
+     * or one that does not parse is ignored with a warning, never an error: the region still works,
+     * it just is not prefetched.
+     */
+    private void startReplay() {
+        int[] chunks = null;
+        String source = null;
+        if (Files.exists(profileFile)) {
+            try {
+                ProfileFile.Contents c = ProfileFile.read(profileFile);
+                if (!c.digest().equals(snapshot.digest()) || c.chunkCount() != snapshot.chunkCount()) {
+                    warnProfile("profile " + profileFile + " ignored: it was recorded on snapshot " + c.digest()
+                            + " (" + c.chunkCount() + " chunks), this is " + snapshot.digest() + " ("
+                            + snapshot.chunkCount() + " chunks)");
+                } else {
+                    chunks = c.chunks();
+                    source = "profile " + profileFile;
+                }
+            } catch (IOException | FormatException e) {
+                warnProfile("profile " + profileFile + " ignored: " + e.getMessage());
+            }
+        }
+        if (chunks == null && snapshot.profile().length > 0) {
+            chunks = snapshot.profile();
+            source = "the snapshot's profile section";
+        }
+        if (chunks == null) {
+            if (profileNote.isEmpty()) {
+                profileNote = "no profile to replay (" + profileFile + " does not exist)";
+            }
+            return;
+        }
+        int n = SnapEngine.sn_region_replay(handle, chunks, chunks.length);
+        if (n < 0) {
+            warnProfile("profile replay not started: " + checked(n, ""));
+            return;
+        }
+        replayQueued = n;
+        profileNote = "replaying " + source + ": " + chunks.length + " chunks, " + n + " fill units";
+    }
+
+    private void warnProfile(String message) {
+        profileNote = message;
+        LOG.log(System.Logger.Level.WARNING, "snapstore: {0}", message);
+    }
+
+    /** What {@link Prefetch#PROFILE} replays, or why it replays nothing; empty for other policies. */
+    public String profileNote() {
+        return profileNote;
+    }
+
+    /** Fill units queued for profile replay at map (0 without {@link Prefetch#PROFILE} or without a profile). */
+    public int replayQueuedUnits() {
+        return replayQueued;
+    }
+
+    /** Fill units idle resolvers filled by profile replay so far (those a fault had not already filled). */
+    public long replayedUnits() {
+        return counter(SnapEngine.SN_C_REPLAYED);
+    }
+
+    @Override
+    public int[] recordedProfile() {
+        if (!recording) {
+            throw new IllegalStateException("this " + mode() + " region does not record a profile: map it with "
+                    + "MapOptions.builder().recordProfile(true)");
+        }
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            int[] out = new int[snapshot.chunkCount()];
+            int n = SnapEngine.sn_region_profile(handle, out, out.length);
+            if (n < 0) {
+                throw unchecked(n, "");
+            }
+            return java.util.Arrays.copyOf(out, n);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** Writes {@link #recordedProfile()} to the sidecar (or {@link MapOptions#profileFile()}); returns that file. */
+    @Override
+    public Path recordProfile() throws IOException {
+        int[] ids = recordedProfile();
+        ProfileFile.write(profileFile, snapshot.digest(), snapshot.chunkCount(), ids);
+        return profileFile;
+    }
+
     /** Page size of the mapping: 4 KiB, or the hugepage size for HUGETLB. */
     public long pageSize() {
         return pageSize;
@@ -230,11 +340,17 @@ public final class LazyRegion extends AbstractRegion {
 
 
     /**
-     * Fills the range with MADV_POPULATE_READ from native code (the calling thread waits in a
-     * system call, never inside a page fault with a safepoint pending).
+     * Fills the range with many faults in flight: the engine cuts it into stripes of whole fill
+     * units that this thread (in native code: it waits in a system call, never inside a page fault
+     * with a safepoint pending) and native helper threads populate with MADV_POPULATE_READ, one
+     * fault per resolver at a time, while the kernel reads the next stripes' compressed bytes
+     * ahead; so disk reads and decompression overlap. Errors come from the engine's per-chunk
+     * latch, never from a Java access. Safe against concurrent {@code load} calls, and a
+     * concurrent {@link #close()} waits for it to return.
      *
-     * @throws UncheckedIOException wrapping a {@link NativeIoException} when a page cannot be
-     *         produced (the chunk is poisoned and counted in {@link RegionStats#errors()})
+     * @throws UncheckedIOException wrapping a {@link CorruptSnapshotException} naming the file and
+     *         the first chunk of the range that cannot be produced (poisoned and counted in
+     *         {@link RegionStats#errors()}), or a {@link NativeIoException} for another failure
      */
     @Override
     public void load(long offset, long length) {
