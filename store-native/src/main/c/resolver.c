@@ -101,6 +101,7 @@ int sn_prefetch_one(struct sn_resolver *r, int replay) {
         if (i < n) {
             u = pf->replay[i];
             have = 2;
+            sn_replay_job_started(g, i);
         }
     } else if (!have) {
         /* the count was a replay job's: give it back for a resolver that may replay */
