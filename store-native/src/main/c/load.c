@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #define SN_LOAD_MAX_HELPERS 16
@@ -84,7 +85,9 @@ static void load_run(struct load_job *j) {
         if (i >= j->nstripes) {
             return;
         }
-        read_ahead(j, i + j->ahead);
+        if (j->ahead) {
+            read_ahead(j, i + j->ahead);
+        }
         uint64_t s = j->start + i * j->stripe;
         uint64_t n = s + j->stripe < j->end ? j->stripe : j->end - s;
         while (madvise(g->base + s, n, j->advice) != 0) {
@@ -93,6 +96,24 @@ static void load_run(struct load_job *j) {
                 atomic_compare_exchange_strong(&j->err, &none, errno);
                 return;
             }
+        }
+    }
+}
+
+/*
+ * SNAPSTORE_LOAD_HELPERS (read once, 0..16) caps the helper threads: 0 makes load() one populate
+ * from the calling thread, as before this file existed (for measuring what the helpers bring).
+ */
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+static int env_helpers = -1;
+
+static void env_init(void) {
+    const char *v = getenv("SNAPSTORE_LOAD_HELPERS");
+    if (v && *v) {
+        char *end;
+        unsigned long n = strtoul(v, &end, 10);
+        if (*end == 0 && n <= SN_LOAD_MAX_HELPERS) {
+            env_helpers = (int)n;
         }
     }
 }
@@ -118,7 +139,12 @@ int sn_load_range(struct sn_region *g, uint64_t start, uint64_t len, int advice)
     if (helpers > SN_LOAD_MAX_HELPERS) {
         helpers = SN_LOAD_MAX_HELPERS;
     }
-    j.ahead = (uint32_t)helpers + 1;
+    pthread_once(&env_once, env_init);
+    if (env_helpers >= 0 && helpers > env_helpers) {
+        helpers = env_helpers;
+    }
+    /* a one-stripe load (a read() of a few chunks) reads its chunks in its faults: no extra call */
+    j.ahead = j.nstripes > 1 ? (uint32_t)helpers + 1 : 0;
     for (uint64_t i = 0; i < j.ahead; i++) {
         read_ahead(&j, i);
     }

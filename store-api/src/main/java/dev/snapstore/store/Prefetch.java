@@ -16,12 +16,13 @@ public enum Prefetch {
     SEQUENTIAL,
     /**
      * Replays a recorded working set: right after {@code map}, idle resolvers fill the profile's
-     * chunks in recorded first-touch order, in the background; sequential read-ahead still runs.
+     * chunks in recorded first-touch order, in the background, instead of sequential read-ahead
+     * (a region with no usable profile falls back to {@link #SEQUENTIAL}).
      * The profile is the snapshot's sidecar ({@link dev.snapstore.store.format.ProfileFile}, written
      * by {@link Region#recordProfile()}), or {@link MapOptions#profileFile()}, or else the profile
      * section stored in the snapshot itself. A profile recorded on another snapshot (another
-     * digest) is ignored with a warning. Under a memory budget, replay stops where the next chunk
-     * would pass the budget.
+     * digest) is ignored with a warning ({@code LazyRegion.profileNote()} says what was replayed or
+     * why not). Under a memory budget, replay stops where the next chunk would pass the budget.
      */
     PROFILE
 }

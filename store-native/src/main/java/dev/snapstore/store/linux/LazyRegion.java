@@ -142,8 +142,12 @@ public final class LazyRegion extends AbstractRegion {
         String warmDir = mode == Mode.ANONYMOUS ? null : options.warmCache().map(p -> p.toAbsolutePath().toString()).orElse(null);
         String warmName = snapshot.digest() + "." + mode.name().toLowerCase(Locale.ROOT);
         long budget = options.memoryBudget().orElse(0);
+        Replay replay = options.prefetch() != Prefetch.PROFILE ? null
+                : findProfile(snapshot, options.profileFile().orElseGet(() -> ProfileFile.sidecar(snapshot.path(), snapshot.digest())));
+        boolean replays = replay != null && replay.chunks() != null;
+        // PROFILE replaces sequential read-ahead when there is a profile to replay, else falls back to it
         int flags = (writable ? SnapEngine.SN_OPEN_WRITABLE : 0) | (budget > 0 ? SnapEngine.SN_OPEN_BUDGET : 0)
-                | (options.prefetch() == Prefetch.NONE ? SnapEngine.SN_OPEN_NO_READAHEAD : 0)
+                | (options.prefetch() == Prefetch.NONE || replays ? SnapEngine.SN_OPEN_NO_READAHEAD : 0)
                 | (options.recordProfile() ? SnapEngine.SN_OPEN_RECORD : 0);
         long h = SnapEngine.sn_region_open(snapshot.path().toAbsolutePath().toString(), snapshot.fileSize(), raw,
                 index.count(), snapshot.chunkShift(), snapshot.length(), engineMode,
@@ -166,10 +170,14 @@ public final class LazyRegion extends AbstractRegion {
         }
         if (options.prefetch() == Prefetch.NONE) {
             backing += ", no read-ahead";
+        } else if (replays) {
+            backing += ", working-set replay";
         }
         LazyRegion r = new LazyRegion(snapshot, mode, reason, writable, h, backing, residency, options);
-        if (options.prefetch() == Prefetch.PROFILE) {
-            r.startReplay();
+        if (replays) {
+            r.startReplay(replay);
+        } else if (replay != null) {
+            r.profileNote = replay.note();
         }
         LOG.log(System.Logger.Level.DEBUG, "snapstore: mapped {0} as {1}: {2}", snapshot.path(), mode, r.modeReason());
         return r;
@@ -231,48 +239,49 @@ public final class LazyRegion extends AbstractRegion {
         return null;
     }
 
+    /** The profile PROFILE replays (null when there is none to use) and what was decided, for {@link #profileNote()}. */
+    private record Replay(int[] chunks, String note) {
+    }
+
     /**
-     * Queues the working set for replay ({@link Prefetch#PROFILE}): the profile file (the sidecar or
+     * Finds the working set to replay ({@link Prefetch#PROFILE}): the profile file (the sidecar or
      * {@link MapOptions#profileFile()}) when it exists and was recorded on this snapshot, else the
      * snapshot's own profile section. A sidecar of another snapshot (another digest or chunk count)
-     * or one that does not parse is ignored with a warning, never an error: the region still works,
-     * it just is not prefetched.
+     * or one that does not parse is ignored with a warning, never an error: the region then does
+     * sequential read-ahead instead.
      */
-    private void startReplay() {
-        int[] chunks = null;
-        String source = null;
+    private static Replay findProfile(Snapshot snapshot, Path profileFile) {
+        String note = null;
         if (Files.exists(profileFile)) {
             try {
                 ProfileFile.Contents c = ProfileFile.read(profileFile);
-                if (!c.digest().equals(snapshot.digest()) || c.chunkCount() != snapshot.chunkCount()) {
-                    warnProfile("profile " + profileFile + " ignored: it was recorded on snapshot " + c.digest()
-                            + " (" + c.chunkCount() + " chunks), this is " + snapshot.digest() + " ("
-                            + snapshot.chunkCount() + " chunks)");
-                } else {
-                    chunks = c.chunks();
-                    source = "profile " + profileFile;
+                if (c.digest().equals(snapshot.digest()) && c.chunkCount() == snapshot.chunkCount()) {
+                    return new Replay(c.chunks(), "profile " + profileFile);
                 }
+                note = "profile " + profileFile + " ignored: it was recorded on snapshot " + c.digest() + " ("
+                        + c.chunkCount() + " chunks), this is " + snapshot.digest() + " (" + snapshot.chunkCount()
+                        + " chunks)";
             } catch (IOException | FormatException e) {
-                warnProfile("profile " + profileFile + " ignored: " + e.getMessage());
+                note = "profile " + profileFile + " ignored: " + e.getMessage();
             }
+            LOG.log(System.Logger.Level.WARNING, "snapstore: {0}", note);
         }
-        if (chunks == null && snapshot.profile().length > 0) {
-            chunks = snapshot.profile();
-            source = "the snapshot's profile section";
+        if (snapshot.profile().length > 0) {
+            return new Replay(snapshot.profile(), "the snapshot's profile section");
         }
-        if (chunks == null) {
-            if (profileNote.isEmpty()) {
-                profileNote = "no profile to replay (" + profileFile + " does not exist)";
-            }
-            return;
-        }
-        int n = SnapEngine.sn_region_replay(handle, chunks, chunks.length);
+        return new Replay(null, (note != null ? note : "no profile to replay (" + profileFile + " does not exist)")
+                + "; sequential read-ahead instead");
+    }
+
+    /** Queues the profile found at map for replay by idle resolvers. */
+    private void startReplay(Replay replay) {
+        int n = SnapEngine.sn_region_replay(handle, replay.chunks(), replay.chunks().length);
         if (n < 0) {
             warnProfile("profile replay not started: " + checked(n, ""));
             return;
         }
         replayQueued = n;
-        profileNote = "replaying " + source + ": " + chunks.length + " chunks, " + n + " fill units";
+        profileNote = "replaying " + replay.note() + ": " + replay.chunks().length + " chunks, " + n + " fill units";
     }
 
     private void warnProfile(String message) {
