@@ -244,8 +244,6 @@ int sn_load_range(struct sn_region *g, uint64_t start, uint64_t len, int advice)
 int sn_record_init(struct sn_region *g);
 void sn_profile_free(struct sn_region *g);
 void sn_record_slow(struct sn_region *g, uint32_t c);
-#define SN_REPLAY_AHEAD 16 /* replay jobs whose compressed bytes are read ahead of the one running */
-void sn_replay_job_started(struct sn_region *g, uint32_t i);
 /* first touch of chunks [first, last): appended to the recording (no allocation, no lock) */
 static inline void sn_record_touch(struct sn_region *g, uint64_t first, uint64_t last) {
     if (!g->rec.ids) {

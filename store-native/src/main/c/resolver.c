@@ -101,11 +101,11 @@ int sn_prefetch_one(struct sn_resolver *r, int replay) {
         if (i < n) {
             u = pf->replay[i];
             have = 2;
-            sn_replay_job_started(g, i);
         }
     } else if (!have) {
         /* the count was a replay job's: give it back for a resolver that may replay */
         if (sn_replay_pending(g) && write(pf->work_fd, &one, sizeof one) < 0) {
+            /* the counter cannot overflow: it holds at most the queued jobs */
         }
         return 0;
     }

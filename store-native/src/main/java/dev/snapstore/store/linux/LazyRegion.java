@@ -44,9 +44,13 @@ import dev.snapstore.store.linux.internal.SnapEngine;
  *       with UFFDIO_CONTINUE after a once-per-region CRC32C revalidation.</li>
  * </ul>
  *
- * <p>With more than one resolver, a fault right after one on the previous chunk makes idle
- * resolvers fill the next chunks ahead of the reader (in the backing file for SHMEM/HUGETLB, placed
- * with UFFDIO_COPY for ANONYMOUS), so one sequential reader keeps every resolver busy.
+ * <p>What idle resolvers fill ahead of the application is {@link MapOptions#prefetch()}: with
+ * {@link Prefetch#SEQUENTIAL} (the default, more than one resolver), a fault right after one on the
+ * previous chunk makes them fill the next chunks ahead of the reader (in the backing file for
+ * SHMEM/HUGETLB, placed with UFFDIO_COPY for ANONYMOUS), so one sequential reader keeps every
+ * resolver busy; with {@link Prefetch#PROFILE} they replay a recorded working set in its order
+ * ({@link #profileNote()}, {@link #replayedUnits()}); with {@link Prefetch#NONE} nothing. Either
+ * way they serve every queued fault before each fill unit they prefetch.
  * {@link MapOptions#warmCache()} is ignored by ANONYMOUS regions (nothing outlives them), and an
  * ANONYMOUS region is always writable (private memory of this process; nothing to share).
  *
