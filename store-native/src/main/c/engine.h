@@ -79,6 +79,7 @@ struct sn_resolver {
     uint64_t around_unit;  /* 1 + unit whose remainder file_around() maps next, 0 = none */
     uint64_t around_w0, around_w1;
     int around_zero;       /* the unit is mapped with UFFDIO_ZEROPAGE rather than CONTINUE */
+    int replaying;         /* the prefetch job running is profile replay, not sequential read-ahead */
 };
 
 /* unit_mapped values (file modes) */
@@ -95,8 +96,9 @@ struct sn_resolve_ops {
     int (*fault)(struct sn_resolver *r, uint64_t offset, uint64_t flags);
     /* optional: finishes a fault's fault-around after the faulting thread was woken and timed */
     void (*around)(struct sn_resolver *r);
-    /* fills fill unit `unit` ahead of a sequential reader; never maps a page it cannot produce */
-    void (*prefetch)(struct sn_resolver *r, uint64_t unit);
+    /* fills fill unit `unit` ahead of the application (sequential read-ahead or profile replay);
+     * never maps a page it cannot produce; returns 1 when it produced something */
+    int (*prefetch)(struct sn_resolver *r, uint64_t unit);
 };
 
 /* Read-ahead queue: units a sequential reader will fault on next, filled by idle resolvers. */
@@ -109,6 +111,17 @@ struct sn_prefetch {
     _Atomic uint64_t last_unit;  /* unit of the last fault */
     _Atomic uint64_t queued_upto;/* highest unit queued in the current sequential run */
     uint32_t depth;              /* units kept ahead (0: read-ahead off) */
+    /* profile replay (profile.c): units in recorded order, taken when the queue above is empty */
+    uint32_t *replay;
+    uint32_t replay_n;
+    _Atomic uint32_t replay_next;
+};
+
+/* Working-set recording (profile.c): chunk ids in first-touch order, from the fault path's events. */
+struct sn_record {
+    uint32_t *ids;               /* chunk_count slots; UINT32_MAX = claimed, not yet written */
+    _Atomic uint8_t *seen;       /* per chunk: already recorded */
+    _Atomic uint32_t count;      /* slots claimed */
 };
 
 struct sn_region {
@@ -132,6 +145,7 @@ struct sn_region {
     int uffd;
     int stop_fd;           /* eventfd: resolvers exit when it is readable */
     struct sn_prefetch pf;
+    struct sn_record rec;
     int file_fd;           /* memfd or warm file (file modes), else -1 */
     int fresh_file;        /* file created by this region: unwritten pages are zero */
     uint8_t *base;         /* the registered region */
@@ -226,9 +240,33 @@ int sn_uffd_continue(struct sn_region *g, uint64_t off, uint64_t len);
 int sn_uffd_refuse(struct sn_region *g, uint64_t off, uint64_t len);
 int sn_uffd_wake(struct sn_region *g, uint64_t off, uint64_t len);
 
-/* resolver.c */
+/* resolver.c: replay 0 takes only sequential read-ahead jobs, 1 profile replay jobs too */
 int sn_resolver_start(struct sn_resolver *r);
-int sn_prefetch_one(struct sn_resolver *r);
+int sn_prefetch_one(struct sn_resolver *r, int replay);
+
+/* load.c: populate [start, start + len) from this thread and helpers; 0 or the first errno */
+int sn_load_range(struct sn_region *g, uint64_t start, uint64_t len, int advice);
+
+/* profile.c */
+int sn_record_init(struct sn_region *g);
+void sn_profile_free(struct sn_region *g);
+void sn_record_slow(struct sn_region *g, uint32_t c);
+/* first touch of chunks [first, last): appended to the recording (no allocation, no lock) */
+static inline void sn_record_touch(struct sn_region *g, uint64_t first, uint64_t last) {
+    if (!g->rec.ids) {
+        return;
+    }
+    for (uint64_t c = first; c < last && c < g->chunk_count; c++) {
+        if (!atomic_load_explicit(&g->rec.seen[c], memory_order_relaxed)) {
+            sn_record_slow(g, (uint32_t)c);
+        }
+    }
+}
+/* replay jobs may run: a profile is queued and not yet exhausted */
+static inline int sn_replay_pending(struct sn_region *g) {
+    uint32_t n = __atomic_load_n(&g->pf.replay_n, __ATOMIC_ACQUIRE);
+    return n && atomic_load_explicit(&g->pf.replay_next, memory_order_relaxed) < n;
+}
 
 /* resolve_anon.c / resolve_file.c */
 extern const struct sn_resolve_ops sn_anon_ops;

@@ -299,6 +299,26 @@ static jlong j_region_chunk_cache_hits(JNIEnv *env, jclass c, jlong h) {
     return sn_region_chunk_cache_hits(h);
 }
 
+static jint j_region_profile(JNIEnv *env, jclass c, jlong h, jintArray out, jint max) {
+    (void)c;
+    jint *o = out ? (*env)->GetIntArrayElements(env, out, NULL) : NULL;
+    int rc = sn_region_profile(h, (int32_t *)o, max);
+    if (o) {
+        (*env)->ReleaseIntArrayElements(env, out, o, 0);
+    }
+    return rc;
+}
+
+static jint j_region_replay(JNIEnv *env, jclass c, jlong h, jintArray chunks, jint count) {
+    (void)c;
+    jint *in = chunks ? (*env)->GetIntArrayElements(env, chunks, NULL) : NULL;
+    int rc = sn_region_replay(h, (const int32_t *)in, count);
+    if (in) {
+        (*env)->ReleaseIntArrayElements(env, chunks, in, JNI_ABORT);
+    }
+    return rc;
+}
+
 /* ---- registration ---- */
 
 #define STR "Ljava/lang/String;"
@@ -340,6 +360,8 @@ static const JNINativeMethod methods[] = {
     M("sn_region_set_fetch_limits", "(JJJI)I", j_region_set_fetch_limits),
     M("sn_region_set_chunk_cache", "(J" STR "J)I", j_region_set_chunk_cache),
     M("sn_region_chunk_cache_hits", "(J)J", j_region_chunk_cache_hits),
+    M("sn_region_profile", "(J[II)I", j_region_profile),
+    M("sn_region_replay", "(J[II)I", j_region_replay),
 };
 
 /*

@@ -74,6 +74,7 @@ static void region_free(struct sn_region *g) {
         close(g->pf.work_fd);
         pthread_mutex_destroy(&g->pf.lock);
     }
+    sn_profile_free(g);
     if (g->alias && g->alias != MAP_FAILED) {
         munmap(g->alias, g->map_len);
     }
@@ -319,9 +320,13 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
         goto fail;
     }
 
-    /* read-ahead: keep one unit per resolver ahead of a sequential reader (off with one resolver) */
+    /* read-ahead: keep one unit per resolver ahead of a sequential reader (off with one resolver);
+     * the job eventfd also carries profile replay (profile.c), so it exists either way */
     g->pf.depth = resolvers > 1 && !(flags & SN_OPEN_NO_READAHEAD) ? (uint32_t)resolvers : 0;
-    if (g->pf.depth) {
+    if ((flags & SN_OPEN_RECORD) && (rc = sn_record_init(g)) < 0) {
+        goto fail;
+    }
+    {
         g->pf.work_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE);
         if (g->pf.work_fd < 0) {
             rc = sn_fail(SN_E_IO, "eventfd(read-ahead)", errno);
@@ -418,8 +423,9 @@ static int clip(struct sn_region *g, long offset, long length, uint64_t *start, 
 }
 
 /*
- * Fills a range from this (native) thread: the resolvers serve the faults MADV_POPULATE_* raises.
- * Then checks the region's error latch for the chunks of the range (and, when the populate failed,
+ * Fills a range from native threads: this one and helpers (load.c), each populating whole stripes
+ * with MADV_POPULATE_*, so one fault per resolver is in flight; the resolvers serve the faults.
+ * Then checks the region's error latch for the chunks of the range (and, when a populate failed,
  * of the fill units around it), so a chunk that could not be produced is reported as
  * SN_E_CORRUPT_CHUNK naming it, whatever the populate returned.
  */
@@ -431,13 +437,7 @@ SN_API int sn_region_populate(long handle, long offset, long length, int write) 
         return rc;
     }
     int advice = write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
-    int err = 0;
-    while (madvise(g->base + s, n, advice) != 0) {
-        if (errno != EINTR && errno != EAGAIN) {
-            err = errno;
-            break;
-        }
-    }
+    int err = sn_load_range(g, s, n, advice);
     uint64_t cs = s, cn = n;
     if (err) {
         cs = s / g->unit * g->unit;

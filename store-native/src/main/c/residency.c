@@ -494,6 +494,19 @@ void sn_res_touched(struct sn_region *g, uint64_t u, int how) {
     hard_cap(g);
 }
 
+int sn_res_room(struct sn_region *g, uint64_t u) {
+    struct sn_residency *res = g->res;
+    if (!res || u >= res->units) {
+        return 1;
+    }
+    if (atomic_load_explicit(&res->ustate[u], memory_order_relaxed) & U_RESIDENT) {
+        return 1;
+    }
+    /* ANONYMOUS: the chunk cache keeps a second copy of the chunk, counted in SN_R_RESIDENT too */
+    uint64_t need = unit_bytes(g, u) * (res->slab ? 2 : 1);
+    return atomic_load_explicit(&res->stats[SN_R_RESIDENT], memory_order_relaxed) + need <= res->budget;
+}
+
 void sn_res_wp_fault(struct sn_region *g, uint64_t off) {
     struct sn_residency *res = g->res;
     uint64_t u = off / g->unit;

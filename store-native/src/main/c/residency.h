@@ -58,6 +58,8 @@ void sn_res_touched(struct sn_region *g, uint64_t unit, int how);
 void sn_res_wp_fault(struct sn_region *g, uint64_t off);
 /* the mapped range [off, off + len) is being reset */
 void sn_res_reset(struct sn_region *g, uint64_t off, uint64_t len);
+/* 1 when unit u can be made resident without passing the budget (always without one): replay's test */
+int sn_res_room(struct sn_region *g, uint64_t u);
 /* a CONTINUE found the unit's pages gone from the file (another process evicted): refill it */
 void sn_res_invalidate_unit(struct sn_region *g, uint64_t unit);
 

@@ -43,6 +43,7 @@ static int anon_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
     const struct sn_chunk *ch = &g->chunks[c];
     uint64_t start = (uint64_t)c << g->chunk_shift;
     uint64_t len = ((uint64_t)ch->raw + ps - 1) & ~(ps - 1);
+    sn_record_touch(g, c, (uint64_t)c + 1); /* the working set's first touches (profile.c) */
     if (ch->flags & SN_FLAG_ZERO) {
         sn_count(g, SN_C_ZERO_FAULTS, 1);
         finish(g, sn_uffd_zero(g, start, len), page);
@@ -99,23 +100,27 @@ static int anon_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
     return rc < 0 ? rc : 0;
 }
 
-/* Read-ahead: decompress and place a whole chunk before it is touched (skipped if already there). */
-static void anon_prefetch(struct sn_resolver *r, uint64_t unit) {
+/*
+ * Read-ahead: decompress and place a whole chunk before it is touched (skipped if already there).
+ * Its touch will raise no fault, so a recording region records a sequential read-ahead fill here,
+ * as the reader is about to touch it (a replayed chunk is not: the profile is not the workload).
+ */
+static int anon_prefetch(struct sn_resolver *r, uint64_t unit) {
     struct sn_region *g = r->region;
     uint64_t c = unit; /* the unit is the chunk in anonymous mode */
     if (c >= g->chunk_count || (g->chunks[c].flags & SN_FLAG_ZERO)) {
-        return;
+        return 0;
     }
     const struct sn_chunk *ch = &g->chunks[c];
     uint64_t ps = g->page_size;
     uint64_t start = c << g->chunk_shift;
     uint64_t len = ((uint64_t)ch->raw + ps - 1) & ~(ps - 1);
     if (sn_chunk_wait_or_claim(g, (uint32_t)c) != SN_S_BUSY) {
-        return;
+        return 0;
     }
     if (page_present(g, start)) {
         sn_chunk_publish(g, (uint32_t)c, SN_S_UNKNOWN);
-        return;
+        return 0;
     }
     const uint8_t *src = sn_res_cache_get(g, (uint32_t)c);
     if (!src) {
@@ -127,7 +132,7 @@ static void anon_prefetch(struct sn_resolver *r, uint64_t unit) {
             /* the fault that comes for it will be poisoned */
             sn_record_error(g, (uint32_t)c, rc);
             sn_chunk_publish(g, (uint32_t)c, SN_S_FAILED);
-            return;
+            return 1;
         }
         sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
         sn_count(g, SN_C_BYTES_DECOMPRESSED, ch->raw);
@@ -137,10 +142,13 @@ static void anon_prefetch(struct sn_resolver *r, uint64_t unit) {
         sn_res_cache_put(g, (uint32_t)c, r->scratch, len);
         src = r->scratch;
     }
-    sn_count(g, SN_C_PREFETCHED, 1);
+    if (!r->replaying) {
+        sn_record_touch(g, c, c + 1);
+    }
     sn_res_touched(g, c, SN_TOUCH_PREFETCH);
     sn_uffd_copy(g, start, len, src);
     sn_chunk_publish(g, (uint32_t)c, SN_S_UNKNOWN);
+    return 1;
 }
 
 const struct sn_resolve_ops sn_anon_ops = {.fault = anon_fault, .prefetch = anon_prefetch};

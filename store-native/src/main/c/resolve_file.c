@@ -170,7 +170,7 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
             for (uint64_t c = first; c < last && !busy; c++) {
                 busy = atomic_load_explicit(&g->state[c], memory_order_acquire) == SN_S_BUSY;
             }
-            if (!busy || !sn_prefetch_one(r)) {
+            if (!busy || !sn_prefetch_one(r, 0)) {
                 break;
             }
         }
@@ -201,6 +201,7 @@ again:
             failed = 1;
         }
     }
+    sn_record_touch(g, first, last); /* the working set's first touches (profile.c) */
     if (!failed && !zero_page && first < last && !refills) {
         sn_res_touched(g, u, minor ? SN_TOUCH_MINOR : SN_TOUCH_FAULT); /* a fill, or an access (residency.c) */
     }
@@ -318,11 +319,11 @@ static void file_around(struct sn_resolver *r) {
 }
 
 /* Read-ahead: make the unit's chunks valid in the file; the reader's fault then only CONTINUEs. */
-static void file_prefetch(struct sn_resolver *r, uint64_t unit) {
+static int file_prefetch(struct sn_resolver *r, uint64_t unit) {
     struct sn_region *g = r->region;
     uint64_t ustart = unit * g->unit;
     if (ustart >= g->map_len) {
-        return;
+        return 0;
     }
     uint64_t first, last;
     sn_unit_chunks(g, unit, &first, &last);
@@ -338,12 +339,10 @@ static void file_prefetch(struct sn_resolver *r, uint64_t unit) {
             did = 1;
         }
     }
-    if (did) {
-        sn_count(g, SN_C_PREFETCHED, 1);
-        if (ok) {
-            sn_res_touched(g, unit, SN_TOUCH_PREFETCH);
-        }
+    if (did && ok) {
+        sn_res_touched(g, unit, SN_TOUCH_PREFETCH);
     }
+    return did;
 }
 
 const struct sn_resolve_ops sn_file_ops = {.fault = file_fault, .around = file_around, .prefetch = file_prefetch};

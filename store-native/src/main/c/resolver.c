@@ -76,11 +76,18 @@ static void prefetch_hint(struct sn_region *g, uint64_t off) {
     }
 }
 
-/* Runs one queued read-ahead job, if any; returns 1 when it took one. */
-int sn_prefetch_one(struct sn_resolver *r) {
+/*
+ * Runs one read-ahead job, if any: a queued sequential unit first, else (when `replay`) the next
+ * unit of the replayed profile. Returns 1 when it took one. Under a memory budget, replay ends at
+ * the first unit that would not fit within the budget (sn_res_room): prefetching never evicts.
+ */
+int sn_prefetch_one(struct sn_resolver *r, int replay) {
     struct sn_region *g = r->region;
     struct sn_prefetch *pf = &g->pf;
     uint64_t one;
+    if (!replay && pf->tail == pf->head) {
+        return 0; /* racy peek; the count stays for a resolver that may replay */
+    }
     if (read(pf->work_fd, &one, sizeof one) != sizeof one) {
         return 0;
     }
@@ -88,10 +95,33 @@ int sn_prefetch_one(struct sn_resolver *r) {
     int have = pf->tail != pf->head;
     uint64_t u = have ? pf->slots[pf->head++ % SN_PREFETCH_SLOTS] : 0;
     pthread_mutex_unlock(&pf->lock);
+    if (!have && replay) {
+        uint32_t n = __atomic_load_n(&pf->replay_n, __ATOMIC_ACQUIRE);
+        uint32_t i = atomic_fetch_add_explicit(&pf->replay_next, 1, memory_order_relaxed);
+        if (i < n) {
+            u = pf->replay[i];
+            have = 2;
+        }
+    } else if (!have) {
+        /* the count was a replay job's: give it back for a resolver that may replay */
+        if (sn_replay_pending(g) && write(pf->work_fd, &one, sizeof one) < 0) {
+            /* the counter cannot overflow: it holds at most the queued jobs */
+        }
+        return 0;
+    }
     if (have && !atomic_load_explicit(&g->closing, memory_order_relaxed)) {
+        if (have == 2 && !sn_res_room(g, u)) {
+            atomic_store_explicit(&pf->replay_next, __atomic_load_n(&pf->replay_n, __ATOMIC_RELAXED),
+                                  memory_order_relaxed);
+            return 1;
+        }
         atomic_fetch_add(&g->active, 1);
         sn_res_enter(g, u);
-        g->ops->prefetch(r, u);
+        r->replaying = have == 2;
+        if (g->ops->prefetch(r, u)) {
+            sn_count(g, have == 2 ? SN_C_REPLAYED : SN_C_PREFETCHED, 1);
+        }
+        r->replaying = 0;
         sn_res_exit(g, u);
         atomic_fetch_sub(&g->active, 1);
         atomic_store_explicit(&g->last_event_ns, sn_now_ns(), memory_order_relaxed);
@@ -200,8 +230,8 @@ static int spin(struct sn_resolver *r, uint64_t spin_ns) {
         if (n < 0) {
             return n;
         }
-        if (n == 0 && g->pf.depth) {
-            sn_prefetch_one(r); /* the read-ahead queue is served while spinning too */
+        if (n == 0 && (g->pf.depth || sn_replay_pending(g))) {
+            sn_prefetch_one(r, 1); /* the read-ahead queue is served while spinning too */
         }
         uint64_t now = sn_now_ns();
         if (n > 0) {
@@ -242,8 +272,8 @@ static void *resolver_main(void *arg) {
         if (served < 0) {
             break;
         }
-        if (g->pf.depth) {
-            sn_prefetch_one(r); /* faults first: at most one read-ahead unit between drains */
+        if (g->pf.work_fd >= 0) {
+            sn_prefetch_one(r, 1); /* faults first: at most one read-ahead unit between drains */
         }
         if (spin_ns && served > 0) {
             uint64_t now = sn_now_ns();
@@ -274,7 +304,7 @@ int sn_resolver_start(struct sn_resolver *r) {
     if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, g->stop_fd, &sv) != 0) {
         return sn_fail(SN_E_IO, "epoll_ctl(eventfd)", errno);
     }
-    if (g->pf.depth) {
+    if (g->pf.work_fd >= 0) {
         struct epoll_event wv = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = g->pf.work_fd};
         if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, g->pf.work_fd, &wv) != 0) {
             return sn_fail(SN_E_IO, "epoll_ctl(read-ahead eventfd)", errno);

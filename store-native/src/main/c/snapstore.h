@@ -25,6 +25,7 @@
 #define SN_OPEN_WRITABLE 1     /* MAP_PRIVATE copy-on-write region, else MAP_SHARED + PROT_READ */
 #define SN_OPEN_NO_READAHEAD 2 /* no sequential read-ahead by idle resolvers */
 #define SN_OPEN_BUDGET 4       /* the region gets a memory budget (writable ones register write-protect) */
+#define SN_OPEN_RECORD 8       /* record the order in which chunks are first touched (sn_region_profile) */
 
 /* index entry codec ids and flags (docs/FORMAT.md) */
 #define SN_CODEC_NONE 0
@@ -54,6 +55,7 @@ enum sn_counter {
     SN_C_PREFETCHED,        /* units filled ahead of a sequential reader */
     SN_C_FIRST_ERROR_CHUNK, /* 1 + the first chunk that could not be produced, 0 = none */
     SN_C_WARM_REFUSED,      /* errno why the warm cache was not used (another user's file or directory), 0 = used */
+    SN_C_REPLAYED,          /* units filled by profile replay (sn_region_replay) ahead of the application */
     SN_C_COUNT
 };
 #define SN_HIST_BUCKETS 48
@@ -136,6 +138,8 @@ SN_API long sn_region_mapped_length(long handle);
 SN_API long sn_region_page_size(long handle);
 SN_API long sn_region_stats(long handle);
 SN_API int sn_region_populate(long handle, long offset, long length, int write);
+SN_API int sn_region_profile(long handle, int32_t *out, int max);
+SN_API int sn_region_replay(long handle, const int32_t *chunks, int count);
 SN_API int sn_region_check(long handle, long offset, long length);
 SN_API int sn_region_reset(long handle, long offset, long length);
 SN_API int sn_region_close(long handle);

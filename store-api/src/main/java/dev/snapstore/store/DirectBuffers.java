@@ -37,6 +37,12 @@ public final class DirectBuffers {
      * returns.
      */
     public static ByteBuffer slice(long base, long size, long offset, int length, boolean writable) {
+        if (length < 0) {
+            // the usual cause: (int) of a size of 2 GiB or more
+            throw new IndexOutOfBoundsException("slice length " + length + " is negative: a ByteBuffer holds at most "
+                    + Integer.MAX_VALUE + " bytes (2 GiB - 1), this region has " + size + "; take slices of at most "
+                    + "that, or one MemorySegment of any size with RegionSegments.of(region) on JDK 22+");
+        }
         checkRange(offset, length, size);
         ByteBuffer b = wrap(base + offset, length);
         // asReadOnlyBuffer() resets the byte order to big-endian: keep the little-endian of wrap()

@@ -20,6 +20,9 @@ public final class MapOptions {
     private final long memoryBudget;
     private final Path chunkCache;
     private final long chunkCacheBytes;
+    private final Prefetch prefetch;
+    private final boolean recordProfile;
+    private final Path profileFile;
 
     private MapOptions(Builder b) {
         this.writable = b.writable;
@@ -31,6 +34,9 @@ public final class MapOptions {
         this.memoryBudget = b.memoryBudget;
         this.chunkCache = b.chunkCache;
         this.chunkCacheBytes = b.chunkCacheBytes;
+        this.prefetch = b.prefetch;
+        this.recordProfile = b.recordProfile;
+        this.profileFile = b.profileFile;
     }
 
     /** Defaults: writable (copy-on-write), resolvers = cores, no warm cache, hugepages when free. */
@@ -54,6 +60,9 @@ public final class MapOptions {
         b.memoryBudget = memoryBudget;
         b.chunkCache = chunkCache;
         b.chunkCacheBytes = chunkCacheBytes;
+        b.prefetch = prefetch;
+        b.recordProfile = recordProfile;
+        b.profileFile = profileFile;
         return b;
     }
 
@@ -105,6 +114,24 @@ public final class MapOptions {
         return chunkCacheBytes;
     }
 
+    /** What idle resolvers of a lazy region fill ahead of the application (default {@link Prefetch#SEQUENTIAL}). */
+    public Prefetch prefetch() {
+        return prefetch;
+    }
+
+    /** Whether a lazy region records the order in which chunks are first touched ({@link Region#recordedProfile()}). */
+    public boolean recordProfile() {
+        return recordProfile;
+    }
+
+    /**
+     * The profile file {@link Prefetch#PROFILE} replays and {@link Region#recordProfile()} writes, or
+     * empty for the snapshot's sidecar ({@link dev.snapstore.store.format.ProfileFile#sidecar}).
+     */
+    public Optional<Path> profileFile() {
+        return Optional.ofNullable(profileFile);
+    }
+
     /** Builder of {@link MapOptions}; not thread-safe. */
     public static final class Builder {
         private boolean writable = true;
@@ -116,6 +143,9 @@ public final class MapOptions {
         private long memoryBudget;
         private Path chunkCache;
         private long chunkCacheBytes;
+        private Prefetch prefetch = Prefetch.SEQUENTIAL;
+        private boolean recordProfile;
+        private Path profileFile;
 
         private Builder() {
         }
@@ -200,6 +230,28 @@ public final class MapOptions {
             }
             this.chunkCache = dir;
             this.chunkCacheBytes = bytes;
+            return this;
+        }
+
+        /** What idle resolvers fill ahead of the application; see {@link Prefetch}. */
+        public Builder prefetch(Prefetch policy) {
+            this.prefetch = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Records the working set: the region notes each chunk's first touch, in order, from the
+         * events its resolvers serve anyway (no extra fault, no allocation per fault). Take it with
+         * {@link Region#recordedProfile()}, persist it with {@link Region#recordProfile()}.
+         */
+        public Builder recordProfile(boolean record) {
+            this.recordProfile = record;
+            return this;
+        }
+
+        /** Replays and records the profile at {@code file} instead of the snapshot's sidecar. */
+        public Builder profileFile(Path file) {
+            this.profileFile = file;
             return this;
         }
 

@@ -123,6 +123,33 @@ public interface Region extends AutoCloseable {
      */
     void reset(long offset, long length);
 
+    /**
+     * The working set recorded so far: chunk ids in the order they were first touched. Lazy regions
+     * mapped with {@link MapOptions.Builder#recordProfile(boolean)} record it; a touch served by a
+     * sequential read-ahead fill counts when the fill was made (the touch then raises no fault in
+     * ANONYMOUS mode).
+     *
+     * @throws IllegalStateException the region does not record (not asked for, or an EAGER region)
+     */
+    default int[] recordedProfile() {
+        throw new IllegalStateException(mode() + " region does not record a profile: map a lazy mode with "
+                + "MapOptions.builder().recordProfile(true)");
+    }
+
+    /**
+     * Persists {@link #recordedProfile()} as the snapshot's profile sidecar (or
+     * {@link MapOptions#profileFile()}), atomically replacing an earlier one, for
+     * {@link Prefetch#PROFILE} to replay at the next map. The snapshot file is not changed.
+     *
+     * @return the file written
+     * @throws IllegalStateException the region does not record
+     * @throws IOException the file cannot be written
+     */
+    default java.nio.file.Path recordProfile() throws IOException {
+        recordedProfile();
+        throw new IllegalStateException(mode() + " region does not record a profile");
+    }
+
     /** Counters of this region, read without stopping the engine. */
     RegionStats stats();
 

@@ -23,4 +23,13 @@ class RegionSegmentsTest {
         assertTrue(e.getMessage().contains("JDK 22 or later"), e.getMessage());
         assertTrue(e.getMessage().contains("Java " + Runtime.version().feature()), e.getMessage());
     }
+
+    @Test
+    void aByteBufferSliceSaysWhyItStopsAt2GiB() {
+        // what (int) region.size() gives for a 3 GiB region: the message says why and what to use instead
+        long size = 3L << 30;
+        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
+                () -> DirectBuffers.slice(4096, size, 0, (int) size, false));
+        assertTrue(e.getMessage().contains("2 GiB") && e.getMessage().contains("RegionSegments.of"), e.getMessage());
+    }
 }

@@ -118,6 +118,12 @@ public final class BenchCommand implements Callable<Integer> {
     /** What the budget scenario's cgroups allow above the budget: the JVM's own growth and the engine's slack. */
     static final int BUDGET_HEADROOM_MIB = 64;
 
+    @Option(names = "--prefetch", defaultValue = "sequential", paramLabel = "none|sequential|profile",
+            converter = Converters.PrefetchPolicy.class,
+            description = "Prefetch policy of the snapstore jobs (default: ${DEFAULT-VALUE}); the +profile jobs always "
+                    + "replay a profile recorded just before them.")
+    dev.snapstore.store.Prefetch prefetch;
+
     @Option(names = "--no-load", negatable = false, description = "Skip the variants that call region.load() before touching.")
     boolean noLoad;
 

@@ -125,6 +125,8 @@ final class BenchRun {
         run.put("repeat", o.repeat);
         run.put("statistic", o.repeat > 1 ? "median of " + o.repeat + " runs, each in a fresh JVM" : "one run per measurement");
         run.put("scenarios", o.scenarios.stream().map(Scenario::cliName).toList());
+        run.put("prefetch", o.prefetch.name().toLowerCase(Locale.ROOT) + " (snapstore jobs without a variant; "
+                + "+profile replays the working set recorded by an untimed pass of the same plan)");
         run.put("safepoint_probe", !o.noProbe ? "a thread requests a global safepoint (thread dump) every 5 ms and "
                 + "allocates 256 KiB, in every measured JVM" : "off");
         run.put("touch", (o.touch.equals("all") ? "every 8-byte word of each touched page read; timed: " : "")
@@ -169,6 +171,12 @@ final class BenchRun {
                 if (!o.noLoad && m.isLazy() && (sc == Scenario.MODEL_WEIGHTS || sc == Scenario.FULL_SCAN)) {
                     jobs.add(new Job(sc, "snapstore", name + "+load"));
                 }
+                if (!o.noLoad && m.isLazy() && sc == Scenario.FULL_SCAN) {
+                    jobs.add(new Job(sc, "snapstore", name + "+loadall")); // one load() of the whole region
+                }
+                if (m.isLazy() && (sc == Scenario.MODEL_WEIGHTS || sc == Scenario.RANDOM_CHUNKS)) {
+                    jobs.add(new Job(sc, "snapstore", name + "+profile")); // the working set, recorded then replayed
+                }
             }
             jobs.add(new Job(sc, "eager", input.codecLabel));
             jobs.add(new Job(sc, "mmap", sc == Scenario.JMH_FORK ? "private" : "read-only"));
@@ -184,6 +192,9 @@ final class BenchRun {
             if (sc == Scenario.FULL_SCAN || sc == Scenario.MODEL_WEIGHTS) {
                 jobs.add(new Job(sc, "codec-raw", input.codecLabel));
                 jobs.add(new Job(sc, "memcpy", "copy"));
+            }
+            if (sc == Scenario.FULL_SCAN) {
+                jobs.add(new Job(sc, "cat", "disk")); // cat SNAP > /dev/null, cold: the disk's limit
             }
         }
         return jobs;
@@ -266,6 +277,7 @@ final class BenchRun {
                 "--scenario", job.scenario().cliName(), "--system", job.system(), "--mode", job.mode(),
                 "--snap", input.snap.toString(), "--raw", input.raw.toString(), "--threads", String.valueOf(o.threads),
                 "--seed", String.valueOf(o.seed), "--probe", String.valueOf(!o.noProbe), "--touch", o.touch,
+                "--prefetch", o.prefetch.name().toLowerCase(Locale.ROOT),
                 "--result", resultFile.toString()));
         MemoryCgroup cgroup = null;
         if (job.scenario() == Scenario.BUDGET) {

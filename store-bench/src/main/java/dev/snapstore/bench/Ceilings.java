@@ -61,6 +61,36 @@ final class Ceilings {
         }
     }
 
+    /**
+     * cat: the disk's limit for a cold restore. Drops the snapshot from the page cache as the cold
+     * passes do (POSIX_FADV_DONTNEED: the same pages as {@code echo 3 > /proc/sys/vm/drop_caches},
+     * without also evicting cat's and the JVM's own files), then times {@code cat SNAP > /dev/null};
+     * touch_all_gbps is over the snapshot file's bytes.
+     */
+    void cat(Path snap) throws IOException {
+        Os.dropFromPageCache(snap);
+        out.emit("cold", "cold_resident_snap", Os.residentFraction(snap), "fraction");
+        long bytes = Files.size(snap);
+        long cpu0 = Os.processCpuNanos();
+        long wall0 = System.currentTimeMillis();
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder("cat", snap.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            if (p.waitFor() != 0) {
+                throw new IOException("cat " + snap + " exited with " + p.exitValue());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while timing cat");
+        }
+        long t = System.nanoTime() - t0;
+        out.window("cold", wall0, System.currentTimeMillis());
+        out.emit("cold", "touch_all_ms", t / 1e6, "ms");
+        out.emit("cold", "touch_all_gbps", bytes / (double) t, "GB/s");
+        out.emit("cold", "cpu_ms", (Os.processCpuNanos() - cpu0) / 1e6, "ms");
+    }
+
     /** memcpy: the ceiling of any warm restore. */
     void memcpy(long size) throws IOException {
         long src = Os.mapAnonymous(size, true);

@@ -34,7 +34,7 @@ final class Chart {
     private static final int ROW_H = 2 * BAR_H + 8;
     private static final Map<String, String> COLORS = Map.of(
             "snapstore", "#1f6fb4", "eager", "#e07b18", "mmap", "#2a9d4a", "chronicle-mapped", "#8856a7",
-            "codec-raw", "#7f7f7f", "memcpy", "#8c564b");
+            "codec-raw", "#7f7f7f", "memcpy", "#8c564b", "cat", "#bcbd22");
 
     private final List<Result> results;
     private final Map<String, Object> machine;
@@ -193,7 +193,7 @@ final class Chart {
         c.text(20, 30, "snapstore bench: restore and touch, cold (solid) and warm (light)", 20, "start", true, "#222222");
         c.text(20, 52, subtitle(), 12, "start", false, "#555555");
         double lx = 20;
-        String[] order = {"snapstore", "eager", "mmap", "chronicle-mapped", "codec-raw", "memcpy"};
+        String[] order = {"snapstore", "eager", "mmap", "chronicle-mapped", "codec-raw", "memcpy", "cat"};
         for (String s : order) {
             c.rect(lx, 64, 14, 10, COLORS.get(s), 1);
             c.text(lx + 18, 73, s, 12, "start", false, "#333333");

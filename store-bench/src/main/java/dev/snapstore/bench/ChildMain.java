@@ -26,7 +26,7 @@ import dev.snapstore.tools.Safetensors;
  */
 public final class ChildMain {
     /** The systems that are not subjects: limits measured on plain memory. */
-    static final List<String> CEILINGS = List.of("codec-raw", "memcpy");
+    static final List<String> CEILINGS = List.of("codec-raw", "memcpy", "cat");
 
     private final Map<String, String> args;
     private final Measurements out = new Measurements();
@@ -92,7 +92,8 @@ public final class ChildMain {
         Plan plan = Plan.of(scenario, size, chunkSize, Safetensors.readIfPresent(raw), seed);
         Toucher.warmUpJit();
         Subject subject = CEILINGS.contains(system) ? null
-                : Subject.create(system, arg("mode"), snap, raw, threads, plan.write());
+                : Subject.create(system, arg("mode"), snap, raw, threads, plan.write(),
+                        dev.snapstore.store.Prefetch.valueOf(args.getOrDefault("prefetch", "sequential").toUpperCase(java.util.Locale.ROOT)));
         long i0 = System.nanoTime();
         warmUpCodecs(snap);
         if (subject != null) {
@@ -106,6 +107,8 @@ public final class ChildMain {
                 Ceilings c = new Ceilings(out, threads);
                 if (system.equals("memcpy")) {
                     c.memcpy(size);
+                } else if (system.equals("cat")) {
+                    c.cat(snap);
                 } else {
                     c.codecRaw(snap);
                 }

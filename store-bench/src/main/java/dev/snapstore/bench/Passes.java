@@ -1,6 +1,7 @@
 package dev.snapstore.bench;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -33,6 +34,12 @@ record Passes(Measurements out, Plan plan, Path snap, Path raw, boolean readAll,
     }
 
     private void coldThenWarm(Subject s) throws IOException {
+        if (s instanceof SnapstoreSubject ss) {
+            int n = ss.recordProfile(plan); // +profile: the working set, recorded before the cache is dropped
+            if (n >= 0) {
+                out.emit("cold", "profile_chunks", n, "count");
+            }
+        }
         boolean load = s.mode().endsWith("+load");
         Toucher toucher = new Toucher(plan.imageSize(), readAll);
         dropCaches();
@@ -62,10 +69,20 @@ record Passes(Measurements out, Plan plan, Path snap, Path raw, boolean readAll,
             s.reset(plan);
         }
         t.open = System.nanoTime() - t0;
+        boolean loadAll = s instanceof SnapstoreSubject ss && ss.loadsAll();
+        if (loadAll) {
+            long a = System.nanoTime();
+            s.load(0, plan.imageSize());
+            t.load = System.nanoTime() - a;
+        }
         toucher.touch(s, plan, load, t0, t);
         long cpu1 = Os.processCpuNanos();
         out.window(state, wall0, System.currentTimeMillis());
-        out.emitAll(state, Toucher.metrics(plan, t, load));
+        out.emitAll(state, Toucher.metrics(plan, t, load || loadAll));
+        if (loadAll) {
+            out.emit(state, "load_gbps", plan.imageSize() / (double) t.load, "GB/s");
+            out.emit(state, "load_snapshot_gbps", Files.size(snap) / (double) t.load, "GB/s");
+        }
         out.emit(state, "cpu_ms", (cpu1 - cpu0) / 1e6, "ms");
         out.memory(state);
         out.emitGrowth(state, open ? Map.of() : before, s.counters());

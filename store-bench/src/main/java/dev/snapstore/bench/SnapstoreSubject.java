@@ -21,17 +21,60 @@ public final class SnapstoreSubject extends NamedSubject {
     private final Mode mode;
     private final MapOptions options;
     private final boolean useLoad;
+    private final String variant;
     private Snapshot snapshot;
     private Region region;
     private long lastOpenNanos;
     private long lastMapNanos;
 
     public SnapstoreSubject(Path snap, Mode mode, MapOptions options, boolean useLoad) {
-        super("snapstore", mode.name().toLowerCase(Locale.ROOT) + (useLoad ? "+load" : ""));
+        this(snap, mode, options, useLoad ? "+load" : "");
+    }
+
+    /** {@code variant}: "", "+load", "+loadall" or "+profile" (see {@link Subject#create}). */
+    SnapstoreSubject(Path snap, Mode mode, MapOptions options, String variant) {
+        super("snapstore", mode.name().toLowerCase(Locale.ROOT) + variant);
         this.snap = snap;
         this.mode = mode;
         this.options = options;
-        this.useLoad = useLoad;
+        this.variant = variant;
+        this.useLoad = variant.equals("+load") || variant.equals("+loadall");
+    }
+
+    /** The +loadall variant: one {@link Region#load} of the whole region before the touch. */
+    boolean loadsAll() {
+        return variant.equals("+loadall");
+    }
+
+    /**
+     * The +profile variant, before any measured pass: maps the snapshot recording its working set,
+     * touches the plan's segments in order (one byte per 4 KiB page, as the toucher does), and saves
+     * the profile as the snapshot's sidecar, for the measured maps to replay. A no-op otherwise.
+     *
+     * @return the profile's length in chunks, or -1 when nothing was recorded
+     */
+    int recordProfile(Plan plan) throws IOException {
+        if (!variant.equals("+profile")) {
+            return -1;
+        }
+        MapOptions record = options.toBuilder().prefetch(dev.snapstore.store.Prefetch.NONE).recordProfile(true).build();
+        try (Snapshot s = Snapshot.open(snap); Region r = s.map(mode, record)) {
+            long acc = 0;
+            for (int seg = 0; seg < plan.segments(); seg++) {
+                long off = plan.offset(seg);
+                long len = plan.length(seg);
+                for (long at = 0; at < len; at += 1L << 30) {
+                    java.nio.ByteBuffer b = r.slice(off + at, (int) Math.min(1L << 30, len - at));
+                    for (int i = 0; i < b.limit(); i += Os.PAGE) {
+                        acc += b.get(i);
+                    }
+                }
+            }
+            Toucher.keep(acc);
+            int n = r.recordedProfile().length;
+            r.recordProfile();
+            return n;
+        }
     }
 
     /** Maps one lazy region (the first mode this machine offers) so the engine's library is loaded. */
@@ -101,9 +144,10 @@ public final class SnapstoreSubject extends NamedSubject {
         }
     }
 
+    /** The +loadall variant reopens for its warm pass: a full load() from the page-cached snapshot, not a reset. */
     @Override
     public boolean warmByReset() {
-        return mode.isLazy();
+        return mode.isLazy() && !loadsAll();
     }
 
     @Override
@@ -123,6 +167,10 @@ public final class SnapstoreSubject extends NamedSubject {
         m.put("engine_zero_faults", (double) s.zeroFaults());
         m.put("engine_chunks_decompressed", (double) s.chunksDecompressed());
         m.put("engine_errors", (double) s.errors());
+        if (region instanceof dev.snapstore.store.linux.LazyRegion lr) {
+            m.put("engine_replayed_units", (double) lr.replayedUnits());
+            m.put("engine_prefetched_units", (double) lr.prefetchedUnits());
+        }
         return m;
     }
 

@@ -28,14 +28,27 @@ public interface Subject extends AutoCloseable {
      * @param write    whether the scenario writes (snapstore maps writable, mmap private)
      */
     static Subject create(String system, String mode, Path snap, Path raw, int threads, boolean write) {
+        return create(system, mode, snap, raw, threads, write, dev.snapstore.store.Prefetch.SEQUENTIAL);
+    }
+
+    /**
+     * {@code mode} of snapstore is a mode name with an optional variant: {@code +load} (load each
+     * segment before touching it), {@code +loadall} (one load() of the whole region, then the touch)
+     * or {@code +profile} (the plan's working set recorded beforehand, replayed at map); {@code prefetch}
+     * is the policy of the other variants.
+     */
+    static Subject create(String system, String mode, Path snap, Path raw, int threads, boolean write,
+                          dev.snapstore.store.Prefetch prefetch) {
         switch (system) {
             case "snapstore": {
-                boolean load = mode.endsWith("+load");
-                Mode m = Mode.valueOf(mode.replace("+load", "").toUpperCase(Locale.ROOT));
+                int plus = mode.indexOf('+');
+                String variant = plus < 0 ? "" : mode.substring(plus);
+                Mode m = Mode.valueOf((plus < 0 ? mode : mode.substring(0, plus)).toUpperCase(Locale.ROOT));
                 // Read-only (one shared copy, no copy-on-write reservation) unless the scenario writes,
                 // as a model server or a lookup service would map it; reset() works either way.
-                MapOptions o = MapOptions.builder().resolverThreads(threads).eagerThreads(threads).writable(write).build();
-                return new SnapstoreSubject(snap, m, o, load);
+                MapOptions o = MapOptions.builder().resolverThreads(threads).eagerThreads(threads).writable(write)
+                        .prefetch(variant.equals("+profile") ? dev.snapstore.store.Prefetch.PROFILE : prefetch).build();
+                return new SnapstoreSubject(snap, m, o, variant);
             }
             case "eager":
                 return new EagerSubject(snap, threads, mode);

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the harness end to end on a tiny synthetic image (each measurement in a child JVM, as in real use). */
 class BenchCommandTest {
-    private static final Set<String> SYSTEMS = Set.of("snapstore", "eager", "mmap", "chronicle-mapped", "codec-raw", "memcpy");
+    private static final Set<String> SYSTEMS = Set.of("snapstore", "eager", "mmap", "chronicle-mapped", "codec-raw", "memcpy", "cat");
 
     /**
      * The budget scenario at 32 MiB (64 KiB chunks: 512 of them) with an 8 MiB budget, 2 s a system:

@@ -2,6 +2,9 @@ package dev.snapstore.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -10,6 +13,8 @@ import java.util.Map;
 import dev.snapstore.store.Codec;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.format.ChunkIndex;
+import dev.snapstore.store.safetensors.SafetensorsHeader;
+import dev.snapstore.store.safetensors.TensorInfo;
 import dev.snapstore.tools.ExitCode;
 import dev.snapstore.tools.Json;
 import dev.snapstore.tools.Sizes;
@@ -19,7 +24,8 @@ import picocli.CommandLine.Mixin;
 @Command(name = "inspect",
         header = "Show what a snapshot holds.",
         description = "Shows what a snapshot holds: header, chunking, codecs, sizes, dedup and zero chunks, "
-                + "digest, metadata and profile. Reads only the header, index and footer.")
+                + "digest, metadata and profile; for a snapshot packed from a safetensors file, its tensors "
+                + "by name. Reads only the header, index and footer (and the safetensors header's chunks).")
 final class InspectCommand extends CliCommand.WithJson {
     @Mixin
     SnapshotArgument snapshot;
@@ -55,6 +61,8 @@ final class InspectCommand extends CliCommand.WithJson {
                     t.storedBytes += index.storedLength(i);
                 }
             }
+            // pack recorded that the image is a safetensors file; its header is the image's first bytes
+            SafetensorsHeader tensors = s.metadata().containsKey("safetensors.tensors") ? SafetensorsHeader.read(s) : null;
             int[] profile = s.profile();
             int profileLength = profile == null ? 0 : profile.length;
             PrintWriter o = out();
@@ -89,6 +97,14 @@ final class InspectCommand extends CliCommand.WithJson {
                 m.put("digest", s.digest());
                 m.put("metadata", s.metadata());
                 m.put("profile_length", profileLength);
+                if (tensors != null) {
+                    List<Object> list = new ArrayList<>();
+                    for (TensorInfo t : tensors.tensors()) {
+                        list.add(Json.object("name", t.name(), "dtype", t.dtype().name(), "shape", t.shape(),
+                                "bytes", t.byteSize(), "offset", t.offset()));
+                    }
+                    m.put("tensors", list);
+                }
                 o.println(Json.write(m));
             } else {
                 o.printf(Locale.ROOT, "file        %s (%s, %d bytes)%n", snapshot.location, Sizes.format(s.fileSize()), s.fileSize());
@@ -133,9 +149,29 @@ final class InspectCommand extends CliCommand.WithJson {
                 }
                 o.printf(Locale.ROOT, "profile     %s%n", profileLength == 0 ? "none"
                         : profileLength + " chunk ids");
+                if (tensors != null) {
+                    printTensors(o, tensors);
+                }
             }
             o.flush();
         }
         return ExitCode.OK;
     }
+
+    /** The tensor table, by name; a long one is cut (snapstore tensors inspect lists it all). */
+    private static void printTensors(PrintWriter o, SafetensorsHeader h) {
+        List<TensorInfo> all = h.tensors();
+        o.printf(Locale.ROOT, "tensors     %d (safetensors, data from byte %d)%n", all.size(), h.dataStart());
+        int shown = Math.min(all.size(), TENSORS_SHOWN);
+        for (int i = 0; i < shown; i++) {
+            TensorInfo t = all.get(i);
+            o.printf(Locale.ROOT, "            %s %s %s %s%n", t.name(), t.dtype().name(), Arrays.toString(t.shape()),
+                    Sizes.format(t.byteSize()));
+        }
+        if (shown < all.size()) {
+            o.printf(Locale.ROOT, "            ... %d more (snapstore tensors inspect lists them all)%n", all.size() - shown);
+        }
+    }
+
+    private static final int TENSORS_SHOWN = 40;
 }

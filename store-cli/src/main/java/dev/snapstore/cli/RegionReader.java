@@ -39,6 +39,11 @@ final class RegionReader {
             return new TouchPlan("none", new int[0]);
         }
 
+        /** Every chunk, filled by one {@link Region#load} of the whole region (native threads, many faults in flight). */
+        static TouchPlan load(int chunkCount) {
+            return new TouchPlan("load", sequential(chunkCount).chunks);
+        }
+
         static TouchPlan sequential(int chunkCount) {
             int[] c = new int[chunkCount];
             for (int i = 0; i < chunkCount; i++) {
@@ -74,6 +79,9 @@ final class RegionReader {
             if (s.equals("seq") || s.equals("sequential")) {
                 return sequential(chunkCount);
             }
+            if (s.equals("load")) {
+                return load(chunkCount);
+            }
             if (s.startsWith("random:")) {
                 String p = s.substring("random:".length());
                 if (p.endsWith("%")) {
@@ -90,7 +98,7 @@ final class RegionReader {
                 }
                 return random(chunkCount, percent, seed);
             }
-            throw CliException.usage("--touch must be none, seq or random:P% (e.g. random:5%): '" + spec + "'");
+            throw CliException.usage("--touch must be none, seq, load or random:P% (e.g. random:5%): '" + spec + "'");
         }
     }
 
@@ -104,6 +112,12 @@ final class RegionReader {
         int[] chunks = plan.chunks;
         long size = region.size();
         long start = System.nanoTime();
+        if (plan.name.equals("load")) {
+            region.load(0, size);
+            long nanos = System.nanoTime() - start;
+            progress.add(size);
+            return new TouchResult(chunks.length, size, (size + PAGE - 1) / PAGE, nanos, 0);
+        }
         List<long[]> sums; // per worker: {sum of bytes read, pages, bytes}
         try {
             sums = ParallelChunks.run("snapstore-touch", chunks.length, threads, () -> new long[3], (acc, k) -> {

@@ -34,7 +34,8 @@ final class Restore {
     record Result(String file, long length, int chunkSize, int chunkCount, Mode requested, Mode mode,
                   String modeReason, long openNanos, long mapNanos, String touchName, int touchThreads,
                   RegionReader.TouchResult touch, String sha256, long shaNanos, MemoryUsage before,
-                  MemoryUsage afterTouch, MemoryUsage afterSha, RegionStats stats, RegionStats statsAfterSha) {
+                  MemoryUsage afterTouch, MemoryUsage afterSha, RegionStats stats, RegionStats statsAfterSha,
+                  String profile) {
 
         long readyNanos() {
             return openNanos + mapNanos;
@@ -58,6 +59,7 @@ final class Restore {
                 long d = afterSha.footprintSince(before);
                 m.put("memory_added_after_sha256_bytes", d == Long.MIN_VALUE ? null : d);
             }
+            m.put("profile", profile);
             m.put("region", stats.asMap()); // after the touch, like the memory figures
             if (statsAfterSha != null) {
                 m.put("region_after_sha256", statsAfterSha.asMap());
@@ -98,6 +100,8 @@ final class Restore {
                     touch = RegionReader.touch(r, s.chunkSize(), plan, rq.touchThreads(), p);
                 } catch (InternalError e) {
                     throw poisoned(s.location(), r, e);
+                } catch (java.io.UncheckedIOException e) {
+                    throw e.getCause(); // load(): the typed error, naming the chunk
                 }
                 MemoryUsage afterTouch = MemoryUsage.current();
                 RegionStats statsAfterTouch = r.stats();
@@ -118,13 +122,19 @@ final class Restore {
                     afterSha = MemoryUsage.current();
                     checkNoErrors(s.location(), r, r.stats());
                 }
+                String profile = profileNote(r);
+                if (rq.options().recordProfile() && r.mode().isLazy()) {
+                    int chunks = r.recordedProfile().length;
+                    Path written = r.recordProfile();
+                    profile = "recorded " + chunks + " chunks in first-touch order to " + written;
+                }
                 String reason = r.modeReason();
                 if (fallback != null) {
                     reason = "auto fell back to eager: " + fallback;
                 }
                 return new Result(s.location(), s.length(), s.chunkSize(), s.chunkCount(), requested, r.mode(), reason,
                         t1 - t0, t2 - tMap, plan.name, rq.touchThreads(), touch, sha, shaNanos, before, afterTouch,
-                        afterSha, statsAfterTouch, sha == null ? null : r.stats());
+                        afterSha, statsAfterTouch, sha == null ? null : r.stats(), profile);
             }
         }
     }
@@ -187,6 +197,14 @@ final class Restore {
             FileIo.deleteTree(dir);
         }
         return System.nanoTime() - t;
+    }
+
+    /** What profile replay did (lazy regions with Prefetch.PROFILE), or null. */
+    private static String profileNote(Region r) {
+        if (r instanceof dev.snapstore.store.linux.LazyRegion lr && !lr.profileNote().isEmpty()) {
+            return lr.profileNote() + "; " + lr.replayedUnits() + " units replayed by the end of the touch";
+        }
+        return null;
     }
 
     private static Progress progressFor(Request rq, boolean wanted, String task, long total) {

@@ -30,9 +30,10 @@ final class RestoreCommand extends CliCommand.WithJson {
             description = "auto, hugetlb, shmem, anonymous or eager (default: ${DEFAULT-VALUE}).")
     Mode mode;
 
-    @Option(names = "--touch", defaultValue = "seq", paramLabel = "none|seq|random:P%",
+    @Option(names = "--touch", defaultValue = "seq", paramLabel = "none|seq|load|random:P%",
             description = "After mapping, read one byte of every 4 KiB page: of every chunk in order (seq), "
-                    + "of P%% of the chunks in random order (random:P%%), or nothing (default: ${DEFAULT-VALUE}).")
+                    + "of P%% of the chunks in random order (random:P%%), or nothing; or fill the whole region "
+                    + "with one Region.load() (load: many faults in flight) (default: ${DEFAULT-VALUE}).")
     String touch;
 
     @Option(names = "--sha256", description = "Hash the whole region, read through its memory, after the touch.")
@@ -56,6 +57,17 @@ final class RestoreCommand extends CliCommand.WithJson {
             description = "Lazy modes: keep at most SIZE of decompressed chunks resident (e.g. 256M); least useful "
                     + "chunks are evicted and decompressed again at their next touch. Default: no budget.")
     Long memoryBudget;
+
+    @Option(names = "--prefetch", defaultValue = "sequential", paramLabel = "none|sequential|profile",
+            converter = Converters.PrefetchPolicy.class,
+            description = "What idle resolvers fill ahead of the touch: nothing, the next chunks of a sequential "
+                    + "reader (default), or the working set recorded by --record-profile, replayed in its order.")
+    dev.snapstore.store.Prefetch prefetch;
+
+    @Option(names = "--record-profile",
+            description = "Record the order in which the touch first reaches each chunk and save it next to the "
+                    + "snapshot (SNAP.<digest>.profile) for --prefetch profile.")
+    boolean recordProfile;
 
     @Option(names = "--no-hugepages", description = "Eager mode: do not use hugepages even when free.")
     boolean noHugepages;
@@ -81,7 +93,7 @@ final class RestoreCommand extends CliCommand.WithJson {
             throw CliException.usage(warmCache + ": --warm-cache needs an existing directory");
         }
         MapOptions.Builder ob = MapOptions.builder().resolverThreads(n).eagerThreads(n).writable(!readOnly)
-                .hugepages(!noHugepages);
+                .hugepages(!noHugepages).prefetch(prefetch).recordProfile(recordProfile);
         if (warmCache != null) {
             ob.warmCache(warmCache);
         }
@@ -131,6 +143,9 @@ final class RestoreCommand extends CliCommand.WithJson {
             o.printf(Locale.ROOT, "  touch     %s: %d chunks, %d pages of 4 KiB over %s, %d threads: %.3f ms, %.2f GB/s%n",
                     r.touchName(), t.chunks(), t.pages(), Sizes.format(t.bytes()), r.touchThreads(),
                     Sizes.millis(t.nanos()), r.touchGbps());
+        }
+        if (r.profile() != null) {
+            o.printf(Locale.ROOT, "  profile   %s%n", r.profile());
         }
         if (r.sha256() != null) {
             o.printf(Locale.ROOT, "  sha256    %s (all %s read through region memory in %.1f ms, %.2f GB/s)%n",

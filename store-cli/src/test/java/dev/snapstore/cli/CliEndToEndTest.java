@@ -279,6 +279,43 @@ class CliEndToEndTest {
         assertTrue(text.out.contains("mode      eager"), text.out);
     }
 
+    /**
+     * The working set from the command line: --record-profile saves the touched chunks next to the
+     * snapshot, --prefetch profile replays them (the JSON says how many), --prefetch none and
+     * --touch load restore the same bytes, and a bad policy is a usage error.
+     */
+    @Test
+    void recordProfileThenReplayItAndLoadTheWholeRegion() throws IOException {
+        byte[] data = content(80 * CHUNK + 5, 12);
+        Path snap = packed(data, "ws.snap");
+        Cli rec = Cli.run("restore", "--mode", "shmem", "--touch", "random:10%", "--record-profile", "--json", snap.toString());
+        org.junit.jupiter.api.Assumptions.assumeTrue(rec.status == 0 || !rec.err.contains("not available"), rec.toString());
+        assertEquals(0, rec.status, rec.toString());
+        String recorded = (String) TestJson.object(rec.out).get("profile");
+        assertTrue(recorded != null && recorded.startsWith("recorded 9 chunks") && recorded.endsWith(".profile"), rec.out);
+        try (java.util.stream.Stream<Path> files = Files.list(snap.getParent())) {
+            assertEquals(1, files.filter(p -> p.getFileName().toString().startsWith("ws.snap.")
+                    && p.getFileName().toString().endsWith(".profile")).count());
+        }
+        Cli replay = Cli.run("restore", "--mode", "shmem", "--touch", "random:10%", "--prefetch", "profile", "--sha256",
+                "--json", snap.toString());
+        assertEquals(0, replay.status, replay.toString());
+        Map<String, Object> m = TestJson.object(replay.out);
+        assertTrue(((String) m.get("profile")).startsWith("replaying profile "), replay.out);
+        assertEquals(sha256(data), m.get("sha256"));
+        for (String policy : List.of("none", "sequential")) {
+            Cli load = Cli.run("restore", "--mode", "shmem", "--touch", "load", "--prefetch", policy, "--sha256",
+                    "--json", snap.toString());
+            assertEquals(0, load.status, load.toString());
+            Map<String, Object> lm = TestJson.object(load.out);
+            assertEquals("load", lm.get("touch"));
+            assertEquals(sha256(data), lm.get("sha256"));
+            assertEquals(0L, ((Map<?, ?>) lm.get("region")).get("errors"));
+        }
+        Cli bad = Cli.run("restore", "--prefetch", "always", snap.toString());
+        assertEquals(2, bad.status, bad.toString());
+    }
+
     @Test
     void lazyModesRestoreCorrectlyOrSayTheyAreNotAvailable() throws IOException {
         byte[] data = content(10 * CHUNK + 7, 4);

@@ -33,6 +33,16 @@ class TensorsCommandTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> md = (Map<String, Object>) TestJson.object(meta.out).get("metadata");
         assertEquals("13", md.get("safetensors.tensors"), meta.toString());
+        // plain inspect lists the snapshot's tensors by name, from the header inside the image
+        List<?> listed = (List<?>) TestJson.object(meta.out).get("tensors");
+        assertEquals(13, listed.size(), meta.toString());
+        Map<?, ?> first = (Map<?, ?>) listed.stream().filter(t -> "layers.1.bf16".equals(((Map<?, ?>) t).get("name")))
+                .findFirst().orElseThrow();
+        assertEquals("BF16", first.get("dtype"));
+        assertEquals(List.of(33L, 31L), first.get("shape"));
+        Cli inspectText = Cli.run("inspect", snap.toString());
+        assertTrue(inspectText.out.contains("tensors     13 (safetensors") && inspectText.out.contains("layers.1.bf16 BF16 [33, 31]"),
+                inspectText.toString());
 
         for (Path p : new Path[] {file, snap}) {
             Cli c = Cli.run("tensors", "inspect", "--json", p.toString());

@@ -3,6 +3,7 @@ package dev.snapstore.store.linux;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,12 +15,15 @@ import dev.snapstore.store.DirectBuffers;
 import dev.snapstore.store.MapOptions;
 import dev.snapstore.store.Mode;
 import dev.snapstore.store.ModeUnavailableException;
+import dev.snapstore.store.Prefetch;
 import dev.snapstore.store.Region;
 import dev.snapstore.store.spi.AbstractRegion;
 import dev.snapstore.store.RegionStats;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.format.ChunkIndex;
 import dev.snapstore.store.source.RangeSource;
+import dev.snapstore.store.format.FormatV1.FormatException;
+import dev.snapstore.store.format.ProfileFile;
 import dev.snapstore.store.jfr.RegionEvents;
 import dev.snapstore.store.linux.internal.Errno;
 import dev.snapstore.store.linux.internal.LibC;
@@ -40,9 +44,13 @@ import dev.snapstore.store.linux.internal.SnapEngine;
  *       with UFFDIO_CONTINUE after a once-per-region CRC32C revalidation.</li>
  * </ul>
  *
- * <p>With more than one resolver, a fault right after one on the previous chunk makes idle
- * resolvers fill the next chunks ahead of the reader (in the backing file for SHMEM/HUGETLB, placed
- * with UFFDIO_COPY for ANONYMOUS), so one sequential reader keeps every resolver busy.
+ * <p>What idle resolvers fill ahead of the application is {@link MapOptions#prefetch()}: with
+ * {@link Prefetch#SEQUENTIAL} (the default, more than one resolver), a fault right after one on the
+ * previous chunk makes them fill the next chunks ahead of the reader (in the backing file for
+ * SHMEM/HUGETLB, placed with UFFDIO_COPY for ANONYMOUS), so one sequential reader keeps every
+ * resolver busy; with {@link Prefetch#PROFILE} they replay a recorded working set in its order
+ * ({@link #profileNote()}, {@link #replayedUnits()}); with {@link Prefetch#NONE} nothing. Either
+ * way they serve every queued fault before each fill unit they prefetch.
  * {@link MapOptions#warmCache()} is ignored by ANONYMOUS regions (nothing outlives them), and an
  * ANONYMOUS region is always writable (private memory of this process; nothing to share).
  *
@@ -89,10 +97,16 @@ public final class LazyRegion extends AbstractRegion {
     private volatile CorruptSnapshotException finalHealth; // the first failed chunk at close, or null
     private volatile long finalTierHits;
     private volatile java.util.concurrent.ScheduledFuture<?> renewal; // a remote region's URL renewal, or null
+    private final boolean recording;
+    private final Path profileFile;
+    private volatile String profileNote = "";
+    private volatile int replayQueued;
 
     private LazyRegion(Snapshot snapshot, Mode mode, String reason, boolean writable, long handle, String backing,
-            Residency residency) {
+            Residency residency, MapOptions options) {
         super(SnapEngine.sn_region_address(handle), snapshot.length(), mode, reason + "; " + backing, writable);
+        this.recording = options.recordProfile();
+        this.profileFile = profileFileOf(snapshot, options);
         this.residency = residency;
         this.snapshot = snapshot;
         this.handle = handle;
@@ -133,7 +147,12 @@ public final class LazyRegion extends AbstractRegion {
                 : options.warmCache().get().toAbsolutePath().toString(); // no lambda: its first use costs a fresh JVM ms
         String warmName = snapshot.digest() + "." + mode.name().toLowerCase(Locale.ROOT);
         long budget = options.memoryBudget().orElse(0);
-        int flags = (writable ? SnapEngine.SN_OPEN_WRITABLE : 0) | (budget > 0 ? SnapEngine.SN_OPEN_BUDGET : 0);
+        Replay replay = options.prefetch() != Prefetch.PROFILE ? null : findProfile(snapshot, profileFileOf(snapshot, options));
+        boolean replays = replay != null && replay.chunks() != null;
+        // PROFILE replaces sequential read-ahead when there is a profile to replay, else falls back to it
+        int flags = (writable ? SnapEngine.SN_OPEN_WRITABLE : 0) | (budget > 0 ? SnapEngine.SN_OPEN_BUDGET : 0)
+                | (options.prefetch() == Prefetch.NONE || replays ? SnapEngine.SN_OPEN_NO_READAHEAD : 0)
+                | (options.recordProfile() ? SnapEngine.SN_OPEN_RECORD : 0);
         RangeSource.EngineUrl url = snapshot.isRemote() ? snapshot.source().engineUrl() : null;
         if (snapshot.isRemote() && url == null) {
             throw new ModeUnavailableException(mode, snapshot.location() + " gives the engine no URL to fetch from");
@@ -169,9 +188,19 @@ public final class LazyRegion extends AbstractRegion {
                 }
             }
         }
-        LazyRegion r = new LazyRegion(snapshot, mode, reason, writable, h, backing, residency);
+        if (options.prefetch() == Prefetch.NONE) {
+            backing += ", no read-ahead";
+        } else if (replays) {
+            backing += ", working-set replay";
+        }
+        LazyRegion r = new LazyRegion(snapshot, mode, reason, writable, h, backing, residency, options);
         if (url != null && url.expiresAtMillis() != Long.MAX_VALUE) {
             r.renewal = UrlRenewal.schedule(r, url.expiresAtMillis());
+        }
+        if (replays) {
+            r.startReplay(replay);
+        } else if (replay != null) {
+            r.profileNote = replay.note();
         }
         // Not logged: the first record initialises java.util.logging (10 to 50 ms of a fresh JVM's
         // first map); the mode and why are the region's modeReason(), and a JFR RegionMap event.
@@ -231,6 +260,123 @@ public final class LazyRegion extends AbstractRegion {
         return null;
     }
 
+    /** The profile PROFILE replays (null when there is none to use) and what was decided, for {@link #profileNote()}. */
+    private record Replay(int[] chunks, String note) {
+    }
+
+    /**
+     * Finds the working set to replay ({@link Prefetch#PROFILE}): the profile file (the sidecar or
+     * {@link MapOptions#profileFile()}) when it exists and was recorded on this snapshot, else the
+     * snapshot's own profile section. A sidecar of another snapshot (another digest or chunk count)
+     * or one that does not parse is ignored with a warning, never an error: the region then does
+     * sequential read-ahead instead.
+     */
+    private static Replay findProfile(Snapshot snapshot, Path profileFile) {
+        String note = null;
+        if (profileFile != null && Files.exists(profileFile)) {
+            try {
+                ProfileFile.Contents c = ProfileFile.read(profileFile);
+                if (c.digest().equals(snapshot.digest()) && c.chunkCount() == snapshot.chunkCount()) {
+                    return new Replay(c.chunks(), "profile " + profileFile);
+                }
+                note = "profile " + profileFile + " ignored: it was recorded on snapshot " + c.digest() + " ("
+                        + c.chunkCount() + " chunks), this is " + snapshot.digest() + " (" + snapshot.chunkCount()
+                        + " chunks)";
+            } catch (IOException | FormatException e) {
+                note = "profile " + profileFile + " ignored: " + e.getMessage();
+            }
+            log().log(System.Logger.Level.WARNING, "snapstore: {0}", note);
+        }
+        if (snapshot.profile().length > 0) {
+            return new Replay(snapshot.profile(), "the snapshot's profile section");
+        }
+        if (note == null) {
+            note = profileFile == null ? "no profile to replay (a remote snapshot has no sidecar: give MapOptions.profileFile)"
+                    : "no profile to replay (" + profileFile + " does not exist)";
+        }
+        return new Replay(null, note
+                + "; sequential read-ahead instead");
+    }
+
+    /**
+     * The profile file of a map: {@link MapOptions#profileFile()}, else the local snapshot's sidecar;
+     * null for a remote snapshot given none.
+     */
+    private static Path profileFileOf(Snapshot snapshot, MapOptions options) {
+        if (options.profileFile().isPresent()) {
+            return options.profileFile().get();
+        }
+        return snapshot.path() == null ? null : ProfileFile.sidecar(snapshot.path(), snapshot.digest());
+    }
+
+    /** Warnings are rare (a refused warm file, a profile not used): the logger is made on the first. */
+    private static System.Logger log() {
+        return System.getLogger(LazyRegion.class.getName());
+    }
+
+    /** Queues the profile found at map for replay by idle resolvers. */
+    private void startReplay(Replay replay) {
+        int n = SnapEngine.sn_region_replay(handle, replay.chunks(), replay.chunks().length);
+        if (n < 0) {
+            warnProfile("profile replay not started: " + checked(n, ""));
+            return;
+        }
+        replayQueued = n;
+        profileNote = "replaying " + replay.note() + ": " + replay.chunks().length + " chunks, " + n + " fill units";
+    }
+
+    private void warnProfile(String message) {
+        profileNote = message;
+        log().log(System.Logger.Level.WARNING, "snapstore: {0}", message);
+    }
+
+    /** What {@link Prefetch#PROFILE} replays, or why it replays nothing; empty for other policies. */
+    public String profileNote() {
+        return profileNote;
+    }
+
+    /** Fill units queued for profile replay at map (0 without {@link Prefetch#PROFILE} or without a profile). */
+    public int replayQueuedUnits() {
+        return replayQueued;
+    }
+
+    /** Fill units idle resolvers filled by profile replay so far (those a fault had not already filled). */
+    public long replayedUnits() {
+        return counter(SnapEngine.SN_C_REPLAYED);
+    }
+
+    @Override
+    public int[] recordedProfile() {
+        if (!recording) {
+            throw new IllegalStateException("this " + mode() + " region does not record a profile: map it with "
+                    + "MapOptions.builder().recordProfile(true)");
+        }
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            int[] out = new int[snapshot.chunkCount()];
+            int n = SnapEngine.sn_region_profile(handle, out, out.length);
+            if (n < 0) {
+                throw unchecked(n, "");
+            }
+            return java.util.Arrays.copyOf(out, n);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** Writes {@link #recordedProfile()} to the sidecar (or {@link MapOptions#profileFile()}); returns that file. */
+    @Override
+    public Path recordProfile() throws IOException {
+        int[] ids = recordedProfile();
+        if (profileFile == null) {
+            throw new IllegalStateException(snapshot.location() + " is remote and has no sidecar: map it with "
+                    + "MapOptions.builder().profileFile(FILE) to record its profile");
+        }
+        ProfileFile.write(profileFile, snapshot.digest(), snapshot.chunkCount(), ids);
+        return profileFile;
+    }
+
     /** Page size of the mapping: 4 KiB, or the hugepage size for HUGETLB. */
     public long pageSize() {
         return pageSize;
@@ -248,11 +394,17 @@ public final class LazyRegion extends AbstractRegion {
 
 
     /**
-     * Fills the range with MADV_POPULATE_READ from native code (the calling thread waits in a
-     * system call, never inside a page fault with a safepoint pending).
+     * Fills the range with many faults in flight: the engine cuts it into stripes of whole fill
+     * units that this thread (in native code: it waits in a system call, never inside a page fault
+     * with a safepoint pending) and native helper threads populate with MADV_POPULATE_READ, one
+     * fault per resolver at a time, while the kernel reads the next stripes' compressed bytes
+     * ahead; so disk reads and decompression overlap. Errors come from the engine's per-chunk
+     * latch, never from a Java access. Safe against concurrent {@code load} calls, and a
+     * concurrent {@link #close()} waits for it to return.
      *
-     * @throws UncheckedIOException wrapping a {@link NativeIoException} when a page cannot be
-     *         produced (the chunk is poisoned and counted in {@link RegionStats#errors()})
+     * @throws UncheckedIOException wrapping a {@link CorruptSnapshotException} naming the file and
+     *         the first chunk of the range that cannot be produced (poisoned and counted in
+     *         {@link RegionStats#errors()}), or a {@link NativeIoException} for another failure
      */
     @Override
     public void load(long offset, long length) {

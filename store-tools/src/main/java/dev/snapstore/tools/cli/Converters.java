@@ -42,6 +42,14 @@ public final class Converters {
         }
     }
 
+    /** A prefetch policy ({@code none}, {@code sequential} or {@code profile}), any case. */
+    public static final class PrefetchPolicy implements ITypeConverter<dev.snapstore.store.Prefetch> {
+        @Override
+        public dev.snapstore.store.Prefetch convert(String value) {
+            return byName(dev.snapstore.store.Prefetch.class, "prefetch policy", value);
+        }
+    }
+
     /** The constant of {@code type} named {@code value} in any case, or an error listing the names. */
     static <E extends Enum<E>> E byName(Class<E> type, String what, String value) {
         for (E e : type.getEnumConstants()) {

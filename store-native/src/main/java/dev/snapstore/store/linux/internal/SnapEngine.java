@@ -33,6 +33,9 @@ public final class SnapEngine {
     /** {@code sn_region_open} flag: the region gets a memory budget (writable ones register write-protect). */
     public static final int SN_OPEN_BUDGET = 4;
 
+    /** {@code sn_region_open} flag: record the order in which chunks are first touched ({@link #sn_region_profile}). */
+    public static final int SN_OPEN_RECORD = 8;
+
     /** Slots (8 bytes each) of the residency counters returned by {@link #sn_region_budget_stats(long)}. */
     public static final int SN_R_BUDGET = 0;
     public static final int SN_R_CAP = 1;
@@ -85,7 +88,9 @@ public final class SnapEngine {
     public static final int SN_C_FIRST_ERROR_CHUNK = 13;
     /** errno why the warm cache was not used (another user's file or directory at our name), 0 = used. */
     public static final int SN_C_WARM_REFUSED = 14;
-    public static final int SN_C_COUNT = 15;
+    /** Fill units filled by profile replay ({@link #sn_region_replay}) ahead of the application. */
+    public static final int SN_C_REPLAYED = 15;
+    public static final int SN_C_COUNT = 16;
     public static final int SN_C_HIST_BASE = 16;
     public static final int SN_HIST_BUCKETS = 48;
     public static final int SN_STATS_SLOTS = 64;
@@ -227,6 +232,12 @@ public final class SnapEngine {
     public static native long sn_region_stats(long handle);
 
     public static native int sn_region_populate(long handle, long offset, long length, int write);
+
+    /** Copies up to {@code max} recorded chunk ids (first-touch order) into {@code out}; returns how many, or -errno. */
+    public static native int sn_region_profile(long handle, int[] out, int max);
+
+    /** Queues {@code count} chunk ids for replay by idle resolvers, in order; returns the units queued, or -errno. */
+    public static native int sn_region_replay(long handle, int[] chunks, int count);
 
     /**
      * The error latch for a range: 0, or {@code -errno} of the first chunk overlapping it that could
