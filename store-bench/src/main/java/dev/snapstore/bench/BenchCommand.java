@@ -118,6 +118,10 @@ public final class BenchCommand implements Callable<Integer> {
     /** What the budget scenario's cgroups allow above the budget: the JVM's own growth and the engine's slack. */
     static final int BUDGET_HEADROOM_MIB = 64;
 
+    @Option(names = "--remote-latency", defaultValue = "20", paramLabel = "MS",
+            description = "remote scenario: the latency the local range server adds to each request (default: ${DEFAULT-VALUE} ms).")
+    int remoteLatencyMs;
+
     @Option(names = "--prefetch", defaultValue = "sequential", paramLabel = "none|sequential|profile",
             converter = Converters.PrefetchPolicy.class,
             description = "Prefetch policy of the snapstore jobs (default: ${DEFAULT-VALUE}); the +profile jobs always "
