@@ -56,8 +56,9 @@ public final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--scenario", defaultValue = "all", paramLabel = "NAME,...|all", converter = ScenarioList.class,
-            description = "model-weights, service-state, random-chunks, jmh-fork, full-scan, budget, cold-start, open-scale "
-                    + "or all (default: all).")
+            description = "model-weights, service-state, random-chunks, jmh-fork, full-scan, budget, cold-start, open-scale, "
+                    + "remote (the snapshot over HTTP from a local server adding --remote-latency to each request, "
+                    + "against a parallel ranged download of the raw image) or all (default: all).")
     Set<Scenario> scenarios;
 
     @Option(names = "--size", defaultValue = DEFAULT_SIZE, paramLabel = "SIZE", converter = Converters.Size.class,
