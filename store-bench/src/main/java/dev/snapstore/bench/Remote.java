@@ -52,7 +52,7 @@ import dev.snapstore.tools.TextTable;
  *       chunks, at random) in the same region; then, in a new open + map, {@code full_ms} (one
  *       {@code load} of the whole region); each with its request count.</li>
  * </ul>
- * Plus {@code rtt_ms} (a 1-byte GET) and {@code chunk_get_ms} (one GET of a chunk's largest stored
+ * Plus {@code rtt_ms} (the best of three 1-byte GETs on an open connection) and {@code chunk_get_ms} (one GET of a chunk's largest stored
  * length), which bound the first-byte goal. Rows: the median of the rounds and its min and max. Not
  * thread-safe.
  */
@@ -90,10 +90,14 @@ final class Remote {
             }
             Path local = work.resolve("remote-download.raw");
             for (int r = 0; r < rounds; r++) {
+                double rtt = Double.MAX_VALUE;
+                for (int i = 0; i < 3; i++) { // the best of 3: the first may pay the connection
+                    long t = System.nanoTime();
+                    get(http, server.uri("/raw"), 0, 0);
+                    rtt = Math.min(rtt, ms(t));
+                }
+                put(v, "base|rtt_ms", rtt);
                 long t0 = System.nanoTime();
-                get(http, server.uri("/raw"), 0, 0);
-                put(v, "base|rtt_ms", ms(t0));
-                t0 = System.nanoTime();
                 get(http, server.uri("/raw"), 0, maxStored - 1L);
                 put(v, "base|chunk_get_ms", ms(t0));
 
