@@ -56,8 +56,9 @@ public final class BenchCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--scenario", defaultValue = "all", paramLabel = "NAME,...|all", converter = ScenarioList.class,
-            description = "model-weights, service-state, random-chunks, jmh-fork, full-scan, budget, cold-start, open-scale "
-                    + "or all (default: all).")
+            description = "model-weights, service-state, random-chunks, jmh-fork, full-scan, budget, cold-start, open-scale, "
+                    + "remote (the snapshot over HTTP from a local server adding --remote-latency to each request, "
+                    + "against a parallel ranged download of the raw image) or all (default: all).")
     Set<Scenario> scenarios;
 
     @Option(names = "--size", defaultValue = DEFAULT_SIZE, paramLabel = "SIZE", converter = Converters.Size.class,
@@ -117,6 +118,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** What the budget scenario's cgroups allow above the budget: the JVM's own growth and the engine's slack. */
     static final int BUDGET_HEADROOM_MIB = 64;
+
+    @Option(names = "--remote-latency", defaultValue = "20", paramLabel = "MS",
+            description = "remote scenario: the latency the local range server adds to each request (default: ${DEFAULT-VALUE} ms).")
+    int remoteLatencyMs;
 
     @Option(names = "--prefetch", defaultValue = "sequential", paramLabel = "none|sequential|profile",
             converter = Converters.PrefetchPolicy.class,

@@ -89,6 +89,9 @@ final class BenchRun {
             if (o.scenarios.contains(Scenario.OPEN_SCALE)) {
                 startup.openScale(o.modes, modes);
             }
+            if (o.scenarios.contains(Scenario.REMOTE)) {
+                remote(work);
+            }
             for (Job job : jobs) {
                 if (bar != null) {
                     bar.setExtraMessage(job.label());
@@ -116,6 +119,35 @@ final class BenchRun {
                     + (png != null ? ", " + outDir.resolve(png) : ""));
         }
         return failures.isEmpty() ? ExitCode.OK : ExitCode.CORRUPT;
+    }
+
+    /** The remote scenario in the first lazy mode asked for and available (SHMEM first: it needs no hugepages). */
+    private void remote(Path work) throws IOException, InterruptedException {
+        Mode lazy = null;
+        for (Mode m : new Mode[] {Mode.SHMEM, Mode.ANONYMOUS, Mode.HUGETLB}) {
+            if (lazy == null && o.modes.contains(m) && modes.available(m)) {
+                lazy = m;
+            }
+        }
+        if (lazy == null) {
+            Map<String, Object> u = new LinkedHashMap<>();
+            u.put("system", "snapstore");
+            u.put("scenario", Scenario.REMOTE.cliName());
+            u.put("reason", "no lazy mode asked for (--modes) is available here");
+            unavailable.add(u);
+            return;
+        }
+        try {
+            new Remote(this, work, o.repeat, o.remoteLatencyMs, o.threads).measure(input.snap, input.raw, lazy);
+        } catch (IOException | RuntimeException e) {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("scenario", Scenario.REMOTE.cliName());
+            f.put("system", "snapstore");
+            f.put("mode", lazy.name().toLowerCase(Locale.ROOT));
+            f.put("error", String.valueOf(e));
+            failures.add(f);
+            err.println("snapstore bench: remote: " + e);
+        }
     }
 
     private Map<String, Object> describeRun() {

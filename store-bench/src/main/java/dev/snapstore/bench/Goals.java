@@ -50,7 +50,7 @@ final class Goals {
         String issue4 = lines.stream().skip(1).allMatch(l -> l.startsWith("  n/a"))
                 ? "Goals (issue 4): not judged; they need the full-scan, service-state and random-chunks scenarios.\n"
                 : String.join("\n", lines) + "\n";
-        return issue4 + budgetGoals(t) + startupGoals(t);
+        return issue4 + budgetGoals(t) + startupGoals(t) + remoteGoals(t);
     }
 
     /** Issue 11's goals of items 1 and 4: the cold-start and open-scale scenarios ({@link Startup}). */
@@ -60,6 +60,19 @@ final class Goals {
             return "";
         }
         StringBuilder sb = new StringBuilder("Goals (issue 11: start-up), from this run:\n");
+        for (String[] l : g) {
+            sb.append(String.format(Locale.ROOT, "  %-4s %-42s %s%n", l[0], l[1], l[2]));
+        }
+        return sb.toString();
+    }
+
+    /** Issue 13's goals: the remote scenario ({@link Remote}). */
+    static String remoteGoals(Map<String, Map<String, Map<String, Double>>> t) {
+        List<String[]> g = Remote.goals(t);
+        if (g.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("Goals (issue 13: remote), from this run:\n");
         for (String[] l : g) {
             sb.append(String.format(Locale.ROOT, "  %-4s %-42s %s%n", l[0], l[1], l[2]));
         }

@@ -22,11 +22,13 @@ public enum Scenario {
     /** A fresh JVM's first open + map, against {@code java -version} ({@link Startup}). */
     COLD_START,
     /** Open + map of a 16 GiB snapshot against a 64 MiB one, in one warm JVM ({@link Startup}). */
-    OPEN_SCALE;
+    OPEN_SCALE,
+    /** The snapshot served over HTTP with added latency, against a parallel download of the raw image ({@link Remote}). */
+    REMOTE;
 
     /** Whether the scenario touches a region through a {@link Plan}; the start-up ones measure open and map only. */
     public boolean touches() {
-        return this != COLD_START && this != OPEN_SCALE;
+        return this != COLD_START && this != OPEN_SCALE && this != REMOTE;
     }
 
     /** The name used on the command line and in results.json: the constant's, lower case, '-' for '_'. */
@@ -43,6 +45,6 @@ public enum Scenario {
             }
         }
         throw new IllegalArgumentException("unknown scenario '" + name + "'; known: model-weights, service-state, "
-                + "random-chunks, jmh-fork, full-scan, budget, cold-start, open-scale, all");
+                + "random-chunks, jmh-fork, full-scan, budget, cold-start, open-scale, remote, all");
     }
 }

@@ -57,6 +57,10 @@ final class Table {
                 sb.append(budget(sc.getValue()));
                 continue;
             }
+            if (sc.getKey().equals(Remote.SCENARIO)) {
+                sb.append(Remote.render(sc.getValue()));
+                continue;
+            }
             if (sc.getKey().equals(Scenario.COLD_START.cliName()) || sc.getKey().equals(Scenario.OPEN_SCALE.cliName())) {
                 sb.append(Startup.render(sc.getKey(), sc.getValue()));
                 continue;

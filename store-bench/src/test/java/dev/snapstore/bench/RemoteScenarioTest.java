@@ -1,0 +1,63 @@
+package dev.snapstore.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.snapstore.tools.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The remote scenario end to end at 16 MiB (64 KiB chunks: over 200 of them) behind a 2 ms range server:
+ * every system reports its rows, the request counts are those of the work done, and the goals are
+ * judged. No timing is asserted.
+ */
+class RemoteScenarioTest {
+    @Test
+    void remoteScenarioReportsEverySystemWithRequestCounts(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = BenchCommand.run(new String[] {
+            "--scenario", "remote", "--size", "16m", "--chunk-size", "64k", "--remote-latency", "2",
+            "--modes", "shmem", "--out", dir.toString(), "--timeout", "120"},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String stdout = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, "exit code; stdout:\n" + stdout + "\nstderr:\n" + err.toString(StandardCharsets.UTF_8));
+        Map<?, ?> doc = (Map<?, ?>) Json.parse(Files.readString(dir.resolve("results.json")));
+        Map<String, Map<String, Double>> rows = new LinkedHashMap<>();
+        for (Object o : (List<?>) doc.get("results")) {
+            Map<?, ?> r = (Map<?, ?>) o;
+            if (r.get("scenario").equals("remote")) {
+                rows.computeIfAbsent(r.get("system") + " " + r.get("mode"), k -> new HashMap<>())
+                        .put((String) r.get("metric"), ((Number) r.get("value")).doubleValue());
+            }
+        }
+        assertEquals(Set.of("server 2ms", "parallel-download 8x8MiB", "snapstore shmem"), rows.keySet(), stdout);
+        Map<String, Double> base = rows.get("parallel-download 8x8MiB");
+        assertEquals(2, base.get("requests"), "16 MiB in 8 MiB parts: " + base);
+        assertTrue(base.get("download_ms") <= base.get("full_ms"), base.toString());
+        Map<String, Double> snap = rows.get("snapstore shmem");
+        assertTrue(snap.get("chunks") >= 64, "a race needs >= 64 chunks: " + snap);
+        assertTrue(snap.get("ttfb_requests") >= 1 && snap.get("ttfb_requests") <= 5,
+                "open (header, footer, index) and one chunk: " + snap);
+        assertTrue(snap.get("random5_requests") >= 1 && snap.get("random5_requests") <= Math.max(1, snap.get("chunks") / 20), snap.toString());
+        assertTrue(snap.get("requests") > snap.get("random5_requests") && snap.get("requests") <= snap.get("chunks") + 3,
+                "the full load fetched more, and no chunk twice: " + snap);
+        assertTrue(snap.get("ttfb_min_ms") <= snap.get("ttfb_ms") && snap.get("ttfb_ms") <= snap.get("ttfb_max_ms"),
+                snap.toString());
+        assertEquals(3, rows.get("server 2ms").get("rounds"));
+        assertTrue(stdout.contains("Goals (issue 13: remote), from this run:"), stdout);
+        assertTrue(stdout.contains("TTFB <= 2 round trips + one chunk"), stdout);
+    }
+}
