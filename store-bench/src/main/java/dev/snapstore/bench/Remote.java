@@ -127,7 +127,11 @@ final class Remote {
                 t0 = System.nanoTime();
                 try (Snapshot s = Snapshot.open(server.uri("/snap")); Region region = s.map(mode, opts)) {
                     ByteBuffer page = ByteBuffer.allocate(4096);
-                    region.read(0, page); // a failed fetch is a typed error here, not a SIGBUS in Java
+                    // Only read() and load() touch the region: they fault in native code. The server
+                    // runs on this JVM's threads, and a fault taken in Java code would wait on it
+                    // while a safepoint stops it (a deadlock the fetch bound ends with a poisoned
+                    // chunk). read() also makes a failed fetch a typed error rather than a SIGBUS.
+                    region.read(0, page);
                     Toucher.keep(page.getLong(0));
                     put(v, "snapstore|ttfb_ms", ms(t0));
                     put(v, "snapstore|ttfb_requests", server.requests.get() - before);
