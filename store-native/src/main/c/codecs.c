@@ -73,9 +73,10 @@ void sn_zstd_dctx_free(void *dctx) {
 }
 
 /* pread exactly len bytes; -EIO on a short read (the file is shorter than its index says). */
-static int read_fully(int fd, uint8_t *dst, size_t len, uint64_t off) {
+int sn_pread_full(int fd, void *dst, size_t len, uint64_t off) {
+    uint8_t *p = dst;
     while (len) {
-        ssize_t n = pread(fd, dst, len, (off_t)off);
+        ssize_t n = pread(fd, p, len, (off_t)off);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -85,7 +86,28 @@ static int read_fully(int fd, uint8_t *dst, size_t len, uint64_t off) {
         if (n == 0) {
             return -EIO;
         }
-        dst += n;
+        p += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
+    }
+    return 0;
+}
+
+/* pwrite exactly len bytes; -EIO when the file takes none (full device). */
+int sn_pwrite_full(int fd, const void *src, size_t len, uint64_t off) {
+    const uint8_t *p = src;
+    while (len) {
+        ssize_t n = pwrite(fd, p, len, (off_t)off);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -errno;
+        }
+        if (n == 0) {
+            return -EIO;
+        }
+        p += n;
         len -= (size_t)n;
         off += (uint64_t)n;
     }
@@ -97,7 +119,7 @@ static int read_payload(struct sn_resolver *r, uint8_t *dst, size_t len, uint64_
     if (r->region->remote) {
         return sn_remote_read(r, dst, len, off);
     }
-    return read_fully(r->region->snap_fd, dst, len, off);
+    return sn_pread_full(r->region->snap_fd, dst, len, off);
 }
 
 /*

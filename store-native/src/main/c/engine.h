@@ -189,6 +189,9 @@ int sn_codecs_load(void);
 void *sn_zstd_dctx_new(void);
 void sn_zstd_dctx_free(void *dctx);
 int sn_decompress(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst);
+/* Positional I/O of exactly len bytes (EINTR retried): 0, -errno, or -EIO when the file ends first. */
+int sn_pread_full(int fd, void *dst, size_t len, uint64_t off);
+int sn_pwrite_full(int fd, const void *src, size_t len, uint64_t off);
 
 /* remote.c: payloads fetched over HTTP(S) through libcurl (dlopen) */
 int sn_remote_open(struct sn_region *g, const char *url, uint64_t size);

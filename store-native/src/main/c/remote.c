@@ -230,38 +230,6 @@ static int tier_name(char *out, size_t cap, const char *dir, uint64_t off, size_
     return n > 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
 }
 
-static int read_all(int fd, void *dst, size_t len) {
-    uint8_t *p = dst;
-    while (len) {
-        ssize_t n = read(fd, p, len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return -EIO;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-static int write_all(int fd, const void *src, size_t len) {
-    const uint8_t *p = src;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return -EIO;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* 0 when [off, off + len) was served from the tier into dst and passed its check. */
 static int tier_get(struct sn_remote *m, uint8_t *dst, size_t len, uint64_t off) {
     char path[4096];
@@ -273,12 +241,12 @@ static int tier_get(struct sn_remote *m, uint8_t *dst, size_t len, uint64_t off)
         return -ENOENT;
     }
     uint32_t h[4];
-    int rc = read_all(fd, h, sizeof h);
+    int rc = sn_pread_full(fd, h, sizeof h, 0);
     if (rc == 0 && (h[0] != SN_TIER_MAGIC || h[1] != (uint32_t)len)) {
         rc = -EBADMSG;
     }
     if (rc == 0) {
-        rc = read_all(fd, dst, len);
+        rc = sn_pread_full(fd, dst, len, sizeof h);
     }
     close(fd);
     if (rc == 0 && sn_crc32c(0, dst, len) != h[2]) {
@@ -310,9 +278,9 @@ static void tier_put(struct sn_remote *m, const uint8_t *src, size_t len, uint64
         return;
     }
     uint32_t h[4] = {SN_TIER_MAGIC, (uint32_t)len, sn_crc32c(0, src, len), 0};
-    int rc = write_all(fd, h, sizeof h);
+    int rc = sn_pwrite_full(fd, h, sizeof h, 0);
     if (rc == 0) {
-        rc = write_all(fd, src, len);
+        rc = sn_pwrite_full(fd, src, len, sizeof h);
     }
     close(fd);
     if (rc != 0 || rename(tmp, path) != 0) {
