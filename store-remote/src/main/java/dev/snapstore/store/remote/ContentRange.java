@@ -42,4 +42,14 @@ record ContentRange(long first, long last, long total) {
     static String request(long position, long length) {
         return "bytes=" + position + "-" + (position + length - 1);
     }
+
+    /**
+     * Refuses a read of {@code [position, +length)} past an object of {@code known} bytes (negative:
+     * not known yet, the server will say) with an EOFException naming {@code uri}.
+     */
+    static void checkWithin(Object uri, long position, int length, long known) throws java.io.EOFException {
+        if (known >= 0 && position + length > known) {
+            throw new java.io.EOFException(uri + ": range [" + position + ", +" + length + ") ends past the object's " + known + " bytes");
+        }
+    }
 }

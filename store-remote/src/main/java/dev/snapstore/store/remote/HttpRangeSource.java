@@ -70,10 +70,7 @@ final class HttpRangeSource implements RangeSource {
         if (length == 0) {
             return;
         }
-        long known = size;
-        if (known >= 0 && position + length > known) {
-            throw new EOFException(uri + ": range [" + position + ", +" + length + ") ends past the object's " + known + " bytes");
-        }
+        ContentRange.checkWithin(uri, position, length, size);
         dst.put(get(position, length));
     }
 

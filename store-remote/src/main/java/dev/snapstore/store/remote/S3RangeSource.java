@@ -87,10 +87,7 @@ final class S3RangeSource implements RangeSource {
         if (length == 0) {
             return;
         }
-        long known = size;
-        if (known >= 0 && position + length > known) {
-            throw new EOFException(uri + ": range [" + position + ", +" + length + ") ends past the object's " + known + " bytes");
-        }
+        ContentRange.checkWithin(uri, position, length, size);
         String range = ContentRange.request(position, length);
         ResponseBytes<GetObjectResponse> rsp;
         try {
