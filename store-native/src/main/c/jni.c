@@ -12,6 +12,7 @@
  * a pinned array would hold up the garbage collector meanwhile). Strings are passed as UTF-8 (not
  * JNI's modified UTF-8), as JNA did. Nothing here is on the fault path.
  */
+#include <errno.h>
 #include <jni.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -159,6 +160,24 @@ static jint j_index_decode(JNIEnv *env, jclass c, jbyteArray index, jint count, 
 static jint j_crc32c_update(JNIEnv *env, jclass c, jint crc, jlong address, jlong length) {
     (void)env, (void)c;
     return (jint)sn_crc32c_update((uint32_t)crc, (const void *)(uintptr_t)address, length);
+}
+
+static jint j_sha256_available(JNIEnv *env, jclass c) {
+    (void)env, (void)c;
+    return sn_sha256_available();
+}
+
+static jint j_sha256(JNIEnv *env, jclass c, jlong a, jlong alen, jlong b, jlong blen, jbyteArray out) {
+    (void)c;
+    if ((*env)->GetArrayLength(env, out) < 32) {
+        return -EINVAL;
+    }
+    uint8_t d[32];
+    int rc = sn_sha256((const void *)(uintptr_t)a, alen, (const void *)(uintptr_t)b, blen, d);
+    if (rc == 0) {
+        (*env)->SetByteArrayRegion(env, out, 0, 32, (const jbyte *)d);
+    }
+    return rc;
 }
 
 static jlong j_region_open(JNIEnv *env, jclass c, jstring snap_path, jlong snap_size, jbyteArray index,
@@ -338,6 +357,8 @@ static const JNINativeMethod methods[] = {
     M("sn_uffd_disable", "(" STR ")I", j_uffd_disable),
     M("sn_index_decode", "([BIIJ[J)I", j_index_decode),
     M("sn_crc32c_update", "(IJJ)I", j_crc32c_update),
+    M("sn_sha256_available", "()I", j_sha256_available),
+    M("sn_sha256", "(JJJJ[B)I", j_sha256),
     M("sn_region_open", "(" STR "J[BIIJIII" STR STR ")J", j_region_open),
     M("sn_region_address", "(J)J", j_region_address),
     M("sn_region_mapped_length", "(J)J", j_region_mapped_length),

@@ -71,7 +71,7 @@ public final class Snapshot implements AutoCloseable {
         this.location = source.location();
         SnapshotLayout layout;
         try {
-            layout = SnapshotLayout.read(source);
+            layout = SnapshotLayout.read(source, ProviderSha256.INSTANCE);
         } catch (FormatException e) {
             throw corrupt(e.chunk(), e.getMessage());
         }
@@ -103,6 +103,7 @@ public final class Snapshot implements AutoCloseable {
      * @throws NoSuchFileException      when the file does not exist
      */
     public static Snapshot open(Path file, long cacheBytes) throws IOException {
+        EngineStart.begin();
         return open(FileSource.open(file), cacheBytes);
     }
 
@@ -488,6 +489,60 @@ public final class Snapshot implements AutoCloseable {
             why.append(a.reason());
         }
         throw new ModeUnavailableException(mode, why.toString());
+    }
+
+    /**
+     * The snapshot digest's SHA-256 from the first provider that computes it natively, or null
+     * (open then uses MessageDigest). The engine it loads is the one the first map needs anyway.
+     */
+    private static final class ProviderSha256 implements SnapshotLayout.Sha256 { // not a lambda: see EngineStart
+        static final ProviderSha256 INSTANCE = new ProviderSha256();
+
+        @Override
+        public byte[] digest(ByteBuffer first, ByteBuffer second) {
+            return providerSha256(first, second);
+        }
+    }
+
+    private static byte[] providerSha256(ByteBuffer first, ByteBuffer second) {
+        for (RegionProvider p : providers()) {
+            byte[] d = p.sha256(first, second);
+            if (d != null) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The first open's start of the engine on a thread of its own: finding the providers (the
+     * ServiceLoader opens the jars again for their service files) and loading the native library,
+     * 10 to 30 ms of a fresh JVM, run while this thread reads and parses the file; the digest check
+     * then finds them ready (or waits for the providers' class initialisation to finish).
+     */
+    private static final class EngineStart extends Thread {
+        private static final AtomicBoolean STARTED = new AtomicBoolean();
+
+        private EngineStart() {
+            super("snapstore-engine-start"); // a subclass, not a lambda: the first lambda's bootstrap costs ms too
+            setDaemon(true);
+        }
+
+        static void begin() {
+            if (!STARTED.get() && STARTED.compareAndSet(false, true)) {
+                new EngineStart().start();
+            }
+        }
+
+        @Override
+        public void run() {
+            ByteBuffer none = ByteBuffer.allocateDirect(0);
+            try {
+                providerSha256(none, none); // the SHA-256 of nothing: loads each provider's engine
+            } catch (RuntimeException | LinkageError e) {
+                // the open that needs the provider meets the same error, and reports it
+            }
+        }
     }
 
     /** The region providers on the class path, found once (ServiceLoader scans jars: too slow per map). */

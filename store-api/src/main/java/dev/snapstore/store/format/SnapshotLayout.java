@@ -41,18 +41,24 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
      * docs/FORMAT.md's order: the index CRC, then the digest, then the first bad entry.
      */
     private record IndexCheck(byte[] digest, ChunkIndex.Summary summary) {
-        static IndexCheck of(ChunkIndex index, FormatV1.Header header, ByteBuffer headerBytes, FormatV1.Footer footer)
-                throws FormatException {
+        static IndexCheck of(ChunkIndex index, FormatV1.Header header, ByteBuffer headerBytes, FormatV1.Footer footer,
+                             Sha256 fast) throws FormatException {
             ByteBuffer all = index.entries();
+            byte[] d = fast == null ? null : fast.digest(headerBytes.duplicate(), all.duplicate());
             CRC32C crc = new CRC32C();
-            MessageDigest sha = FormatV1.sha256();
-            sha.update(headerBytes.duplicate());
+            MessageDigest sha = null;
+            if (d == null) {
+                sha = FormatV1.sha256();
+                sha.update(headerBytes.duplicate());
+            }
             ChunkIndex.Validator v = index.validator(header, footer.indexOffset());
             FormatException firstBad = null;
             for (int from = 0; from < all.limit(); from += INDEX_BLOCK) {
                 ByteBuffer block = all.duplicate().position(from).limit(Math.min(all.limit(), from + INDEX_BLOCK));
                 crc.update(block.duplicate());
-                sha.update(block);
+                if (sha != null) {
+                    sha.update(block);
+                }
                 if (firstBad == null) {
                     try {
                         v.check(Math.min(all.limit(), from + INDEX_BLOCK) / ChunkIndex.ENTRY_SIZE);
@@ -64,7 +70,9 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
             if ((int) crc.getValue() != footer.indexCrc()) {
                 throw new FormatException("index checksum mismatch");
             }
-            byte[] d = sha.digest();
+            if (d == null) {
+                d = sha.digest();
+            }
             if (!MessageDigest.isEqual(d, footer.digest())) {
                 throw new FormatException("snapshot digest does not match its header and index");
             }
@@ -73,6 +81,20 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
             }
             return new IndexCheck(d, v.finish());
         }
+    }
+
+    /**
+     * A faster SHA-256 than {@code MessageDigest} for the snapshot digest (a native one, from the
+     * lazy engine): {@code Snapshot.open} passes it to {@link #read(RangeSource, Sha256)}.
+     */
+    @FunctionalInterface
+    public interface Sha256 {
+        /**
+         * The SHA-256 of {@code first}'s remaining bytes followed by {@code second}'s (the caller's
+         * duplicates), or null when it cannot be computed here (the reader then uses
+         * {@code MessageDigest}).
+         */
+        byte[] digest(ByteBuffer first, ByteBuffer second);
     }
 
     /** Bytes read from the end of the object on open: the footer and, for most snapshots, every section. */
@@ -97,7 +119,7 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
                 }
                 p += k;
             }
-        }, () -> size, TAIL_READ);
+        }, () -> size, TAIL_READ, null);
     }
 
     /**
@@ -112,9 +134,35 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
         return read(src, TAIL_READ);
     }
 
+    /**
+     * {@link #read(RangeSource)} with the snapshot digest computed by {@code sha} where it can
+     * (same checks, same order, same result).
+     */
+    public static SnapshotLayout read(RangeSource src, Sha256 sha) throws IOException, FormatException {
+        return read(src, TAIL_READ, sha);
+    }
+
     /** {@link #read(RangeSource)} reading {@code tailBytes} at the end (tests: a small tail makes the third read). */
     static SnapshotLayout read(RangeSource src, int tailBytes) throws IOException, FormatException {
-        return read(src instanceof dev.snapstore.store.source.FileSource ? src.size() : -1, src::read, src::size, tailBytes);
+        return read(src, tailBytes, null);
+    }
+
+    private static SnapshotLayout read(RangeSource src, int tailBytes, Sha256 sha) throws IOException, FormatException {
+        SourceReader in = new SourceReader(src);
+        return read(src instanceof dev.snapstore.store.source.FileSource ? src.size() : -1, in, in, tailBytes, sha);
+    }
+
+    /** {@code src} as the reader's two views; a class rather than method references: a fresh JVM's lambdas cost ms. */
+    private record SourceReader(RangeSource src) implements Reader, Size {
+        @Override
+        public void read(long position, ByteBuffer dst) throws IOException {
+            src.read(position, dst);
+        }
+
+        @Override
+        public long size() throws IOException {
+            return src.size();
+        }
     }
 
     @FunctionalInterface
@@ -127,7 +175,8 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
         long size() throws IOException;
     }
 
-    private static SnapshotLayout read(long knownSize, Reader in, Size sizeOf, int tailBytes) throws IOException, FormatException {
+    private static SnapshotLayout read(long knownSize, Reader in, Size sizeOf, int tailBytes, Sha256 sha)
+            throws IOException, FormatException {
         if (knownSize >= 0 && knownSize < FormatV1.HEADER_SIZE + FormatV1.FOOTER_SIZE) {
             throw new FormatException("file is " + knownSize + " bytes, too short to be a snapshot (truncated?)");
         }
@@ -167,7 +216,7 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
         }
         ByteBuffer indexBytes = section(sections, sectionsStart, footer.indexOffset(), footer.indexLength(), true);
         ChunkIndex index = new ChunkIndex(indexBytes);
-        IndexCheck check = IndexCheck.of(index, header, headerBytes, footer);
+        IndexCheck check = IndexCheck.of(index, header, headerBytes, footer, sha);
         byte[] d = check.digest();
 
         ByteBuffer meta = section(sections, sectionsStart, footer.metaOffset(), footer.metaLength(), false);

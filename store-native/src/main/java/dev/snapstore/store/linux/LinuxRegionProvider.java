@@ -54,6 +54,12 @@ public final class LinuxRegionProvider implements RegionProvider {
     public LinuxRegionProvider() {
     }
 
+    /** Through libcrypto ({@link NativeDigest}): the engine is loaded here instead of at the first map. */
+    @Override
+    public byte[] sha256(java.nio.ByteBuffer first, java.nio.ByteBuffer second) {
+        return NativeDigest.sha256(first, second);
+    }
+
     @Override
     public Availability availability(Mode mode, Snapshot snapshot, MapOptions options) {
         Availability a = check(mode, snapshot, options);

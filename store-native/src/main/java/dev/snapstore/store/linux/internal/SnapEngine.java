@@ -203,6 +203,15 @@ public final class SnapEngine {
 
     public static native int sn_crc32c_update(int crc, long address, long length);
 
+    /** 1 when libcrypto (libcrypto.so.3, else .so.1.1) was found for {@link #sn_sha256}, else 0; loads it once. */
+    public static native int sn_sha256_available();
+
+    /**
+     * SHA-256 of {@code aLength} bytes at {@code a} followed by {@code bLength} bytes at {@code b}
+     * into {@code out[0..31]}; 0, or {@code -ENOSYS} without libcrypto.
+     */
+    public static native int sn_sha256(long a, long aLength, long b, long bLength, byte[] out);
+
     /** Returns a handle ({@code > 0}) or {@code -errno}. {@code index} holds chunkCount 40-byte entries. */
     public static native long sn_region_open(String snapPath, long snapSize, byte[] index, int chunkCount,
             int chunkShift, long length, int mode, int flags, int resolvers, String warmDir, String warmName);

@@ -1,0 +1,41 @@
+package dev.snapstore.store.linux;
+
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+
+import dev.snapstore.store.DirectBuffers;
+import dev.snapstore.store.linux.internal.SnapEngine;
+
+/**
+ * The snapshot digest's SHA-256 computed by the engine through the system's libcrypto
+ * ({@code digest.c}): what {@link LinuxRegionProvider#sha256} answers {@code Snapshot.open} with.
+ * Thread-safe and stateless.
+ */
+final class NativeDigest {
+    private NativeDigest() {
+    }
+
+    /** SHA-256 of {@code first}'s then {@code second}'s remaining bytes, or null without the engine or libcrypto. */
+    static byte[] sha256(ByteBuffer first, ByteBuffer second) {
+        if (!SnapEngine.isLoaded() || SnapEngine.sn_sha256_available() == 0) {
+            return null;
+        }
+        ByteBuffer a = direct(first);
+        ByteBuffer b = direct(second);
+        byte[] out = new byte[32];
+        int rc = SnapEngine.sn_sha256(DirectBuffers.address(a) + a.position(), a.remaining(),
+                DirectBuffers.address(b) + b.position(), b.remaining(), out);
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
+        return rc == 0 ? out : null;
+    }
+
+    private static ByteBuffer direct(ByteBuffer b) {
+        if (b.isDirect()) {
+            return b;
+        }
+        ByteBuffer d = ByteBuffer.allocateDirect(b.remaining());
+        d.put(b.duplicate()).flip();
+        return d;
+    }
+}
