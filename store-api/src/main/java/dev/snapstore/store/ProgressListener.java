@@ -8,8 +8,12 @@ package dev.snapstore.store;
  */
 @FunctionalInterface
 public interface ProgressListener {
-    /** A listener that ignores every call. */
-    ProgressListener NONE = (done, total) -> { };
+    /** A listener that ignores every call (a class, not a lambda: it is on a fresh JVM's first map). */
+    ProgressListener NONE = new ProgressListener() {
+        @Override
+        public void progress(long done, long total) {
+        }
+    };
 
     /**
      * @param done  bytes (of the logical image) processed so far

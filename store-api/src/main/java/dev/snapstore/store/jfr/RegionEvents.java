@@ -138,13 +138,18 @@ public final class RegionEvents {
             Hooks.install();
             return;
         }
-        inBackground(() -> FlightRecorder.addListener(new FlightRecorderListener() {
+        inBackground(new Runnable() { // classes, not lambdas: this runs in a fresh JVM's first map
             @Override
-            public void recorderInitialized(FlightRecorder recorder) {
-                // called under the recorder's initialization lock: register from another thread
-                inBackground(Hooks::install);
+            public void run() {
+                FlightRecorder.addListener(new FlightRecorderListener() {
+                    @Override
+                    public void recorderInitialized(FlightRecorder recorder) {
+                        // called under the recorder's initialization lock: register from another thread
+                        inBackground(Hooks::install);
+                    }
+                });
             }
-        }));
+        });
     }
 
     private static void inBackground(Runnable r) {
