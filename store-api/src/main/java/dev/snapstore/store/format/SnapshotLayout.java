@@ -38,7 +38,9 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
     /**
      * The index's CRC32C, the digest and the entries' validation in one pass over the index, a
      * block at a time (the block is checked while it is in the cache), reporting failures in
-     * docs/FORMAT.md's order: the index CRC, then the digest, then the first bad entry.
+     * docs/FORMAT.md's order: the index CRC, then the digest, then the first bad entry. The digest
+     * comes from {@code fast} (one native call over header and index, before the pass) when it
+     * answers, else from {@code MessageDigest} in the pass.
      */
     private record IndexCheck(byte[] digest, ChunkIndex.Summary summary) {
         static IndexCheck of(ChunkIndex index, FormatV1.Header header, ByteBuffer headerBytes, FormatV1.Footer footer,

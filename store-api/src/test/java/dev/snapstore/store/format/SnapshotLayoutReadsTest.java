@@ -93,4 +93,39 @@ class SnapshotLayoutReadsTest {
             assertEquals("file is 10 bytes, too short to be a snapshot (truncated?)", e.getMessage());
         }
     }
+
+    /**
+     * The digest a {@link SnapshotLayout.Sha256} computes is the one checked: its answer is asked
+     * for exactly the header then the index, a wrong answer fails as a wrong footer digest does,
+     * and a null answer falls back to MessageDigest.
+     */
+    @Test
+    void aFastDigestIsCheckedLikeMessageDigestsAndNullFallsBack() throws Exception {
+        Path snap = Fixtures.copyTo(dir, "zstd.v2.snap");
+        SnapshotLayout expect;
+        try (FileChannel ch = FileChannel.open(snap, StandardOpenOption.READ)) {
+            expect = SnapshotLayout.read(ch);
+        }
+        List<Integer> asked = new ArrayList<>();
+        SnapshotLayout.Sha256 honest = (a, b) -> {
+            asked.add(a.remaining());
+            asked.add(b.remaining());
+            java.security.MessageDigest md = FormatV1.sha256();
+            md.update(a);
+            md.update(b);
+            return md.digest();
+        };
+        try (FileSource s = FileSource.open(snap)) {
+            assertEquals(expect.digest(), SnapshotLayout.read(s, honest).digest());
+        }
+        assertEquals(List.of(FormatV1.HEADER_SIZE, (int) expect.footer().indexLength()), asked);
+        try (FileSource s = FileSource.open(snap)) {
+            assertEquals(expect.digest(), SnapshotLayout.read(s, (a, b) -> null).digest());
+        }
+        try (FileSource s = FileSource.open(snap)) {
+            FormatV1.FormatException e = assertThrows(FormatV1.FormatException.class,
+                    () -> SnapshotLayout.read(s, (a, b) -> new byte[32]));
+            assertEquals("snapshot digest does not match its header and index", e.getMessage());
+        }
+    }
 }
