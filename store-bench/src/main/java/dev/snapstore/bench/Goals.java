@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Issue 4's and issue 9's goals, checked against one run's results: the ratios they are stated in, computed
+ * Issues 4, 9, 10, 11 and 13: their goals, checked against one run's results: the ratios they are stated in, computed
  * from the rows that define them, with "n/a" where the run lacks a row (a mode not available, a
  * scenario not run). Stateless.
  */
