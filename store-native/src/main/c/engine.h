@@ -86,6 +86,7 @@ struct sn_resolver {
 #define SN_UNIT_NONE 0
 #define SN_UNIT_MAPPED 1
 #define SN_UNIT_MAPPING 2  /* a resolver mapped the fault window and is mapping the rest */
+#define SN_UNIT_PARTIAL 4  /* a random MINOR fault mapped one page since the reset: the next widens */
 #define SN_FAULT_WINDOW (64u << 10) /* bytes mapped before the faulting thread is woken */
 
 /*

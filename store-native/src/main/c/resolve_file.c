@@ -227,7 +227,10 @@ again:
          * from the previous unit or faults a second time in this one; a random reader only gets
          * what it touched (less work, and no resolver busy mapping pages nobody reads) */
         uint64_t prev = atomic_load_explicit(&g->pf.last_unit, memory_order_relaxed);
-        int local = prev == u || prev + 1 == u;
+        uint8_t m = atomic_load_explicit(&g->unit_mapped[u], memory_order_relaxed);
+        /* "a second time": right after its first fault, or later (PARTIAL: its first, random
+         * fault mapped one page since the reset) */
+        int local = prev == u || prev + 1 == u || m == SN_UNIT_PARTIAL;
         if (!minor) {
             /* the unit was just produced (or first met): its pages are hot, map it with one
              * CONTINUE */
@@ -240,20 +243,23 @@ again:
             w0 = page;
             w1 = page + ps;
         }
-        uint8_t m = atomic_load_explicit(&g->unit_mapped[u], memory_order_relaxed);
+        int whole = w0 == ustart && w1 == ustart + ulen;
         if (m == SN_UNIT_MAPPED) {
             /* the unit was mapped since the last reset: only this page went missing */
             rc = map(g, page, ps);
-        } else if ((m == SN_UNIT_NONE || m == SN_UNIT_SAMPLED) &&
+        } else if (!whole && !local && m == SN_UNIT_NONE) {
+            /* one random page: remembered before it is mapped (mapping wakes the reader, which may
+             * come back to the unit at once), so the unit's next fault widens */
+            atomic_compare_exchange_strong(&g->unit_mapped[u], &m, SN_UNIT_PARTIAL);
+            rc = map(g, w0, w1 - w0);
+        } else if ((m == SN_UNIT_NONE || m == SN_UNIT_SAMPLED || m == SN_UNIT_PARTIAL) &&
                    atomic_compare_exchange_strong(&g->unit_mapped[u], &m, SN_UNIT_MAPPING)) {
             rc = map(g, w0, w1 - w0);
-            if (rc >= 0 && (w0 > ustart || w1 < ustart + ulen) && (local || m == SN_UNIT_SAMPLED)) {
-                /* sampled: map it whole */
+            if (rc >= 0 && !whole) {
+                /* a local reader, a unit touched before, or a sampled one: map the rest after the wake */
                 r->around_unit = u + 1;
                 r->around_w0 = w0;
                 r->around_w1 = w1;
-            } else if (rc >= 0 && (w0 > ustart || w1 < ustart + ulen)) {
-                atomic_store_explicit(&g->unit_mapped[u], SN_UNIT_NONE, memory_order_relaxed);
             } else {
                 atomic_store_explicit(&g->unit_mapped[u], rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE, memory_order_relaxed);
             }

@@ -2,17 +2,26 @@ package dev.snapstore.bench;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import dev.snapstore.store.Codec;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.store.SnapshotWriter;
+import dev.snapstore.store.format.ChunkCodecs;
 import dev.snapstore.store.format.FormatV1;
+import dev.snapstore.tools.FileIo;
 import dev.snapstore.tools.Safetensors;
 import dev.snapstore.tools.SyntheticModel;
 import dev.snapstore.tools.Unpack;
@@ -94,6 +103,52 @@ final class BenchInput {
         results.add("pack", "snapstore", mode, "cold", "pack_gbps", w.logicalBytes() / (double) w.nanos(), "GB/s");
         results.add("pack", "snapstore", mode, "cold", "ratio",
                 w.storedBytes() == 0 ? 0 : w.logicalBytes() / (double) w.storedBytes(), "ratio");
+        packAgainstCodec(o, from, to, mode, results);
+    }
+
+    /**
+     * Issue 10's pack goal, in one run: pack again with the input in the page cache ({@code warm}),
+     * alternating with the codec alone ({@link CompressCeiling}: the same codec, level, chunk size
+     * and threads, memory to memory) at least three times; the medians and ranges go to
+     * {@code pack_gbps} (and {@code _min}, {@code _max}) of systems {@code snapstore} and {@code codec-raw}.
+     */
+    private static void packAgainstCodec(BenchCommand o, Path from, Path to, String mode, BenchRun results)
+            throws IOException {
+        SnapshotWriter writer = o.packing.writer(o.threads).metadata("source", from.getFileName().toString()).build();
+        Codec codec = o.packing.codec;
+        int level = o.packing.level == null ? ChunkCodecs.defaultLevel(codec) : o.packing.level;
+        long size = Files.size(from);
+        int block = (int) o.packing.chunkSize();
+        int rounds = Math.max(3, o.repeat);
+        List<Double> pack = new ArrayList<>();
+        List<Double> raw = new ArrayList<>();
+        long memory = Os.mapAnonymous(Math.max(size, 1), false);
+        ExecutorService pool = Executors.newFixedThreadPool(o.threads);
+        try {
+            try (FileChannel ch = FileChannel.open(from, StandardOpenOption.READ)) {
+                for (long off = 0; off < size; off += 1 << 30) {
+                    FileIo.readFully(ch, Os.buffer(memory + off, (int) Math.min(1 << 30, size - off)), off);
+                }
+            }
+            for (int r = 0; r < rounds; r++) {
+                SnapshotWriter.WriteResult w = writer.write(from, to);
+                pack.add(w.logicalBytes() / (double) w.nanos());
+                long t0 = System.nanoTime();
+                CompressCeiling.compress(pool, o.threads, memory, size, block, codec, level, null);
+                raw.add(size / (double) (System.nanoTime() - t0));
+            }
+        } finally {
+            pool.shutdownNow();
+            Os.unmap(memory, Math.max(size, 1));
+        }
+        addRange(results, "snapstore", mode, pack);
+        addRange(results, "codec-raw", mode, raw);
+    }
+
+    private static void addRange(BenchRun results, String system, String mode, List<Double> v) {
+        results.add("pack", system, mode, "warm", "pack_gbps", BenchRun.median(v), "GB/s");
+        results.add("pack", system, mode, "warm", "pack_gbps_min", Collections.min(v), "GB/s");
+        results.add("pack", system, mode, "warm", "pack_gbps_max", Collections.max(v), "GB/s");
     }
 
     private static void describe(Path raw, Path snap, Map<String, Object> in) throws IOException {

@@ -206,6 +206,12 @@ final class BenchRun {
                 if (!o.noLoad && m.isLazy() && sc == Scenario.FULL_SCAN) {
                     jobs.add(new Job(sc, "snapstore", name + "+loadall")); // one load() of the whole region
                 }
+                if (m == Mode.SHMEM && sc == Scenario.FULL_SCAN) {
+                    // Issue 10's resolver scaling: the warm pass of +loadall is a page-cached restore
+                    // bound by decompression (judged on a zstd run), with one and with two resolvers.
+                    jobs.add(new Job(sc, "snapstore", name + "+loadall" + Subject.RESOLVERS + "1"));
+                    jobs.add(new Job(sc, "snapstore", name + "+loadall" + Subject.RESOLVERS + "2"));
+                }
                 if (m.isLazy() && (sc == Scenario.MODEL_WEIGHTS || sc == Scenario.RANDOM_CHUNKS)) {
                     jobs.add(new Job(sc, "snapstore", name + "+profile")); // the working set, recorded then replayed
                 }

@@ -27,6 +27,9 @@ public interface Subject extends AutoCloseable {
      *                 codec label; ignored by mmap and chronicle-mapped
      * @param write    whether the scenario writes (snapstore maps writable, mmap private)
      */
+    /** Suffix of a snapstore mode that sets the resolver count: {@code shmem+loadall@r1}. */
+    String RESOLVERS = "@r";
+
     static Subject create(String system, String mode, Path snap, Path raw, int threads, boolean write) {
         return create(system, mode, snap, raw, threads, write, dev.snapstore.store.Prefetch.SEQUENTIAL);
     }
@@ -34,19 +37,23 @@ public interface Subject extends AutoCloseable {
     /**
      * {@code mode} of snapstore is a mode name with an optional variant: {@code +load} (load each
      * segment before touching it), {@code +loadall} (one load() of the whole region, then the touch)
-     * or {@code +profile} (the plan's working set recorded beforehand, replayed at map); {@code prefetch}
-     * is the policy of the other variants.
+     * or {@code +profile} (the plan's working set recorded beforehand, replayed at map), then optionally
+     * {@link #RESOLVERS} and a count (resolver threads; default {@code threads}); {@code prefetch} is
+     * the policy of the other variants.
      */
     static Subject create(String system, String mode, Path snap, Path raw, int threads, boolean write,
                           dev.snapstore.store.Prefetch prefetch) {
         switch (system) {
             case "snapstore": {
-                int plus = mode.indexOf('+');
-                String variant = plus < 0 ? "" : mode.substring(plus);
-                Mode m = Mode.valueOf((plus < 0 ? mode : mode.substring(0, plus)).toUpperCase(Locale.ROOT));
+                int at = mode.indexOf(RESOLVERS);
+                int resolvers = at < 0 ? threads : Integer.parseInt(mode.substring(at + RESOLVERS.length()));
+                String base = at < 0 ? mode : mode.substring(0, at);
+                int plus = base.indexOf('+');
+                String variant = plus < 0 ? "" : base.substring(plus);
+                Mode m = Mode.valueOf((plus < 0 ? base : base.substring(0, plus)).toUpperCase(Locale.ROOT));
                 // Read-only (one shared copy, no copy-on-write reservation) unless the scenario writes,
                 // as a model server or a lookup service would map it; reset() works either way.
-                MapOptions o = MapOptions.builder().resolverThreads(threads).eagerThreads(threads).writable(write)
+                MapOptions o = MapOptions.builder().resolverThreads(resolvers).eagerThreads(threads).writable(write)
                         .prefetch(variant.equals("+profile") ? dev.snapstore.store.Prefetch.PROFILE : prefetch).build();
                 return new SnapstoreSubject(snap, m, o, variant);
             }

@@ -48,8 +48,11 @@ final class Table {
             if (sc.getKey().equals("pack")) {
                 for (Map.Entry<String, Map<String, Double>> row : sc.getValue().entrySet()) {
                     Map<String, Double> v = row.getValue();
-                    sb.append(String.format(Locale.ROOT, "  %s: %s ms, %s GB/s, ratio %s%n", row.getKey().split("\\|")[1],
-                            num(v.get("pack_ms")), num(v.get("pack_gbps")), num(v.get("ratio"))));
+                    String[] k = row.getKey().split("\\|");
+                    String range = v.containsKey("pack_gbps_min")
+                            ? " (" + num(v.get("pack_gbps_min")) + ".." + num(v.get("pack_gbps_max")) + ")" : "";
+                    sb.append(String.format(Locale.ROOT, "  %s %s %s: %s ms, %s GB/s%s, ratio %s%n", k[0], k[1], k[2],
+                            num(v.get("pack_ms")), num(v.get("pack_gbps")), range, num(v.get("ratio"))));
                 }
                 continue;
             }

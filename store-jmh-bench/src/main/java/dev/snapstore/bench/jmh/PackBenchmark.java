@@ -6,23 +6,17 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import com.github.luben.zstd.ZstdCompressCtx;
+import dev.snapstore.bench.CompressCeiling;
 import dev.snapstore.bench.Os;
 import dev.snapstore.store.Codec;
 import dev.snapstore.store.SnapshotWriter;
 import dev.snapstore.tools.SyntheticImage;
-import net.jpountz.lz4.LZ4Compressor;
-import net.jpountz.lz4.LZ4Factory;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -164,46 +158,13 @@ public class PackBenchmark extends ForkedBenchmark {
     /** Compresses the input in 2 MiB blocks on all threads; appends each block to {@code ch} when given. */
     private long compressAll(Bytes counter, FileChannel ch) throws Exception {
         AtomicLong end = new AtomicLong();
-        int block = 2 << 20;
-        int blocks = (int) ((size + block - 1) / block);
-        AtomicInteger next = new AtomicInteger();
-        List<Future<Long>> jobs = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            jobs.add(pool.submit(() -> {
-                long total = 0;
-                long written = 0;
-                ByteBuffer dst = ByteBuffer.allocateDirect(block + block / 255 + 1024);
-                LZ4Compressor lz4 = level <= 1 ? LZ4Factory.fastestInstance().fastCompressor()
-                        : LZ4Factory.fastestInstance().highCompressor(level);
-                try (ZstdCompressCtx zstd = new ZstdCompressCtx()) {
-                    zstd.setLevel(level);
-                    for (int i = next.getAndIncrement(); i < blocks; i = next.getAndIncrement()) {
-                        long off = (long) i * block;
-                        int len = (int) Math.min(block, size - off);
-                        ByteBuffer src = Os.buffer(memory + off, len);
-                        dst.clear();
-                        switch (codec) {
-                            case LZ4: total += lz4.compress(src, 0, len, dst, 0, dst.capacity()); break;
-                            case ZSTD: total += zstd.compressDirectByteBuffer(dst, 0, dst.capacity(), src, 0, len); break;
-                            default: dst.put(src); total += len;
-                        }
-                        if (ch != null) {
-                            ByteBuffer w = dst.duplicate().clear().limit((int) (total - written));
-                            long at = end.getAndAdd(w.remaining());
-                            while (w.hasRemaining()) {
-                                at += ch.write(w, at);
-                            }
-                        }
-                        written = total;
-                    }
-                }
-                return total;
-            }));
-        }
-        long total = 0;
-        for (Future<Long> f : jobs) {
-            total += f.get();
-        }
+        CompressCeiling.BlockSink sink = ch == null ? null : w -> {
+            long at = end.getAndAdd(w.remaining());
+            while (w.hasRemaining()) {
+                at += ch.write(w, at);
+            }
+        };
+        long total = CompressCeiling.compress(pool, threads, memory, size, 2 << 20, codec, level, sink);
         counter.bytes += size;
         return total;
     }
