@@ -169,7 +169,7 @@ static int all_present(struct sn_region *g, uint64_t off, uint64_t len, unsigned
 
 /*
  * Puts chunk c's snapshot bytes back over its present pages: from the chunk cache when it holds
- * them, else decompressed straight into the region and checked. Returns 1 when restored, 0 when
+ * them, else decompressed and checked, then copied. Returns 1 when restored, 0 when
  * the caller must drop the pages instead (a chunk that cannot be produced is then poisoned at its
  * next touch, never served as whatever the restore left).
  */
@@ -188,12 +188,15 @@ static int restore_chunk(struct sn_region *g, struct sn_resolver *tmp, uint32_t 
         sn_chunk_publish(g, c, SN_S_UNKNOWN);
         return 1;
     }
-    if (!tmp->cbuf && ch->codec != SN_CODEC_NONE) {
-        sn_chunk_publish(g, c, SN_S_UNKNOWN); /* no decompression buffer: drop it, a fault decompresses */
+    if (!tmp->scratch || (!tmp->cbuf && ch->codec != SN_CODEC_NONE)) {
+        sn_chunk_publish(g, c, SN_S_UNKNOWN); /* no buffers (or a remote payload): drop it, a fault decompresses */
         return 0;
     }
-    int rc = sn_decompress(tmp, ch, dst);
-    if (rc == 0 && sn_crc32c(0, dst, ch->raw) != ch->crc) {
+    /* into scratch, then one copy: a reader of an unwritten page meanwhile sees the snapshot's bytes
+     * throughout (a decompressor writes transient bytes, an over-long match copy), and a chunk that
+     * fails its check leaves the region untouched */
+    int rc = sn_decompress(tmp, ch, tmp->scratch);
+    if (rc == 0 && sn_crc32c(0, tmp->scratch, ch->raw) != ch->crc) {
         rc = -EBADMSG;
     }
     if (rc != 0) {
@@ -204,9 +207,10 @@ static int restore_chunk(struct sn_region *g, struct sn_resolver *tmp, uint32_t 
     sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
     sn_count(g, SN_C_BYTES_DECOMPRESSED, ch->raw);
     if (len > ch->raw) {
-        memset(dst + ch->raw, 0, len - ch->raw);
+        memset(tmp->scratch + ch->raw, 0, len - ch->raw);
     }
-    sn_res_cache_put(g, c, dst, len); /* the next reset copies it (with a budget) */
+    memcpy(dst, tmp->scratch, len);
+    sn_res_cache_put(g, c, tmp->scratch, len); /* the next reset copies it (with a budget) */
     sn_chunk_publish(g, c, SN_S_UNKNOWN);
     return 1;
 }
@@ -225,12 +229,17 @@ static void *reset_worker(void *arg) {
     uint64_t ps = g->page_size;
     struct sn_resolver tmp = {.region = g};
     unsigned char *vec = malloc((sn_chunk_size(g) / ps) + 1);
-    if (g->max_stored > 0 && !g->remote) {
+    if (!g->remote) {
         /* a remote payload needs a resolver's connection: such chunks are restored from the cache or dropped */
-        size_t cl = ((size_t)g->max_stored + 4095) & ~(size_t)4095;
-        void *m = mmap(NULL, cl, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        tmp.cbuf = m == MAP_FAILED ? NULL : m;
-        tmp.cbuf_len = tmp.cbuf ? cl : 0;
+        void *m = mmap(NULL, g->unit, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        tmp.scratch = m == MAP_FAILED ? NULL : m;
+        tmp.scratch_len = tmp.scratch ? g->unit : 0;
+        if (g->max_stored > 0) {
+            size_t cl = ((size_t)g->max_stored + 4095) & ~(size_t)4095;
+            m = mmap(NULL, cl, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            tmp.cbuf = m == MAP_FAILED ? NULL : m;
+            tmp.cbuf_len = tmp.cbuf ? cl : 0;
+        }
         tmp.zstd_dctx = sn_zstd_dctx_new();
     }
     for (;;) {
@@ -253,6 +262,9 @@ static void *reset_worker(void *arg) {
         j->keep[c - j->first] = (uint8_t)keep;
     }
     free(vec);
+    if (tmp.scratch) {
+        munmap(tmp.scratch, tmp.scratch_len);
+    }
     if (tmp.cbuf) {
         munmap(tmp.cbuf, tmp.cbuf_len);
     }
