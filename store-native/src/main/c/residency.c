@@ -208,7 +208,7 @@ void sn_res_exit(struct sn_region *g, uint64_t u) {
 
 #define EV_TRY 0   /* a resolver (hard cap): never waits */
 #define EV_WAIT 1  /* Java (Caffeine's choice): waits for resolvers to leave the unit */
-#define EV_RESET 2 /* reset() of ANONYMOUS: waits, and drops pinned units too */
+#define EV_RESET 2 /* reset() of ANONYMOUS dropping a unit: waits, and drops pinned units too */
 #define EV_SAMPLE 3 /* sampling: zaps page-table entries only, the unit stays resident */
 
 /*
@@ -549,10 +549,6 @@ void sn_res_reset(struct sn_region *g, uint64_t off, uint64_t len) {
         if (s0 + b > off + len) {
             break; /* only units the reset covers whole */
         }
-        if (g->mode == SN_MODE_ANONYMOUS) {
-            evict(g, u, 0, EV_RESET); /* the pages are gone: so is the unit */
-            continue;
-        }
         uint32_t s = atomic_fetch_and(&res->ustate[u], ~U_PINNED);
         if (s & U_PINNED) {
             rcount(res, SN_R_PINNED, -(int64_t)unit_bytes(g, u));
@@ -564,6 +560,62 @@ void sn_res_reset(struct sn_region *g, uint64_t off, uint64_t len) {
             }
         }
     }
+}
+
+/* Sets (wp) or clears write-protection of unit u's pages; they are all present (no fault is raised). */
+static void unit_protect(struct sn_region *g, uint64_t u, int wp) {
+    struct uffdio_writeprotect a = {
+        .range = {.start = (uint64_t)(uintptr_t)(g->base + unit_start(g, u)), .len = unit_bytes(g, u)},
+        .mode = wp ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
+    };
+    while (ioctl(g->uffd, UFFDIO_WRITEPROTECT, &a) != 0 && (errno == EAGAIN || errno == EINTR)) {
+    }
+}
+
+int sn_res_anon_reset_begin(struct sn_region *g, uint64_t u) {
+    struct sn_residency *res = g->res;
+    if (!res) {
+        return SN_RA_RESTORE; /* no write tracking: every present chunk may hold writes */
+    }
+    if (u >= res->units) {
+        return SN_RA_DROP;
+    }
+    sn_res_enter(g, u); /* from here on no evictor touches it */
+    uint32_t s = atomic_load_explicit(&res->ustate[u], memory_order_acquire);
+    if (!(s & U_RESIDENT) || !(s & U_PINNED)) {
+        sn_res_exit(g, u);
+        /* unpinned and resident: mapped write-protected and never written since, so still the snapshot */
+        return (s & U_RESIDENT) ? SN_RA_KEEP : SN_RA_DROP;
+    }
+    if (g->wp_map) {
+        unit_protect(g, u, 0); /* the restore's own writes must not raise write-protect faults */
+    }
+    return SN_RA_RESTORE;
+}
+
+void sn_res_anon_reset_end(struct sn_region *g, uint64_t u, int ok) {
+    struct sn_residency *res = g->res;
+    if (!res) {
+        return;
+    }
+    if (!ok) {
+        sn_res_exit(g, u);
+        evict(g, u, 0, EV_RESET); /* the caller drops the pages; so goes the unit */
+        return;
+    }
+    if (g->wp_map) {
+        unit_protect(g, u, 1); /* protected before unpinned: the next write pins it again */
+    }
+    uint32_t s = atomic_fetch_and(&res->ustate[u], ~U_PINNED);
+    if (s & U_PINNED) {
+        rcount(res, SN_R_PINNED, -(int64_t)unit_bytes(g, u));
+    }
+    rcount(res, SN_R_RESET_RESTORES, 1);
+    /* evictable again: back in the hard cap's order and in Caffeine */
+    uint64_t gen = atomic_load(&res->ugen[u]);
+    fifo_push(g, u, gen);
+    publish(res, SN_EV_FILL, u, gen);
+    sn_res_exit(g, u);
 }
 
 void sn_res_invalidate_unit(struct sn_region *g, uint64_t u) {

@@ -40,6 +40,20 @@ extern __thread int sn_res_dontwake;
 const uint8_t *sn_res_cache_get(struct sn_region *g, uint32_t c);
 void sn_res_cache_put(struct sn_region *g, uint32_t c, const uint8_t *src, uint64_t len);
 
+/*
+ * reset() of an ANONYMOUS region in place (resolve_anon.c), one chunk (= unit) at a time:
+ * sn_res_anon_reset_begin says what to do with unit u, and for SN_RA_RESTORE (always without a
+ * budget; a written unit with one) the caller is inside the unit, its pages unprotected, until
+ * sn_res_anon_reset_end(ok): ok re-protects and unpins it (it stays resident), !ok drops it.
+ */
+#define SN_RA_KEEP 0    /* resident and never written (write-protection says so): leave it */
+#define SN_RA_DROP 1    /* not resident: drop whatever pages it has */
+#define SN_RA_RESTORE 2 /* restore its pages in place if they are all present, else drop it */
+int sn_res_anon_reset_begin(struct sn_region *g, uint64_t u);
+void sn_res_anon_reset_end(struct sn_region *g, uint64_t u, int ok);
+/* reset() of [off, off + len) of an ANONYMOUS region (resolve_anon.c): 0 or -errno */
+int sn_anon_reset(struct sn_region *g, uint64_t off, uint64_t len);
+
 void sn_res_free(struct sn_region *g);
 void sn_res_enter(struct sn_region *g, uint64_t unit);
 void sn_res_exit(struct sn_region *g, uint64_t unit);
@@ -56,7 +70,7 @@ void sn_res_exit(struct sn_region *g, uint64_t unit);
 void sn_res_touched(struct sn_region *g, uint64_t unit, int how);
 /* a write-protect fault: pins the unit, unprotects it and wakes the writer */
 void sn_res_wp_fault(struct sn_region *g, uint64_t off);
-/* the mapped range [off, off + len) is being reset */
+/* the mapped range [off, off + len) of a file-mode region is being reset (ANONYMOUS: sn_anon_reset) */
 void sn_res_reset(struct sn_region *g, uint64_t off, uint64_t len);
 /* 1 when unit u can be made resident without passing the budget (always without one): replay's test */
 int sn_res_room(struct sn_region *g, uint64_t u);

@@ -86,6 +86,7 @@ enum sn_res_counter {
     SN_R_WP_FAULTS,        /* write-protect faults served (first write to a unit) */
     SN_R_CACHED,           /* ANONYMOUS: bytes of decompressed chunks in the chunk cache (in SN_R_RESIDENT) */
     SN_R_CACHE_HITS,       /* ANONYMOUS: faults served from the chunk cache without decompressing */
+    SN_R_RESET_RESTORES,   /* ANONYMOUS: written units reset() restored in place (they stay resident) */
     SN_R_SLOTS
 };
 

@@ -242,7 +242,7 @@ final class BenchRun {
      * The budget scenario's systems: snapstore with the budget in each read-only lazy mode that can
      * map the file shared (HUGETLB, SHMEM), mmap of the raw file, both in a memory cgroup of the
      * budget; snapstore without a budget (the ceiling, no cgroup); and a fully resident SHMEM region
-     * with access sampling on and off (what sampling costs).
+     * with access sampling on and off, and without a budget (what sampling and the budget cost).
      */
     private void budgetJobs(List<Job> jobs) {
         String lazy = null;
@@ -259,6 +259,7 @@ final class BenchRun {
         if (modes.available(Mode.SHMEM)) {
             jobs.add(new Job(Scenario.BUDGET, "snapstore-resident", "sampling"));
             jobs.add(new Job(Scenario.BUDGET, "snapstore-resident", "no-sampling"));
+            jobs.add(new Job(Scenario.BUDGET, "snapstore-resident", "no-budget"));
         }
     }
 

@@ -42,7 +42,9 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Systems: {@code snapstore} MODE (a read-only region with a budget), {@code snapstore-unbounded}
  * MODE (no budget: the ceiling), {@code snapstore-resident} sampling|no-sampling (a budget as large
- * as the image, so everything stays: what access sampling costs), {@code mmap} read-only (the raw
+ * as the image, so everything stays: what access sampling costs) and no-budget (the same fully
+ * resident SHMEM region without a budget: what the budget's machinery costs when nothing is
+ * evicted, sampling being gated on eviction pressure), {@code mmap} read-only (the raw
  * file). Not thread-safe: one per JVM.
  */
 final class BudgetWorkload {
@@ -102,7 +104,7 @@ final class BudgetWorkload {
         Mode m = resident ? Mode.SHMEM : Mode.valueOf(mode.toUpperCase(java.util.Locale.ROOT));
         long b = system.equals("snapstore") ? budget : 0;
         try (Snapshot s = Snapshot.open(snap)) {
-            if (resident) {
+            if (resident && !mode.equals("no-budget")) {
                 b = s.length() + s.chunkSize();
             }
             MapOptions o = MapOptions.builder().readOnly().resolverThreads(threads).memoryBudget(b).build();

@@ -50,7 +50,10 @@ class BenchCommandTest {
             }
         }
         assertEquals(Set.of("snapstore shmem", "mmap read-only", "snapstore-unbounded shmem",
-                "snapstore-resident sampling", "snapstore-resident no-sampling"), rows.keySet(), stdout);
+                "snapstore-resident sampling", "snapstore-resident no-sampling", "snapstore-resident no-budget"),
+                rows.keySet(), stdout);
+        assertEquals(0, rows.get("snapstore-resident no-budget").getOrDefault("budget_bytes", 0.0),
+                "the fully resident region without a budget has none: " + rows.get("snapstore-resident no-budget"));
         for (Map.Entry<String, Map<String, Double>> row : rows.entrySet()) {
             Map<String, Double> m = row.getValue();
             assertTrue(m.get("lookups") > 0 && m.get("lookups_per_s") > 0, row.toString());

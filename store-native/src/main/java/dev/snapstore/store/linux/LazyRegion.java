@@ -487,9 +487,13 @@ public final class LazyRegion extends AbstractRegion {
     }
 
     /**
-     * Drops the pages of the range (MADV_DONTNEED), discarding private writes; the snapshot's bytes
-     * come back on next touch (MINOR faults from the backing file, or MISSING faults that
-     * decompress again for ANONYMOUS). Widened to whole {@link #pageSize()} pages.
+     * Discards private writes in the range; widened to whole {@link #pageSize()} pages. HUGETLB and
+     * SHMEM drop the pages (MADV_DONTNEED) and the snapshot's bytes come back on next touch as MINOR
+     * faults from the backing file. ANONYMOUS writes the snapshot's bytes back in place, before
+     * returning, into every chunk the range covers whole and whose pages are all present (with a
+     * memory budget only the chunks written since, copied from the chunk cache when it holds them),
+     * so touching them again raises no fault; other pages are dropped and fault as before. Without
+     * a budget that costs one decompression per such chunk, read or written, at each reset.
      */
     @Override
     public void reset(long offset, long length) {

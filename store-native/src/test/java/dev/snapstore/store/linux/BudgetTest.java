@@ -570,7 +570,10 @@ class BudgetTest {
         return p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) ? p.exitValue() : -1;
     }
 
-    /** The JMH-fork pattern: touch, reset, touch again: the second pass copies from the chunk cache. */
+    /**
+     * The JMH-fork pattern: touch and write, reset, touch again: reset() copies the written chunks
+     * back in place from the chunk cache, so the second pass neither decompresses nor faults.
+     */
     @Test
     void anonymousResetIsServedFromTheChunkCache() throws Exception {
         NativeTestSupport.assumeMode(Mode.ANONYMOUS);
@@ -579,12 +582,20 @@ class BudgetTest {
             String want = TestData.sha256(content);
             assertEquals(want, NativeTestSupport.sha256(r));
             long decompressed = r.stats().chunksDecompressed();
+            long missing = r.stats().missingFaults();
             assertEquals(SIZE / CHUNK, decompressed, "each chunk decompressed once");
+            ByteBuffer view = r.slice(0, SIZE);
             for (int i = 0; i < 3; i++) {
+                for (int at = 0; at < SIZE; at += CHUNK) {
+                    view.put(at + i, (byte) ~content[at + i]);
+                }
+                assertEquals(SIZE, r.stats().pinnedBytes(), "every chunk written: " + r.stats().asMap());
                 r.reset(0, r.size());
                 assertEquals(want, NativeTestSupport.sha256(r));
             }
             RegionStats st = r.stats();
+            assertEquals(3L * SIZE / CHUNK, r.residency().counter(SnapEngine.SN_R_RESET_RESTORES), st.asMap().toString());
+            assertEquals(missing, st.missingFaults(), "restored in place, never dropped: " + st.asMap());
             assertEquals(decompressed, st.chunksDecompressed(), "no second decompression after reset: " + st.asMap());
             assertEquals(0, st.refills(), "nothing decompressed again: " + st.asMap());
             assertTrue(r.residency().counter(SnapEngine.SN_R_CACHE_HITS) >= 3L * SIZE / CHUNK, st.asMap().toString());

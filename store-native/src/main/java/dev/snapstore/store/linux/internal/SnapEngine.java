@@ -53,7 +53,8 @@ public final class SnapEngine {
     public static final int SN_R_WP_FAULTS = 13;
     public static final int SN_R_CACHED = 14;
     public static final int SN_R_CACHE_HITS = 15;
-    public static final int SN_R_SLOTS = 16;
+    public static final int SN_R_RESET_RESTORES = 16;
+    public static final int SN_R_SLOTS = 17;
 
     /** Event kinds of {@link #sn_region_budget_drain}: bits 62-63; bits 32-61 generation, 0-31 unit. */
     public static final int SN_EV_FILL = 1;
