@@ -302,7 +302,7 @@ final class Remote {
      * Thread-safe.
      */
     static final class LatencyServer implements AutoCloseable {
-        private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d+)");
+        private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d+)|bytes=-(\\d+)");
         private final HttpServer server;
         private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "bench-range-server");
@@ -341,8 +341,12 @@ final class Remote {
                 long first = 0;
                 long last = size - 1;
                 if (m != null && m.matches()) {
-                    first = Long.parseLong(m.group(1));
-                    last = Math.min(Long.parseLong(m.group(2)), size - 1);
+                    if (m.group(3) != null) { // a suffix: the last N bytes
+                        first = Math.max(0, size - Long.parseLong(m.group(3)));
+                    } else {
+                        first = Long.parseLong(m.group(1));
+                        last = Math.min(Long.parseLong(m.group(2)), size - 1);
+                    }
                     if (first >= size) {
                         ex.getResponseHeaders().set("Content-Range", "bytes */" + size);
                         ex.sendResponseHeaders(416, -1);

@@ -74,14 +74,20 @@ final class HttpRangeSource implements RangeSource {
         dst.put(get(position, length));
     }
 
+    /** One GET of {@code Range: bytes=-length}, which also tells the object's size. */
+    @Override
+    public ByteBuffer readTail(int length) throws IOException {
+        return ByteBuffer.wrap(get(-1, length));
+    }
+
     @Override
     public EngineUrl engineUrl() {
         return new EngineUrl(uri.toString(), Long.MAX_VALUE);
     }
 
-    /** The range's bytes, after the retries. */
+    /** The range's bytes, after the retries; a negative {@code position} asks for the last {@code length}. */
     private byte[] get(long position, int length) throws IOException {
-        String range = ContentRange.request(position, length);
+        String range = position < 0 ? ContentRange.suffix(length) : ContentRange.request(position, length);
         Retryable last = null;
         long wait = options.backoff().toMillis();
         for (int attempt = 1; attempt <= options.attempts(); attempt++) {
@@ -136,6 +142,11 @@ final class HttpRangeSource implements RangeSource {
         int status = rsp.statusCode();
         if (status == 206) {
             ContentRange cr = ContentRange.parse(rsp.headers().firstValue("Content-Range").orElse(null));
+            if (cr != null && position < 0 && cr.isSuffix(length)) {
+                size = cr.total();
+                length = (int) cr.length();
+                position = cr.first();
+            }
             if (cr == null || !cr.is(position, length)) {
                 throw new RemoteSourceException(uri.toString(), Kind.BAD_RESPONSE, "asked for " + range + ", the server sent "
                         + rsp.headers().firstValue("Content-Range").map(v -> "Content-Range: " + v).orElse("no Content-Range"), null);

@@ -114,6 +114,35 @@ final class S3RangeSource implements RangeSource {
         dst.put(body);
     }
 
+    /** One ranged GetObject of {@code bytes=-length}, which also tells the object's size. */
+    @Override
+    public ByteBuffer readTail(int length) throws IOException {
+        String range = ContentRange.suffix(length);
+        ResponseBytes<GetObjectResponse> rsp;
+        try {
+            rsp = clients.s3().getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).range(range).build());
+        } catch (S3Exception e) {
+            if (e.statusCode() == 416) {
+                throw new EOFException(uri + ": range " + range + " of an empty object (416)");
+            }
+            throw S3Clients.failure(uri.toString(), "GetObject " + range, e);
+        } catch (SdkException e) {
+            throw S3Clients.failure(uri.toString(), "GetObject " + range, e);
+        }
+        ContentRange cr = ContentRange.parse(rsp.response().contentRange());
+        if (cr == null || !cr.isSuffix(length)) {
+            throw new RemoteSourceException(uri.toString(), Kind.BAD_RESPONSE, "asked for " + range + ", the server sent "
+                    + (rsp.response().contentRange() == null ? "no Content-Range" : "Content-Range: " + rsp.response().contentRange()), null);
+        }
+        size = cr.total();
+        ByteBuffer body = rsp.asByteBuffer();
+        if (body.remaining() != cr.length()) {
+            throw new RemoteSourceException(uri.toString(), Kind.BAD_RESPONSE,
+                    range + ": body of " + body.remaining() + " bytes, expected " + cr.length(), null);
+        }
+        return body;
+    }
+
     @Override
     public EngineUrl engineUrl() throws IOException {
         S3Presigner p = clients.presigner();
