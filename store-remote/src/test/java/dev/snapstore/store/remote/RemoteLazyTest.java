@@ -97,6 +97,27 @@ class RemoteLazyTest {
         });
     }
 
+    @org.junit.jupiter.api.Test
+    void aRemoteRegionStartsMoreResolversThanCpusUnlessTold() {
+        assertTimeoutPreemptively(WATCHDOG, () -> {
+            try (RangeServer http = new RangeServer(fx.snapshot);
+                 Snapshot s = Snapshot.open(RemoteSources.open(http.uri(), RemoteOptions.defaults()), 1 << 20)) {
+                int auto = Math.max(Runtime.getRuntime().availableProcessors(), MapOptions.REMOTE_RESOLVERS);
+                try (Region r = s.map(Mode.SHMEM, MapOptions.defaults())) {
+                    String backing = ((dev.snapstore.store.linux.LazyRegion) r).backing();
+                    assertTrue(backing.contains(", " + auto + " native resolvers"), backing);
+                    r.load(0, r.size());
+                    assertEquals(fx.imageSha256(), RemoteFixture.sha256(r));
+                }
+                try (Region r = s.map(Mode.SHMEM, options())) {
+                    String backing = ((dev.snapstore.store.linux.LazyRegion) r).backing();
+                    assertTrue(backing.contains(", 2 native resolvers"), backing);
+                }
+            }
+        });
+        assertEquals(Runtime.getRuntime().availableProcessors(), MapOptions.defaults().resolverThreads(false));
+    }
+
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"SHMEM", "ANONYMOUS"})
     void aWholeRestoreOverHttpIsTheLocalImage(Mode mode) {
