@@ -52,6 +52,11 @@ class RemoteScenarioTest {
         assertTrue(snap.get("ttfb_requests") >= 1 && snap.get("ttfb_requests") <= 5,
                 "open (header, footer, index) and one chunk: " + snap);
         assertTrue(snap.get("random5_requests") >= 1 && snap.get("random5_requests") <= Math.max(1, snap.get("chunks") / 20), snap.toString());
+        assertTrue(snap.get("random5_" + Remote.TOUCHERS + "t_requests") >= 1
+                && snap.get("random5_" + Remote.TOUCHERS + "t_requests") <= Math.max(1, snap.get("chunks") / 20),
+                "several threads touch the same words (a server in a child process): " + snap);
+        assertTrue(snap.get("random5_profile_requests") >= 1 && snap.containsKey("random5_profile_ms"), snap.toString());
+        assertTrue(stdout.contains("(" + Remote.TOUCHERS + " threads)") && stdout.contains("(1 thread, recorded profile)"), stdout);
         assertTrue(snap.get("requests") > snap.get("random5_requests") && snap.get("requests") <= snap.get("chunks") + 3,
                 "the full load fetched more, and no chunk twice: " + snap);
         assertTrue(snap.get("ttfb_min_ms") <= snap.get("ttfb_ms") && snap.get("ttfb_ms") <= snap.get("ttfb_max_ms"),
