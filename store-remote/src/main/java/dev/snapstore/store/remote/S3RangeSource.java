@@ -29,20 +29,20 @@ import software.amazon.awssdk.services.s3.presigner.model.PresignedGetObjectRequ
  * <p>Thread-safe.
  */
 final class S3RangeSource implements RangeSource {
-    /** How long a pre-signed URL for the engine is valid; it is renewed well before. */
-    static final Duration PRESIGN_VALIDITY = Duration.ofHours(1);
-
     private final URI uri;
     private final String bucket;
     private final String key;
     private final S3Clients.Pair clients;
+    /** How long a pre-signed URL for the engine is valid; it is renewed well before. */
+    private final Duration presignValidity;
     private volatile long size = -1;
 
-    private S3RangeSource(URI uri, String bucket, String key, S3Clients.Pair clients) {
+    private S3RangeSource(URI uri, String bucket, String key, S3Clients.Pair clients, Duration presignValidity) {
         this.uri = uri;
         this.bucket = bucket;
         this.key = key;
         this.clients = clients;
+        this.presignValidity = presignValidity;
     }
 
     static S3RangeSource open(URI uri, RemoteOptions options) throws IOException {
@@ -51,7 +51,8 @@ final class S3RangeSource implements RangeSource {
         if (bucket == null || bucket.isEmpty() || path == null || path.length() < 2) {
             throw new IllegalArgumentException(uri + ": an S3 URI is s3://BUCKET/KEY");
         }
-        return new S3RangeSource(uri, bucket, path.substring(1), S3Clients.create(uri.toString(), options));
+        return new S3RangeSource(uri, bucket, path.substring(1), S3Clients.create(uri.toString(), options),
+                options.presignValidity());
     }
 
     String bucket() {
@@ -147,7 +148,7 @@ final class S3RangeSource implements RangeSource {
     public EngineUrl engineUrl() throws IOException {
         S3Presigner p = clients.presigner();
         try {
-            PresignedGetObjectRequest r = p.presignGetObject(b -> b.signatureDuration(PRESIGN_VALIDITY)
+            PresignedGetObjectRequest r = p.presignGetObject(b -> b.signatureDuration(presignValidity)
                     .getObjectRequest(g -> g.bucket(bucket).key(key)));
             return new EngineUrl(r.url().toString(), r.expiration().toEpochMilli());
         } catch (SdkClientException e) {
