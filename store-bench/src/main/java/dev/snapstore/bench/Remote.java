@@ -89,10 +89,21 @@ final class Remote {
 
     /** Runs the scenario on {@code snap} (and its raw image {@code raw}) in {@code mode}; rows go to the run's results. */
     void measure(Path snap, Path raw, Mode mode) throws IOException, InterruptedException {
+        measure(snap, raw, mode, null);
+    }
+
+    /**
+     * Runs the scenario against {@code remote} (an {@code http(s)://} or {@code s3://} snapshot the
+     * user gave with {@code bench --input}) instead of the local latency server when it is not null:
+     * snapstore restores from it, and the baseline downloads that object itself in parallel ranges
+     * (for S3 through a pre-signed URL). A server not ours counts no requests: those rows are absent.
+     */
+    void measure(Path snap, Path raw, Mode mode, URI remote) throws IOException, InterruptedException {
         Map<String, List<Double>> v = new LinkedHashMap<>();
         String lazy = mode.name().toLowerCase(Locale.ROOT);
         Path profile = work.resolve("remote-random5.profile");
-        try (ServerProcess server = ServerProcess.start(latencyMs, Map.of("/snap", snap, "/raw", raw), work)) {
+        try (Target server = remote != null ? RemoteTarget.open(remote)
+                : ServerProcess.start(latencyMs, Map.of("/snap", snap, "/raw", raw), work)) {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofSeconds(10)).build();
             int maxStored;
@@ -114,7 +125,7 @@ final class Remote {
 
                 long before = server.requests();
                 t0 = System.nanoTime();
-                long size = Files.size(raw);
+                long size = server.downloadSize(raw);
                 download(http, server.uri("/raw"), size, local);
                 double dl = ms(t0);
                 try (FileChannel ch = FileChannel.open(local, StandardOpenOption.READ)) {
@@ -199,10 +210,14 @@ final class Remote {
         } finally {
             Files.deleteIfExists(profile);
         }
+        String serverLabel = remote == null ? latencyMs + "ms" : "remote";
         for (Map.Entry<String, List<Double>> e : v.entrySet()) {
             String[] k = e.getKey().split("\\|");
+            if (remote != null && k[1].endsWith("requests")) {
+                continue; // a server not ours: its requests are not counted
+            }
             String system = k[0].equals("base") ? "server" : k[0];
-            String m = system.equals("snapstore") ? lazy : system.equals("server") ? latencyMs + "ms" : CONNECTIONS + "x8MiB";
+            String m = system.equals("snapstore") ? lazy : system.equals("server") ? serverLabel : CONNECTIONS + "x8MiB";
             String unit = k[1].endsWith("_ms") ? "ms" : k[1].endsWith("gbps") ? "GB/s" : "count";
             List<Double> s = new ArrayList<>(e.getValue());
             s.sort(null);
@@ -212,8 +227,10 @@ final class Remote {
                 run.add(SCENARIO, system, m, "cold", k[1].replace("_ms", "_max_ms"), s.get(s.size() - 1), unit);
             }
         }
-        run.add(SCENARIO, "server", latencyMs + "ms", "cold", "latency_ms", latencyMs, "ms");
-        run.add(SCENARIO, "server", latencyMs + "ms", "cold", "rounds", rounds, "count");
+        if (remote == null) {
+            run.add(SCENARIO, "server", serverLabel, "cold", "latency_ms", latencyMs, "ms");
+        }
+        run.add(SCENARIO, "server", serverLabel, "cold", "rounds", rounds, "count");
     }
 
     /** Maps {@code s}, noting the first byte's parts: open (since {@code t0}) and map. */
@@ -518,7 +535,7 @@ final class Remote {
      * Java threads on a lazy region never wait on threads a safepoint stops. {@link #close()} ends it.
      * Not thread-safe except {@link #requests()}.
      */
-    static final class ServerProcess implements AutoCloseable {
+    static final class ServerProcess implements Target {
         private final Process process;
         private final int port;
         private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -553,12 +570,19 @@ final class Remote {
             return new ServerProcess(p, Integer.parseInt(line.substring(5).trim()));
         }
 
-        URI uri(String path) {
+        @Override
+        public URI uri(String path) {
             return URI.create("http://127.0.0.1:" + port + path);
         }
 
+        @Override
+        public long downloadSize(Path raw) throws IOException {
+            return Files.size(raw);
+        }
+
         /** Requests the server has answered (asking costs no latency and is not counted). */
-        long requests() throws IOException {
+        @Override
+        public long requests() throws IOException {
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(LatencyServer.REQUESTS))
                         .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
@@ -579,6 +603,65 @@ final class Remote {
             } catch (IOException | InterruptedException e) {
                 process.destroyForcibly();
             }
+        }
+    }
+
+    /** Where a round's bytes come from: {@code /snap} (what snapstore opens) and {@code /raw} (what the baseline downloads). */
+    interface Target extends AutoCloseable {
+        URI uri(String path);
+
+        /** Bytes the baseline downloads ({@code raw}: the local raw image, when served locally). */
+        long downloadSize(Path raw) throws IOException;
+
+        /** Requests answered so far, or 0 when the server is not ours (the rows are then left out). */
+        long requests() throws IOException;
+
+        @Override
+        void close();
+    }
+
+    /**
+     * A snapshot at the user's URI: snapstore opens the URI; the baseline downloads the object itself
+     * from the same server (an S3 object through a pre-signed URL). Not thread-safe.
+     */
+    static final class RemoteTarget implements Target {
+        private final URI snap;
+        private final URI download;
+        private final long size;
+
+        private RemoteTarget(URI snap, URI download, long size) {
+            this.snap = snap;
+            this.download = download;
+            this.size = size;
+        }
+
+        static RemoteTarget open(URI remote) throws IOException {
+            try (Snapshot s = Snapshot.open(remote)) {
+                var url = s.source().engineUrl();
+                if (url == null) {
+                    throw new IOException(remote + ": no URL to download from");
+                }
+                return new RemoteTarget(remote, URI.create(url.url()), s.fileSize());
+            }
+        }
+
+        @Override
+        public URI uri(String path) {
+            return path.equals("/snap") ? snap : download;
+        }
+
+        @Override
+        public long downloadSize(Path raw) {
+            return size;
+        }
+
+        @Override
+        public long requests() {
+            return 0;
+        }
+
+        @Override
+        public void close() {
         }
     }
 }
