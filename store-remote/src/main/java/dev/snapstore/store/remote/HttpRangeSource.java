@@ -74,10 +74,18 @@ final class HttpRangeSource implements RangeSource {
         dst.put(get(position, length));
     }
 
-    /** One GET of {@code Range: bytes=-length}, which also tells the object's size. */
+    /**
+     * One GET of {@code Range: bytes=-length}, which also tells the object's size. A server that
+     * refuses suffix ranges (400, 501; RFC 9110 asks them of every range server) gets the size and
+     * an explicit range instead: one or two requests more, once per open.
+     */
     @Override
     public ByteBuffer readTail(int length) throws IOException {
-        return ByteBuffer.wrap(get(-1, length));
+        try {
+            return ByteBuffer.wrap(get(-1, length));
+        } catch (SuffixRefused e) {
+            return RangeSource.super.readTail(length);
+        }
     }
 
     @Override
@@ -167,6 +175,9 @@ final class HttpRangeSource implements RangeSource {
             throw new RemoteSourceException(uri.toString(), Kind.BAD_RESPONSE,
                     "the server ignored the Range header (200 for " + range + "): it must honour byte ranges", null);
         }
+        if (position < 0 && (status == 400 || status == 501)) {
+            throw new SuffixRefused(uri + ": the server refused the suffix range " + range + " (" + status + ")");
+        }
         if (status == 401 || status == 403) {
             throw new RemoteSourceException(uri.toString(), Kind.ACCESS_DENIED, "access denied (" + status + ")", null);
         }
@@ -207,6 +218,15 @@ final class HttpRangeSource implements RangeSource {
     @Override
     public String toString() {
         return "HttpRangeSource[" + uri + "]";
+    }
+
+    /** The server does not do suffix ranges: the caller asks for an explicit one. */
+    private static final class SuffixRefused extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        SuffixRefused(String message) {
+            super(message);
+        }
     }
 
     /** A failure worth another attempt. */

@@ -37,6 +37,8 @@ final class RangeServer implements AutoCloseable {
     private final AtomicInteger faultsLeft = new AtomicInteger();
     private volatile int failAfter = Integer.MAX_VALUE;
     private volatile java.util.concurrent.CountDownLatch gate;
+    /** Answers a suffix range ({@code bytes=-N}) with 400, as some servers do. */
+    volatile boolean refuseSuffix;
     /** Whether the last {@link #gate} opened: that many requests were in flight at once. */
     volatile boolean gateOpened;
 
@@ -93,6 +95,10 @@ final class RangeServer implements AutoCloseable {
             }
             long first;
             long last;
+            if (m.group(3) != null && refuseSuffix) {
+                ex.sendResponseHeaders(400, -1);
+                return;
+            }
             if (m.group(3) != null) {
                 first = Math.max(0, object.length - Long.parseLong(m.group(3)));
                 last = object.length - 1L;
