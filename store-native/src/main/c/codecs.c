@@ -115,9 +115,9 @@ int sn_pwrite_full(int fd, const void *src, size_t len, uint64_t off) {
 }
 
 /* A payload's bytes: pread from the snapshot file, or a range fetch for a remote snapshot. */
-static int read_payload(struct sn_resolver *r, uint8_t *dst, size_t len, uint64_t off) {
+static int read_payload(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst, size_t len, uint64_t off) {
     if (r->region->remote) {
-        return sn_remote_read(r, dst, len, off);
+        return sn_remote_read(r, c, dst, len, off);
     }
     return sn_pread_full(r->region->snap_fd, dst, len, off);
 }
@@ -134,12 +134,12 @@ int sn_decompress(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst)
         if (c->stored != c->raw) {
             return -EBADMSG;
         }
-        return read_payload(r, dst, c->raw, c->offset);
+        return read_payload(r, c, dst, c->raw, c->offset);
     case SN_CODEC_LZ4:
         if (!lz4_decompress_safe) {
             return -ENOSYS;
         }
-        if ((rc = read_payload(r, r->cbuf, c->stored, c->offset)) != 0) {
+        if ((rc = read_payload(r, c, r->cbuf, c->stored, c->offset)) != 0) {
             return rc;
         }
         rc = lz4_decompress_safe((const char *)r->cbuf, (char *)dst, (int)c->stored, (int)c->raw);
@@ -148,7 +148,7 @@ int sn_decompress(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst)
         if (!r->zstd_dctx) {
             return -ENOSYS;
         }
-        if ((rc = read_payload(r, r->cbuf, c->stored, c->offset)) != 0) {
+        if ((rc = read_payload(r, c, r->cbuf, c->stored, c->offset)) != 0) {
             return rc;
         }
         size_t n = zstd_decompress_dctx(r->zstd_dctx, dst, c->raw, r->cbuf, c->stored);

@@ -197,7 +197,7 @@ int sn_pwrite_full(int fd, const void *src, size_t len, uint64_t off);
 /* remote.c: payloads fetched over HTTP(S) through libcurl (dlopen) */
 int sn_remote_open(struct sn_region *g, const char *url, uint64_t size);
 void sn_remote_free(struct sn_region *g);
-int sn_remote_read(struct sn_resolver *r, uint8_t *dst, size_t len, uint64_t off);
+int sn_remote_read(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst, size_t len, uint64_t off);
 
 /* chunks.c */
 int sn_chunks_decode(const uint8_t *index, uint32_t count, uint32_t chunk_shift, uint64_t length,

@@ -10,6 +10,16 @@
  * with -errno and the caller poisons the chunk (never zeros). The URL (for S3 a pre-signed one) is
  * replaced by Java before it expires: readers take it under a mutex, replaced strings stay
  * allocated until the region closes (one per renewal).
+ *
+ * Coalescing: a fetch for chunk i whose predecessor was already asked for (a sequential reader,
+ * read-ahead, load) takes the following chunks whose payloads lie right after i's and that nobody
+ * has asked for yet, up to SN_RUN_MAX bytes and SN_RUN_CHUNKS chunks, into one range request. The run is fetched into one of
+ * SN_RUN_SLOTS buffers (mapped at first use, kept until close: no allocation per fault); its
+ * chunks are claimed for it, and a resolver that comes for one of them waits for the run (within the
+ * fetch bound) and copies its payload out instead of asking the server. A random reader never
+ * coalesces (its predecessors were not asked for), so it never fetches bytes it did not touch. A run
+ * that fails, or whose chunks nobody took within SN_RUN_KEEP_MS, gives its claims back: they are
+ * fetched one by one.
  */
 #include "engine.h"
 
@@ -17,6 +27,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +102,24 @@ struct sn_url {
     char text[];
 };
 
+#define SN_RUN_MAX (8u << 20)  /* bytes of one coalesced request */
+#define SN_RUN_CHUNKS 16       /* and chunks: a short sequential read over small chunks over-fetches little */
+#define SN_RUN_SLOTS 8
+#define SN_RUN_KEEP_MS 5000    /* a ready run's untaken chunks are given back after this */
+
+enum { RUN_FREE, RUN_FETCHING, RUN_READY, RUN_FAILED };
+
+struct sn_run {
+    uint8_t *buf;        /* SN_RUN_MAX bytes, mapped at first use */
+    uint64_t off;        /* the object's bytes [off, off + len) */
+    size_t len;
+    uint32_t first, last; /* chunks claimed for it (first is the fetcher's own) */
+    int state;
+    int members;         /* claimed chunks not taken yet */
+    int readers;         /* threads copying out of buf */
+    uint64_t ready_ms;
+};
+
 struct sn_remote {
     pthread_mutex_t lock;
     struct sn_url *url;   /* current; older ones chained, freed at close */
@@ -103,6 +132,13 @@ struct sn_remote {
     uint64_t tier_budget;           /* bytes this region may add to it */
     _Atomic uint64_t tier_added;
     _Atomic uint64_t tier_hits;
+    /* coalescing (under run_lock) */
+    pthread_mutex_t run_lock;
+    pthread_cond_t run_done;
+    struct sn_run runs[SN_RUN_SLOTS];
+    uint8_t *claim;       /* per chunk: 0, or the slot + 1 of the run it is fetched in */
+    uint8_t *asked;       /* per chunk: its payload was asked for once (sequential detection) */
+    uint32_t chunk_count;
 };
 
 static uint64_t now_ms(void) {
@@ -134,13 +170,32 @@ int sn_remote_open(struct sn_region *g, const char *url, uint64_t size) {
     if (!m) {
         return sn_fail(SN_E_IO, "calloc", ENOMEM);
     }
+    m->chunk_count = g->chunk_count;
+    m->claim = calloc(g->chunk_count ? g->chunk_count : 1, 1);
+    m->asked = calloc(g->chunk_count ? g->chunk_count : 1, 1);
+    if (!m->claim || !m->asked) {
+        free(m->claim);
+        free(m->asked);
+        free(m);
+        return sn_fail(SN_E_IO, "calloc", ENOMEM);
+    }
     pthread_mutex_init(&m->lock, NULL);
+    pthread_mutex_init(&m->run_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&m->run_done, &ca);
+    pthread_condattr_destroy(&ca);
     m->size = size;
     m->request_ms = 10000;
     m->total_ms = 30000;
     m->attempts = 4;
     if (set_url(m, url) < 0) {
         pthread_mutex_destroy(&m->lock);
+        pthread_mutex_destroy(&m->run_lock);
+        pthread_cond_destroy(&m->run_done);
+        free(m->claim);
+        free(m->asked);
         free(m);
         return sn_fail(SN_E_IO, "malloc", ENOMEM);
     }
@@ -161,6 +216,15 @@ void sn_remote_free(struct sn_region *g) {
         }
     }
     free(m->tier);
+    for (int i = 0; i < SN_RUN_SLOTS; i++) {
+        if (m->runs[i].buf) {
+            munmap(m->runs[i].buf, SN_RUN_MAX);
+        }
+    }
+    free(m->claim);
+    free(m->asked);
+    pthread_mutex_destroy(&m->run_lock);
+    pthread_cond_destroy(&m->run_done);
     for (struct sn_url *u = m->url; u;) {
         struct sn_url *o = u->older;
         free(u);
@@ -371,19 +435,13 @@ static int attempt(CURL *c, struct sn_remote *m, struct fetch *f, long timeout_m
 }
 
 /*
- * Fetches [off, off + len) of the remote object into dst, from resolver r's own connection.
- * 0, or -errno: -ETIMEDOUT (no success within the total bound or the attempts; the last failure
- * was a transport error or a 5xx), -EPROTO (a wrong Content-Range or status), -EACCES, -ENOENT,
- * -EIO (past the end), -ENOMEM.
+ * One range [off, off + len) of the remote object into dst, from resolver r's own connection, with
+ * the retries. 0, or -errno: -ETIMEDOUT (no success within the total bound or the attempts; the
+ * last failure was a transport error or a 5xx), -EPROTO (a wrong Content-Range or status), -EACCES,
+ * -ENOENT, -EIO (past the end), -ENOMEM.
  */
-int sn_remote_read(struct sn_resolver *r, uint8_t *dst, size_t len, uint64_t off) {
+static int fetch_range(struct sn_resolver *r, uint8_t *dst, size_t len, uint64_t off) {
     struct sn_remote *m = r->region->remote;
-    if (off + len > m->size) {
-        return -EIO;
-    }
-    if (m->tier && tier_get(m, dst, len, off) == 0) {
-        return 0;
-    }
     if (!r->curl) {
         CURL *c = easy_init();
         if (!c) {
@@ -430,8 +488,182 @@ int sn_remote_read(struct sn_resolver *r, uint8_t *dst, size_t len, uint64_t off
     if (rc == -ETIMEDOUT) {
         atomic_store_explicit(&m->down_until_ms, now_ms() + 1000, memory_order_relaxed);
     }
-    if (rc == 0 && m->tier) {
-        tier_put(m, dst, len, off);
+    return rc;
+}
+
+/* Gives back the claims of run slot s that nobody took (run_lock held). */
+static void run_release(struct sn_remote *m, int s) {
+    struct sn_run *run = &m->runs[s];
+    for (uint32_t j = run->first; j <= run->last && j < m->chunk_count; j++) {
+        if (m->claim[j] == s + 1) {
+            m->claim[j] = 0;
+        }
     }
+    run->members = 0;
+    run->state = RUN_FREE;
+}
+
+/*
+ * Chunk i's payload [off, off + len) from the run that claimed it: waits for the run to arrive
+ * (within the fetch bound), copies out. 0, or -ENOENT when no run holds it (or the run failed).
+ */
+static int run_take(struct sn_remote *m, uint32_t i, uint8_t *dst, size_t len, uint64_t off) {
+    pthread_mutex_lock(&m->run_lock);
+    int s = m->claim[i];
+    if (s == 0) {
+        pthread_mutex_unlock(&m->run_lock);
+        return -ENOENT;
+    }
+    struct sn_run *run = &m->runs[s - 1];
+    uint64_t bound = now_ms() + (uint64_t)m->total_ms + (uint64_t)m->request_ms;
+    struct timespec until = {.tv_sec = (time_t)(bound / 1000), .tv_nsec = (long)(bound % 1000) * 1000000L};
+    while (run->state == RUN_FETCHING && m->claim[i] == s) {
+        if (pthread_cond_timedwait(&m->run_done, &m->run_lock, &until) == ETIMEDOUT) {
+            break;
+        }
+    }
+    int ok = m->claim[i] == s && run->state == RUN_READY && off >= run->off && off + len <= run->off + run->len;
+    if (m->claim[i] == s) {
+        m->claim[i] = 0;
+        run->members--;
+    }
+    if (!ok) {
+        pthread_mutex_unlock(&m->run_lock);
+        return -ENOENT;
+    }
+    run->readers++;
+    pthread_mutex_unlock(&m->run_lock);
+    memcpy(dst, run->buf + (off - run->off), len);
+    pthread_mutex_lock(&m->run_lock);
+    run->readers--;
+    pthread_mutex_unlock(&m->run_lock);
+    return 0;
+}
+
+/*
+ * Claims a run for chunk i and the unasked chunks whose payloads follow its own (run_lock held):
+ * the slot, or -1 when no slot is free or no neighbour can join (then i is fetched on its own).
+ */
+static int run_claim(struct sn_region *g, struct sn_remote *m, uint32_t i, uint64_t now) {
+    int s = -1;
+    for (int k = 0; k < SN_RUN_SLOTS && s < 0; k++) {
+        struct sn_run *run = &m->runs[k];
+        if (run->state == RUN_FREE
+            || (run->readers == 0 && run->state != RUN_FETCHING
+                && (run->members == 0 || now - run->ready_ms > SN_RUN_KEEP_MS))) {
+            if (run->state != RUN_FREE) {
+                run_release(m, k);
+            }
+            s = k;
+        }
+    }
+    if (s < 0) {
+        return -1;
+    }
+    const struct sn_chunk *c = &g->chunks[i];
+    uint64_t end = c->offset + c->stored;
+    uint32_t last = i;
+    int members = 0;
+    for (uint32_t j = i + 1; j < m->chunk_count; j++) {
+        const struct sn_chunk *n = &g->chunks[j];
+        if (n->stored == 0) {
+            continue; /* a zero chunk has no payload: the next one may still follow */
+        }
+        if (n->offset != end || end + n->stored - c->offset > SN_RUN_MAX || members + 1 >= SN_RUN_CHUNKS
+            || m->claim[j] || m->asked[j]) {
+            break;
+        }
+        end += n->stored;
+        last = j;
+        members++;
+    }
+    if (members == 0) {
+        return -1;
+    }
+    struct sn_run *run = &m->runs[s];
+    run->off = c->offset;
+    run->len = (size_t)(end - c->offset);
+    run->first = i;
+    run->last = last;
+    run->members = members;
+    run->state = RUN_FETCHING;
+    m->claim[i] = (uint8_t)(s + 1);
+    m->asked[i] = 1;
+    for (uint32_t j = i + 1; j <= last; j++) {
+        if (g->chunks[j].stored) {
+            m->claim[j] = (uint8_t)(s + 1);
+            m->asked[j] = 1;
+        }
+    }
+    return s;
+}
+
+/*
+ * Chunk c's payload [off, off + len) into dst: from a run that holds it, the local tier, or the
+ * server (in one request with the unasked chunks after it when the chunk before it was asked for).
+ * 0, or -errno as fetch_range.
+ */
+int sn_remote_read(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst, size_t len, uint64_t off) {
+    struct sn_region *g = r->region;
+    struct sn_remote *m = g->remote;
+    if (off + len > m->size) {
+        return -EIO;
+    }
+    uint32_t i = (uint32_t)(c - g->chunks);
+    if (run_take(m, i, dst, len, off) == 0) {
+        return 0;
+    }
+    if (m->tier && tier_get(m, dst, len, off) == 0) {
+        return 0;
+    }
+    int s = -1;
+    pthread_mutex_lock(&m->run_lock);
+    if (i > 0 && m->asked[i - 1] && m->claim[i] == 0 && off == c->offset) {
+        s = run_claim(g, m, i, now_ms());
+    }
+    m->asked[i] = 1;
+    pthread_mutex_unlock(&m->run_lock);
+    if (s < 0) {
+        int rc = fetch_range(r, dst, len, off);
+        if (rc == 0 && m->tier) {
+            tier_put(m, dst, len, off);
+        }
+        return rc;
+    }
+    struct sn_run *run = &m->runs[s];
+    int rc = 0;
+    if (!run->buf) {
+        void *b = mmap(NULL, SN_RUN_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (b == MAP_FAILED) {
+            rc = -ENOMEM;
+        } else {
+            run->buf = b; /* only the claiming resolver touches buf until the run is READY */
+        }
+    }
+    if (rc == 0) {
+        rc = fetch_range(r, run->buf, run->len, run->off);
+    }
+    if (rc == 0) {
+        memcpy(dst, run->buf, len);
+        if (m->tier) {
+            tier_put(m, dst, len, off);
+            for (uint32_t j = run->first + 1; j <= run->last; j++) {
+                const struct sn_chunk *n = &g->chunks[j];
+                if (n->stored) {
+                    tier_put(m, run->buf + (n->offset - run->off), n->stored, n->offset);
+                }
+            }
+        }
+    }
+    pthread_mutex_lock(&m->run_lock);
+    m->claim[i] = 0;
+    if (rc == 0) {
+        run->state = RUN_READY;
+        run->ready_ms = now_ms();
+    } else {
+        run_release(m, s); /* the others fetch their own (fast, while the server is known down) */
+    }
+    pthread_cond_broadcast(&m->run_done);
+    pthread_mutex_unlock(&m->run_lock);
     return rc;
 }

@@ -23,10 +23,12 @@ public final class MapOptions {
     private final Prefetch prefetch;
     private final boolean recordProfile;
     private final Path profileFile;
+    private final boolean resolverThreadsSet;
 
     private MapOptions(Builder b) {
         this.writable = b.writable;
         this.resolverThreads = b.resolverThreads;
+        this.resolverThreadsSet = b.resolverThreadsSet;
         this.eagerThreads = b.eagerThreads;
         this.warmCache = b.warmCache;
         this.hugepages = b.hugepages;
@@ -53,6 +55,7 @@ public final class MapOptions {
         Builder b = new Builder();
         b.writable = writable;
         b.resolverThreads = resolverThreads;
+        b.resolverThreadsSet = resolverThreadsSet;
         b.eagerThreads = eagerThreads;
         b.warmCache = warmCache;
         b.hugepages = hugepages;
@@ -71,9 +74,21 @@ public final class MapOptions {
         return writable;
     }
 
-    /** Native resolver threads of a lazy region. */
+    /** Native resolver threads of a lazy region (default: the number of processors). */
     public int resolverThreads() {
         return resolverThreads;
+    }
+
+    /**
+     * Resolvers a lazy region of a remote snapshot starts unless {@link Builder#resolverThreads} was
+     * given: at least this many, since they spend a fault waiting on a round trip, not on a CPU, and
+     * the requests in flight are what a remote region's random reads and read-ahead are bound by.
+     */
+    public static final int REMOTE_RESOLVERS = 16;
+
+    /** The resolver threads of a lazy region: {@link #resolverThreads()}, at least {@link #REMOTE_RESOLVERS} for a remote snapshot unless set. */
+    public int resolverThreads(boolean remote) {
+        return remote && !resolverThreadsSet ? Math.max(resolverThreads, REMOTE_RESOLVERS) : resolverThreads;
     }
 
     /** Threads decompressing an eager region. */
@@ -136,6 +151,7 @@ public final class MapOptions {
     public static final class Builder {
         private boolean writable = true;
         private int resolverThreads = Runtime.getRuntime().availableProcessors();
+        private boolean resolverThreadsSet;
         private int eagerThreads = Runtime.getRuntime().availableProcessors();
         private Path warmCache;
         private boolean hugepages = true;
@@ -165,6 +181,7 @@ public final class MapOptions {
                 throw new IllegalArgumentException("resolverThreads must be 1..256: " + n);
             }
             this.resolverThreads = n;
+            this.resolverThreadsSet = true;
             return this;
         }
 

@@ -65,9 +65,16 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Synthetic image size, e.g. 256m, 4g (default: ${DEFAULT-VALUE}); ignored with --input.")
     long size;
 
-    @Option(names = "--input", paramLabel = "FILE",
-            description = "A raw file (safetensors or anything) or a .snap snapshot, instead of the synthetic model.")
-    Path input;
+    @Option(names = "--input", paramLabel = "FILE|URI",
+            description = "A raw file (safetensors or anything) or a .snap snapshot, instead of the synthetic model; "
+                    + "or a snapshot's http(s):// or s3:// URI (the remote scenario then restores from it, and the "
+                    + "baseline downloads that object; the other scenarios use a local copy).")
+    String input;
+
+    @Option(names = "--endpoint", paramLabel = "URL",
+            description = "S3 endpoint for an s3:// --input (an S3-compatible store; path-style addressing); "
+                    + "default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL.")
+    String endpoint;
 
     @Option(names = "--out", defaultValue = "bench-out", paramLabel = "DIR",
             description = "Output directory (default: ${DEFAULT-VALUE}): results.json, results.svg, results.png, logs/, work/.")
@@ -182,6 +189,11 @@ public final class BenchCommand implements Callable<Integer> {
         check(budgetSeconds >= 2 && budgetSeconds <= 3600, "--budget-seconds must be 2..3600");
         check(memoryBudget == null || memoryBudget >= (4 << 20), "--memory-budget must be at least 4m");
         packing.chunkSize();
+        check(endpoint == null || input != null && input.toLowerCase(java.util.Locale.ROOT).startsWith("s3://"),
+                "--endpoint goes with an s3:// --input");
+        if (endpoint != null) {
+            System.setProperty(dev.snapstore.store.remote.RemoteOptions.ENDPOINT_PROPERTY, endpoint.trim());
+        }
         try {
             if (render != null) {
                 try {

@@ -36,8 +36,11 @@ final class BenchInput {
     final Path snap;
     final String codecLabel;
     final Map<String, Object> description;
+    /** The snapshot's URI when the user gave one ({@code http(s)://} or {@code s3://}), else null. */
+    final java.net.URI remote;
 
-    private BenchInput(Path raw, Path snap, String codecLabel, Map<String, Object> description) {
+    private BenchInput(Path raw, Path snap, String codecLabel, Map<String, Object> description, java.net.URI remote) {
+        this.remote = remote;
         this.raw = raw;
         this.snap = snap;
         this.codecLabel = codecLabel;
@@ -51,7 +54,25 @@ final class BenchInput {
         String codecLabel = o.packing.codec.name().toLowerCase(Locale.ROOT);
         Path raw;
         Path snap;
-        if (o.input == null) {
+        java.net.URI remote = remoteInput(o.input);
+        Path inputPath = o.input == null || remote != null ? null : Path.of(o.input);
+        if (remote != null) {
+            // a copy of the object for the local scenarios; the remote scenario restores from the URI itself
+            String name = remote.getPath() == null || remote.getPath().isEmpty() ? "remote"
+                    : Path.of(remote.getPath()).getFileName().toString();
+            snap = work.resolve("remote-" + Integer.toHexString(remote.toString().hashCode()) + "-" + name);
+            raw = work.resolve(snap.getFileName() + ".raw");
+            try (Snapshot s = Snapshot.open(remote)) {
+                if (!Files.exists(snap) || Files.size(snap) != s.fileSize()) {
+                    copy(s, snap);
+                }
+                if (!Files.exists(raw) || Files.getLastModifiedTime(raw).compareTo(Files.getLastModifiedTime(snap)) <= 0) {
+                    Unpack.toFile(s, raw, o.threads, n -> { });
+                }
+            }
+            in.put("kind", "remote snapshot");
+            in.put("snapshot", remote.toString());
+        } else if (o.input == null) {
             raw = work.resolve("synthetic-" + o.size + "-" + o.seed + ".safetensors");
             if (!Files.exists(raw)) {
                 SyntheticModel.write(raw, o.size, o.seed);
@@ -61,9 +82,9 @@ final class BenchInput {
                     + "norms near 1.0, MLP down projections 50% block-pruned; seed " + o.seed);
             snap = work.resolve("synthetic-" + o.size + "-" + o.seed + "-" + codecLabel + "-" + level + ".snap");
             pack(o, codecLabel, raw, snap, in, results);
-        } else if (isSnapshot(o.input)) {
-            snap = o.input.toAbsolutePath();
-            raw = work.resolve(o.input.getFileName() + ".raw");
+        } else if (isSnapshot(inputPath)) {
+            snap = inputPath.toAbsolutePath();
+            raw = work.resolve(inputPath.getFileName() + ".raw");
             if (!Files.exists(raw) || Files.getLastModifiedTime(raw).compareTo(Files.getLastModifiedTime(snap)) <= 0) {
                 try (Snapshot s = Snapshot.open(snap)) {
                     Unpack.toFile(s, raw, o.threads, n -> { });
@@ -72,13 +93,42 @@ final class BenchInput {
             in.put("kind", "user snapshot");
             in.put("snapshot", snap.toString());
         } else {
-            raw = o.input.toAbsolutePath();
+            raw = inputPath.toAbsolutePath();
             in.put("kind", "user file");
-            snap = work.resolve(o.input.getFileName() + "-" + codecLabel + "-" + level + ".snap");
+            snap = work.resolve(inputPath.getFileName() + "-" + codecLabel + "-" + level + ".snap");
             pack(o, codecLabel, raw, snap, in, results);
         }
         describe(raw, snap, in);
-        return new BenchInput(raw, snap, codecLabel, in);
+        return new BenchInput(raw, snap, codecLabel, in, remote);
+    }
+
+    /** {@code --input} as a URI when it names a remote snapshot ({@code http://}, {@code https://}, {@code s3://}), else null. */
+    static java.net.URI remoteInput(String input) {
+        if (input == null) {
+            return null;
+        }
+        String lower = input.toLowerCase(Locale.ROOT);
+        return lower.startsWith("http://") || lower.startsWith("https://") || lower.startsWith("s3://")
+                ? java.net.URI.create(input) : null;
+    }
+
+    /** The remote snapshot's bytes into {@code to}, in 8 MiB ranges. */
+    private static void copy(Snapshot s, Path to) throws IOException {
+        Path tmp = to.resolveSibling(to.getFileName() + ".part");
+        try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(8 << 20);
+            for (long at = 0; at < s.fileSize(); at += b.capacity()) {
+                b.clear().limit((int) Math.min(b.capacity(), s.fileSize() - at));
+                s.source().read(at, b);
+                b.flip();
+                long pos = at;
+                while (b.hasRemaining()) {
+                    pos += out.write(b, pos);
+                }
+            }
+        }
+        Files.move(tmp, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Whether {@code p} starts with the snapshot format's magic. */

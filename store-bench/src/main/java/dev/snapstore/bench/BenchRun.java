@@ -138,7 +138,7 @@ final class BenchRun {
             return;
         }
         try {
-            new Remote(this, work, o.repeat, o.remoteLatencyMs, o.threads).measure(input.snap, input.raw, lazy);
+            new Remote(this, work, o.repeat, o.remoteLatencyMs, o.threads).measure(input.snap, input.raw, lazy, input.remote);
         } catch (IOException | RuntimeException e) {
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("scenario", Scenario.REMOTE.cliName());

@@ -32,25 +32,33 @@ import com.sun.net.httpserver.HttpServer;
 
 import dev.snapstore.store.MapOptions;
 import dev.snapstore.store.Mode;
+import dev.snapstore.store.Prefetch;
 import dev.snapstore.store.Region;
 import dev.snapstore.store.Snapshot;
 import dev.snapstore.tools.TextTable;
 
 /**
- * Issue 13's {@code remote} scenario, measured in the harness's own JVM (the faults are served by
- * native resolver threads, never by a Java thread): the bench's snapshot and its raw image are served
- * by an HTTP range server on 127.0.0.1 ({@link LatencyServer}) that sleeps a fixed latency before
- * each answer and counts the requests. Per round, in this order:
+ * Issue 13's {@code remote} scenario: the bench's snapshot and its raw image are served by an HTTP
+ * range server on 127.0.0.1 ({@link LatencyServer}) that sleeps a fixed latency before each answer
+ * and counts the requests. The server runs in a child JVM the harness starts ({@link ServerProcess}),
+ * so Java threads may touch a lazy region directly: a fault then waits on a native resolver, which
+ * waits on another process, never on a thread a safepoint could stop. Per round, in this order:
  *
  * <ul>
  *   <li>{@code parallel-download}: the raw image in {@link #PART} ranged GETs over {@link #CONNECTIONS}
  *       connections (as an SDK's parallel transfer does), written to a local file, then mapped and
  *       read one word per page ({@code download_ms}, {@code full_ms}, {@code requests});</li>
- *   <li>{@code snapstore}, lazy, from the URL (the resolvers fetch through libcurl; as many resolvers as the
- *       download has connections, at least): {@code ttfb_ms}
- *       (open + map + the first 4 KiB read), then {@code random5_ms} (one word in each of 5 % of the
- *       chunks, at random) in the same region; then, in a new open + map, {@code full_ms} (one
- *       {@code load} of the whole region); each with its request count.</li>
+ *   <li>{@code snapstore}, lazy, from the URL (the resolvers fetch through libcurl; a remote region's
+ *       default of at least {@link MapOptions#REMOTE_RESOLVERS} resolvers): {@code ttfb_ms}
+ *       (open + map + the first 4 KiB read; its open and map parts as {@code ttfb_open_ms} and
+ *       {@code ttfb_map_ms}), then {@code random5_ms}: one word in each of 5 % of the
+ *       chunks, at random, read one after the other by one thread (through {@code read}, recording
+ *       the region's profile of first touches) in the same region; {@code random5_<T>t_ms}: the same
+ *       words touched directly by {@link #TOUCHERS} threads in a new region (the requests a workload
+ *       of several threads keeps in flight); {@code random5_profile_ms}: the same words read by one
+ *       thread in a new region that replays the recorded profile ({@code Prefetch.PROFILE}), timed
+ *       from {@code map} on; then, in a new open + map, {@code full_ms} (one {@code load} of the whole
+ *       region); each with its request count.</li>
  * </ul>
  * Plus {@code rtt_ms} (the best of three 1-byte GETs on an open connection) and {@code chunk_get_ms} (one GET of a chunk's largest stored
  * length), which bound the first-byte goal. Rows: the median of the rounds and its min and max. Not
@@ -62,6 +70,8 @@ final class Remote {
     /** Part size of the parallel download (the SDK's default part size). */
     static final int PART = 8 << 20;
     static final String SCENARIO = "remote";
+    /** Threads of the several-toucher variant of the 5 % random read. */
+    static final int TOUCHERS = 8;
 
     private final BenchRun run;
     private final Path work;
@@ -79,9 +89,21 @@ final class Remote {
 
     /** Runs the scenario on {@code snap} (and its raw image {@code raw}) in {@code mode}; rows go to the run's results. */
     void measure(Path snap, Path raw, Mode mode) throws IOException, InterruptedException {
+        measure(snap, raw, mode, null);
+    }
+
+    /**
+     * Runs the scenario against {@code remote} (an {@code http(s)://} or {@code s3://} snapshot the
+     * user gave with {@code bench --input}) instead of the local latency server when it is not null:
+     * snapstore restores from it, and the baseline downloads that object itself in parallel ranges
+     * (for S3 through a pre-signed URL). A server not ours counts no requests: those rows are absent.
+     */
+    void measure(Path snap, Path raw, Mode mode, URI remote) throws IOException, InterruptedException {
         Map<String, List<Double>> v = new LinkedHashMap<>();
         String lazy = mode.name().toLowerCase(Locale.ROOT);
-        try (LatencyServer server = new LatencyServer(latencyMs, Map.of("/snap", snap, "/raw", raw))) {
+        Path profile = work.resolve("remote-random5.profile");
+        try (Target server = remote != null ? RemoteTarget.open(remote)
+                : ServerProcess.start(latencyMs, Map.of("/snap", snap, "/raw", raw), work)) {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofSeconds(10)).build();
             int maxStored;
@@ -101,9 +123,9 @@ final class Remote {
                 get(http, server.uri("/raw"), 0, maxStored - 1L);
                 put(v, "base|chunk_get_ms", ms(t0));
 
-                long before = server.requests.get();
+                long before = server.requests();
                 t0 = System.nanoTime();
-                long size = Files.size(raw);
+                long size = server.downloadSize(raw);
                 download(http, server.uri("/raw"), size, local);
                 double dl = ms(t0);
                 try (FileChannel ch = FileChannel.open(local, StandardOpenOption.READ)) {
@@ -119,58 +141,83 @@ final class Remote {
                 put(v, "parallel-download|download_ms", dl);
                 put(v, "parallel-download|full_ms", ms(t0));
                 put(v, "parallel-download|full_gbps", size / (ms(t0) * 1e6));
-                put(v, "parallel-download|requests", server.requests.get() - before);
+                put(v, "parallel-download|requests", server.requests() - before);
                 Files.deleteIfExists(local);
 
-                MapOptions opts = MapOptions.builder().resolverThreads(Math.max(threads, CONNECTIONS)).build();
-                before = server.requests.get();
+                Files.deleteIfExists(profile);
+                MapOptions recording = MapOptions.builder().recordProfile(true).profileFile(profile).build();
+                long[] words;
+                before = server.requests();
                 t0 = System.nanoTime();
-                try (Snapshot s = Snapshot.open(server.uri("/snap")); Region region = s.map(mode, opts)) {
+                try (Snapshot s = Snapshot.open(server.uri("/snap")); Region region = map(s, mode, recording, v, t0)) {
                     ByteBuffer page = ByteBuffer.allocate(4096);
-                    // Only read() and load() touch the region: they fault in native code. The server
-                    // runs on this JVM's threads, and a fault taken in Java code would wait on it
-                    // while a safepoint stops it (a deadlock the fetch bound ends with a poisoned
-                    // chunk). read() also makes a failed fetch a typed error rather than a SIGBUS.
+                    // read() faults in native code, and makes a failed fetch a typed error naming the URI
                     region.read(0, page);
                     Toucher.keep(page.getLong(0));
                     put(v, "snapstore|ttfb_ms", ms(t0));
-                    put(v, "snapstore|ttfb_requests", server.requests.get() - before);
+                    put(v, "snapstore|ttfb_requests", server.requests() - before);
+                    words = randomWords(s, region.size(), 42 + r);
                     long t1 = System.nanoTime();
-                    long r0 = server.requests.get();
-                    int n = s.chunkCount();
-                    int pick = Math.max(1, n / 20);
-                    SplittableRandom rnd = new SplittableRandom(42 + r);
+                    long r0 = server.requests();
                     long sum = 0;
-                    for (int i = 0; i < pick; i++) {
-                        long c = 1 + rnd.nextInt(Math.max(1, n - 1)); // not chunk 0: the first byte fetched it
-                        long at = Math.min(region.size() - 8, (c << s.chunkShift()) + 8L * rnd.nextInt(512));
-                        ByteBuffer w = ByteBuffer.allocate(8);
-                        region.read(at, w);
+                    ByteBuffer w = ByteBuffer.allocate(8);
+                    for (long at : words) {
+                        region.read(at, w.clear());
                         sum += w.getLong(0);
                     }
                     Toucher.keep(sum);
                     put(v, "snapstore|random5_ms", ms(t1));
-                    put(v, "snapstore|random5_requests", server.requests.get() - r0);
-                    put(v, "snapstore|chunks", n);
+                    put(v, "snapstore|random5_requests", server.requests() - r0);
+                    put(v, "snapstore|chunks", s.chunkCount());
+                    region.recordProfile();
                 }
-                before = server.requests.get();
+                before = server.requests();
+                try (Snapshot s = Snapshot.open(server.uri("/snap")); Region region = s.map(mode)) {
+                    long t1 = System.nanoTime();
+                    long r0 = server.requests();
+                    touchTogether(region, words, server.uri("/snap"));
+                    put(v, "snapstore|random5_" + TOUCHERS + "t_ms", ms(t1));
+                    put(v, "snapstore|random5_" + TOUCHERS + "t_requests", server.requests() - r0);
+                    checkNoErrors(region, server.uri("/snap"));
+                }
+                try (Snapshot s = Snapshot.open(server.uri("/snap"))) {
+                    MapOptions replay = MapOptions.builder().prefetch(Prefetch.PROFILE).profileFile(profile).build();
+                    long r0 = server.requests();
+                    long t1 = System.nanoTime();
+                    try (Region region = s.map(mode, replay)) {
+                        long sum = 0;
+                        ByteBuffer w = ByteBuffer.allocate(8);
+                        for (long at : words) {
+                            region.read(at, w.clear());
+                            sum += w.getLong(0);
+                        }
+                        Toucher.keep(sum);
+                        put(v, "snapstore|random5_profile_ms", ms(t1));
+                        put(v, "snapstore|random5_profile_requests", server.requests() - r0);
+                        checkNoErrors(region, server.uri("/snap"));
+                    }
+                }
+                before = server.requests();
                 t0 = System.nanoTime();
-                try (Snapshot s = Snapshot.open(server.uri("/snap")); Region region = s.map(mode, opts)) {
+                try (Snapshot s = Snapshot.open(server.uri("/snap")); Region region = s.map(mode)) {
                     region.load(0, region.size());
                     put(v, "snapstore|full_ms", ms(t0));
                     put(v, "snapstore|full_gbps", region.size() / (ms(t0) * 1e6));
-                    if (region.stats().errors() != 0) {
-                        throw new IOException(server.uri("/snap") + ": the lazy restore reported "
-                                + region.stats().errors() + " errors");
-                    }
+                    checkNoErrors(region, server.uri("/snap"));
                 }
-                put(v, "snapstore|requests", server.requests.get() - before);
+                put(v, "snapstore|requests", server.requests() - before);
             }
+        } finally {
+            Files.deleteIfExists(profile);
         }
+        String serverLabel = remote == null ? latencyMs + "ms" : "remote";
         for (Map.Entry<String, List<Double>> e : v.entrySet()) {
             String[] k = e.getKey().split("\\|");
+            if (remote != null && k[1].endsWith("requests")) {
+                continue; // a server not ours: its requests are not counted
+            }
             String system = k[0].equals("base") ? "server" : k[0];
-            String m = system.equals("snapstore") ? lazy : system.equals("server") ? latencyMs + "ms" : CONNECTIONS + "x8MiB";
+            String m = system.equals("snapstore") ? lazy : system.equals("server") ? serverLabel : CONNECTIONS + "x8MiB";
             String unit = k[1].endsWith("_ms") ? "ms" : k[1].endsWith("gbps") ? "GB/s" : "count";
             List<Double> s = new ArrayList<>(e.getValue());
             s.sort(null);
@@ -180,8 +227,70 @@ final class Remote {
                 run.add(SCENARIO, system, m, "cold", k[1].replace("_ms", "_max_ms"), s.get(s.size() - 1), unit);
             }
         }
-        run.add(SCENARIO, "server", latencyMs + "ms", "cold", "latency_ms", latencyMs, "ms");
-        run.add(SCENARIO, "server", latencyMs + "ms", "cold", "rounds", rounds, "count");
+        if (remote == null) {
+            run.add(SCENARIO, "server", serverLabel, "cold", "latency_ms", latencyMs, "ms");
+        }
+        run.add(SCENARIO, "server", serverLabel, "cold", "rounds", rounds, "count");
+    }
+
+    /** Maps {@code s}, noting the first byte's parts: open (since {@code t0}) and map. */
+    private static Region map(Snapshot s, Mode mode, MapOptions options, Map<String, List<Double>> v, long t0) throws IOException {
+        put(v, "snapstore|ttfb_open_ms", ms(t0));
+        long t = System.nanoTime();
+        Region r = s.map(mode, options);
+        put(v, "snapstore|ttfb_map_ms", ms(t));
+        return r;
+    }
+
+    /** One word in each of 5 % of the chunks (not chunk 0: the first byte fetched it), at random. */
+    private static long[] randomWords(Snapshot s, long regionSize, long seed) {
+        int n = s.chunkCount();
+        int pick = Math.max(1, n / 20);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        long[] at = new long[pick];
+        for (int i = 0; i < pick; i++) {
+            long c = 1 + rnd.nextInt(Math.max(1, n - 1));
+            at[i] = Math.min(regionSize - 8, (c << s.chunkShift()) + 8L * rnd.nextInt(512));
+        }
+        return at;
+    }
+
+    /**
+     * {@link #TOUCHERS} threads read the words directly (Java-state faults: the server is another
+     * process, so no safepoint can stop what the faults wait on); a poisoned chunk is an error here.
+     */
+    private static void touchTogether(Region region, long[] words, URI uri) throws IOException, InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(TOUCHERS);
+        try {
+            List<Future<Long>> parts = new ArrayList<>();
+            for (int k = 0; k < TOUCHERS; k++) {
+                int first = k;
+                parts.add(pool.submit(() -> {
+                    long sum = 0;
+                    for (int i = first; i < words.length; i += TOUCHERS) {
+                        sum += region.slice(words[i], 8).getLong(0);
+                    }
+                    return sum;
+                }));
+            }
+            long sum = 0;
+            for (Future<Long> f : parts) {
+                try {
+                    sum += f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IOException(uri + ": a touching thread failed: " + e.getCause(), e.getCause());
+                }
+            }
+            Toucher.keep(sum);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void checkNoErrors(Region region, URI uri) throws IOException {
+        if (region.stats().errors() != 0) {
+            throw new IOException(uri + ": the lazy restore reported " + region.stats().errors() + " errors");
+        }
     }
 
     private static void put(Map<String, List<Double>> v, String key, double value) {
@@ -281,10 +390,19 @@ final class Remote {
                 Table.num(snap.get("ttfb_ms")) + " ms vs " + Table.num(bound) + " ms (2 x " + Table.num(server.get("rtt_ms"))
                         + " ms 1-byte GET + " + Table.num(server.get("chunk_get_ms")) + " ms chunk GET); "
                         + Table.num(snap.get("ttfb_requests")) + " requests"));
-        double r5 = snap.get("random5_ms") / base.get("download_ms");
-        lines.add(verdict(r5 <= 0.10, "5% random chunks <= 10% of full download",
-                Table.num(r5) + " (random5 ms / parallel download ms; " + Table.num(snap.get("random5_requests"))
-                        + " vs " + Table.num(base.get("requests")) + " requests)"));
+        // the same 5 % of the chunks, read by one thread, by several, and by one thread behind a profile replay
+        String[][] random = {
+            {"random5", "1 thread"}, {"random5_" + TOUCHERS + "t", TOUCHERS + " threads"}, {"random5_profile", "1 thread, recorded profile"}};
+        for (String[] k : random) {
+            Double ms = snap.get(k[0] + "_ms");
+            if (ms == null) {
+                continue;
+            }
+            double r5 = ms / base.get("download_ms");
+            lines.add(verdict(r5 <= 0.10, "5% random chunks <= 10% of full download (" + k[1] + ")",
+                    Table.num(r5) + " (" + k[0] + " ms / parallel download ms; " + Table.num(snap.get(k[0] + "_requests"))
+                            + " vs " + Table.num(base.get("requests")) + " requests)"));
+        }
         double full = base.get("download_ms") / snap.get("full_ms");
         lines.add(verdict(full >= 0.8, "full lazy restore >= 0.8x parallel download",
                 Table.num(full) + " (parallel download ms / snapstore full load ms; " + Table.num(snap.get("requests"))
@@ -302,7 +420,9 @@ final class Remote {
      * Thread-safe.
      */
     static final class LatencyServer implements AutoCloseable {
-        private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d+)");
+        /** Path answering the number of requests served so far. */
+        static final String REQUESTS = "/requests";
+        private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d+)|bytes=-(\\d+)");
         private final HttpServer server;
         private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "bench-range-server");
@@ -318,6 +438,13 @@ final class Remote {
             for (Map.Entry<String, Path> f : files.entrySet()) {
                 server.createContext(f.getKey(), ex -> handle(ex, f.getValue()));
             }
+            server.createContext(REQUESTS, ex -> { // the count, at once and not counted
+                try (ex) {
+                    byte[] b = Long.toString(requests.get()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                    ex.sendResponseHeaders(200, b.length);
+                    ex.getResponseBody().write(b);
+                }
+            });
             server.setExecutor(pool);
             server.start();
         }
@@ -341,8 +468,12 @@ final class Remote {
                 long first = 0;
                 long last = size - 1;
                 if (m != null && m.matches()) {
-                    first = Long.parseLong(m.group(1));
-                    last = Math.min(Long.parseLong(m.group(2)), size - 1);
+                    if (m.group(3) != null) { // a suffix: the last N bytes
+                        first = Math.max(0, size - Long.parseLong(m.group(3)));
+                    } else {
+                        first = Long.parseLong(m.group(1));
+                        last = Math.min(Long.parseLong(m.group(2)), size - 1);
+                    }
                     if (first >= size) {
                         ex.getResponseHeaders().set("Content-Range", "bytes */" + size);
                         ex.sendResponseHeaders(416, -1);
@@ -376,6 +507,161 @@ final class Remote {
         public void close() {
             server.stop(0);
             pool.shutdownNow();
+        }
+
+        /**
+         * The server in a process of its own: {@code LATENCY_MS PATH=FILE...}; prints
+         * {@code port N} once it listens, and stops when its standard input closes (the harness ended).
+         */
+        public static void main(String[] args) throws IOException {
+            Map<String, Path> files = new LinkedHashMap<>();
+            for (int i = 1; i < args.length; i++) {
+                int eq = args[i].indexOf('=');
+                files.put(args[i].substring(0, eq), Path.of(args[i].substring(eq + 1)));
+            }
+            try (LatencyServer s = new LatencyServer(Integer.parseInt(args[0]), files)) {
+                System.out.println("port " + s.server.getAddress().getPort());
+                System.out.flush();
+                while (System.in.read() >= 0) {
+                    // until the parent closes the pipe or dies
+                }
+            }
+            System.exit(0);
+        }
+    }
+
+    /**
+     * A {@link LatencyServer} in a child JVM (this JVM's java and class path), so that the faults of
+     * Java threads on a lazy region never wait on threads a safepoint stops. {@link #close()} ends it.
+     * Not thread-safe except {@link #requests()}.
+     */
+    static final class ServerProcess implements Target {
+        private final Process process;
+        private final int port;
+        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+
+        private ServerProcess(Process process, int port) {
+            this.process = process;
+            this.port = port;
+        }
+
+        static ServerProcess start(int latencyMs, Map<String, Path> files, Path work) throws IOException {
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                    LatencyServer.class.getName(), Integer.toString(latencyMs)));
+            for (Map.Entry<String, Path> f : files.entrySet()) {
+                cmd.add(f.getKey() + "=" + f.getValue().toAbsolutePath());
+            }
+            Path log = work.resolve("remote-server.log");
+            Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
+            String line;
+            try {
+                line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                        java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+            } catch (IOException e) {
+                p.destroyForcibly();
+                throw e;
+            }
+            if (line == null || !line.startsWith("port ")) {
+                p.destroyForcibly();
+                throw new IOException("the remote scenario's range server did not start (" + line + "); see " + log);
+            }
+            return new ServerProcess(p, Integer.parseInt(line.substring(5).trim()));
+        }
+
+        @Override
+        public URI uri(String path) {
+            return URI.create("http://127.0.0.1:" + port + path);
+        }
+
+        @Override
+        public long downloadSize(Path raw) throws IOException {
+            return Files.size(raw);
+        }
+
+        /** Requests the server has answered (asking costs no latency and is not counted). */
+        @Override
+        public long requests() throws IOException {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(LatencyServer.REQUESTS))
+                        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+                return Long.parseLong(r.body().trim());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("asking the range server its request count");
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                process.getOutputStream().close(); // its stdin: it stops
+                if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (IOException | InterruptedException e) {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    /** Where a round's bytes come from: {@code /snap} (what snapstore opens) and {@code /raw} (what the baseline downloads). */
+    interface Target extends AutoCloseable {
+        URI uri(String path);
+
+        /** Bytes the baseline downloads ({@code raw}: the local raw image, when served locally). */
+        long downloadSize(Path raw) throws IOException;
+
+        /** Requests answered so far, or 0 when the server is not ours (the rows are then left out). */
+        long requests() throws IOException;
+
+        @Override
+        void close();
+    }
+
+    /**
+     * A snapshot at the user's URI: snapstore opens the URI; the baseline downloads the object itself
+     * from the same server (an S3 object through a pre-signed URL). Not thread-safe.
+     */
+    static final class RemoteTarget implements Target {
+        private final URI snap;
+        private final URI download;
+        private final long size;
+
+        private RemoteTarget(URI snap, URI download, long size) {
+            this.snap = snap;
+            this.download = download;
+            this.size = size;
+        }
+
+        static RemoteTarget open(URI remote) throws IOException {
+            try (Snapshot s = Snapshot.open(remote)) {
+                var url = s.source().engineUrl();
+                if (url == null) {
+                    throw new IOException(remote + ": no URL to download from");
+                }
+                return new RemoteTarget(remote, URI.create(url.url()), s.fileSize());
+            }
+        }
+
+        @Override
+        public URI uri(String path) {
+            return path.equals("/snap") ? snap : download;
+        }
+
+        @Override
+        public long downloadSize(Path raw) {
+            return size;
+        }
+
+        @Override
+        public long requests() {
+            return 0;
+        }
+
+        @Override
+        public void close() {
         }
     }
 }

@@ -126,9 +126,10 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
 
     /**
      * Reads and validates everything but the payloads of the snapshot in {@code src} with at most
-     * three reads: the header (which tells a remote source the object's size), the last
-     * {@value #TAIL_READ} bytes (the footer, and the index, metadata and profile when they fit),
-     * then the part of the sections the tail did not cover. Checks as {@link #read(FileChannel)}.
+     * three reads in two round trips: the header and the last {@value #TAIL_READ} bytes (the footer,
+     * and the index, metadata and profile when they fit; a suffix range, which tells a remote source
+     * the object's size) at the same time, then the part of the sections the tail did not cover.
+     * Checks as {@link #read(FileChannel)}, and reports the header's failures first.
      *
      * @throws java.io.EOFException when the object ends before a range does
      */
@@ -151,7 +152,74 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
 
     private static SnapshotLayout read(RangeSource src, int tailBytes, Sha256 sha) throws IOException, FormatException {
         SourceReader in = new SourceReader(src);
-        return read(src instanceof dev.snapstore.store.source.FileSource ? src.size() : -1, in, in, tailBytes, sha);
+        if (src instanceof dev.snapstore.store.source.FileSource) {
+            return read(src.size(), in, in, tailBytes, sha);
+        }
+        return readOverlapped(src, in, tailBytes, sha);
+    }
+
+    /**
+     * A remote source: the header on a helper thread while this one asks for the tail with a suffix
+     * range (whose answer tells the object's size), so opening costs one round trip.
+     */
+    private static SnapshotLayout readOverlapped(RangeSource src, Reader in, int tailBytes, Sha256 sha)
+            throws IOException, FormatException {
+        int tailLength = Math.max(tailBytes, FormatV1.FOOTER_SIZE);
+        java.util.concurrent.FutureTask<ByteBuffer> head = new java.util.concurrent.FutureTask<>(() -> {
+            ByteBuffer h = ByteBuffer.allocate(FormatV1.HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+            src.read(0, h);
+            return h.flip();
+        });
+        Thread t = new Thread(head, "snapstore-open-header");
+        t.setDaemon(true);
+        t.start();
+        ByteBuffer tail = null;
+        IOException tailFailure = null;
+        try {
+            tail = src.readTail(tailLength);
+        } catch (IOException e) {
+            tailFailure = e;
+        }
+        ByteBuffer headerBytes;
+        try {
+            headerBytes = head.get();
+        } catch (InterruptedException e) {
+            head.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException(src.location() + ": interrupted while reading the header");
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof java.io.EOFException) {
+                throw new FormatException("too short to be a snapshot (truncated?): " + c.getMessage());
+            }
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(src.location() + ": reading the header failed: " + c, c);
+        }
+        long fileSize = src.size(); // known from either response: no request
+        if (fileSize < FormatV1.HEADER_SIZE + FormatV1.FOOTER_SIZE) {
+            throw new FormatException("file is " + fileSize + " bytes, too short to be a snapshot (truncated?)");
+        }
+        FormatV1.Header header = FormatV1.decodeHeader(headerBytes);
+        if (tailFailure instanceof java.io.EOFException e) {
+            throw new FormatException("unexpected end of file reading the last " + tailLength + " bytes (truncated?): " + e.getMessage());
+        }
+        if (tailFailure != null) {
+            throw tailFailure;
+        }
+        tail.order(ByteOrder.LITTLE_ENDIAN);
+        if (tail.remaining() != Math.min(tailLength, fileSize)) {
+            throw new IOException(src.location() + ": asked for the last " + tailLength + " bytes of " + fileSize + ", got "
+                    + tail.remaining());
+        }
+        // as the file path: the tail never reaches into the header
+        long tailStart = Math.max(FormatV1.HEADER_SIZE, fileSize - tailLength);
+        tail.position((int) (tailStart - (fileSize - tail.remaining())));
+        return finish(header, headerBytes, fileSize, tail.slice().order(ByteOrder.LITTLE_ENDIAN), tailStart, in, sha);
     }
 
     /** {@code src} as the reader's two views; a class rather than method references: a fresh JVM's lambdas cost ms. */
@@ -197,6 +265,12 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
         // the tail: footer and (usually) every section, one read
         long tailStart = Math.max(FormatV1.HEADER_SIZE, fileSize - Math.max(tailBytes, FormatV1.FOOTER_SIZE));
         ByteBuffer tail = readAt(in, tailStart, (int) (fileSize - tailStart), true);
+        return finish(header, headerBytes, fileSize, tail, tailStart, in, sha);
+    }
+
+    /** The checks and sections after the header and the tail ({@code [tailStart, fileSize)}) are read. */
+    private static SnapshotLayout finish(FormatV1.Header header, ByteBuffer headerBytes, long fileSize, ByteBuffer tail,
+                                         long tailStart, Reader in, Sha256 sha) throws IOException, FormatException {
         FormatV1.Footer footer = FormatV1.decodeFooter(tail.duplicate().position(tail.limit() - FormatV1.FOOTER_SIZE));
         checkSections(header, footer, fileSize);
         // the sections back to back from the index's start: what the tail missed, then the tail

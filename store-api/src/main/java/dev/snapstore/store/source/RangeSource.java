@@ -11,8 +11,9 @@ import java.nio.ByteBuffer;
  *
  * <p>A remote source learns the object's size from its first range response (the total in
  * {@code Content-Range}), so {@link #size()} after a first {@link #read} costs no request: opening
- * a snapshot reads the header, then the tail, then what of the index the tail missed — at most
- * three requests (see {@code SnapshotLayout.read(RangeSource)}).
+ * a snapshot reads the header and the tail (a suffix range, {@link #readTail}) at the same time, then
+ * what of the index the tail missed — at most three requests in two round trips, one round trip for
+ * most snapshots (see {@code SnapshotLayout.read(RangeSource)}).
  *
  * <p>Implementations are thread-safe: {@link #read} may be called from many threads at once.
  */
@@ -41,6 +42,25 @@ public interface RangeSource extends AutoCloseable {
      *                      naming the URI and what went wrong, after their retries
      */
     void read(long position, ByteBuffer dst) throws IOException;
+
+    /**
+     * The last {@code min(length, size())} bytes of the object, flipped; {@link #size()} costs no
+     * request afterwards. A remote source asks for them with one suffix range ({@code bytes=-length}),
+     * so the object's size need not be known first.
+     *
+     * @throws EOFException when the object is empty
+     * @throws IOException  as {@link #read}
+     */
+    default ByteBuffer readTail(int length) throws IOException {
+        long size = size();
+        if (size == 0) {
+            throw new EOFException(location() + ": the object is empty");
+        }
+        int n = (int) Math.min(length, size);
+        ByteBuffer b = ByteBuffer.allocateDirect(n);
+        read(size - n, b);
+        return b.flip();
+    }
 
     /**
      * The engine's way to the bytes when the fault path fetches them itself (lazy regions), or

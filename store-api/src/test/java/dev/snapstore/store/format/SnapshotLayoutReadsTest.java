@@ -28,7 +28,11 @@ class SnapshotLayoutReadsTest {
     @TempDir
     Path dir;
 
-    /** A source that knows its size only after a first read, as a remote one does, and logs its reads. */
+    /**
+     * A source that knows its size only after a first read, as a remote one does, reads its tail by a
+     * suffix range as a remote one does, and logs its reads (from two threads: the header and the tail
+     * are read at the same time).
+     */
     static final class Counting implements RangeSource {
         final FileSource file;
         final List<long[]> reads = new ArrayList<>();
@@ -44,7 +48,7 @@ class SnapshotLayoutReadsTest {
         }
 
         @Override
-        public long size() throws IOException {
+        public synchronized long size() throws IOException {
             if (!sizeKnown) {
                 throw new AssertionError("size asked before a read: a remote source would pay a request");
             }
@@ -52,7 +56,18 @@ class SnapshotLayoutReadsTest {
         }
 
         @Override
-        public void read(long position, ByteBuffer dst) throws IOException {
+        public synchronized ByteBuffer readTail(int length) throws IOException {
+            long size = file.size();
+            int n = (int) Math.min(length, size);
+            reads.add(new long[] {size - n, n});
+            ByteBuffer b = ByteBuffer.allocateDirect(n);
+            file.read(size - n, b);
+            sizeKnown = true;
+            return b.flip();
+        }
+
+        @Override
+        public synchronized void read(long position, ByteBuffer dst) throws IOException {
             reads.add(new long[] {position, dst.remaining()});
             file.read(position, dst);
             sizeKnown = true;

@@ -158,14 +158,15 @@ public final class LazyRegion extends AbstractRegion {
             throw new ModeUnavailableException(mode, snapshot.location() + " gives the engine no URL to fetch from");
         }
         String from = url != null ? url.url() : snapshot.path().toAbsolutePath().toString();
+        int resolvers = options.resolverThreads(url != null);
         long h = SnapEngine.sn_region_open(from, snapshot.fileSize(), raw,
                 index.count(), snapshot.chunkShift(), snapshot.length(), engineMode,
-                flags, options.resolverThreads(), warmDir, warmName);
+                flags, resolvers, warmDir, warmName);
         if (h < 0) {
             throw EngineErrors.rethrow(EngineErrors.last(h, snapshot, mode, options), IOException.class);
         }
         long refused = statsOf(h).getLong(8 * SnapEngine.SN_C_WARM_REFUSED);
-        String backing = backing(mode, writable, refused == 0 ? warmDir : null, warmName, options.resolverThreads());
+        String backing = backing(mode, writable, refused == 0 ? warmDir : null, warmName, resolvers);
         if (refused != 0) {
             backing += "; warm cache " + warmFile(Path.of(warmDir), warmName) + " not used: another user's file or "
                     + "directory is at that name (" + Errno.name((int) refused) + "); fix: remove "

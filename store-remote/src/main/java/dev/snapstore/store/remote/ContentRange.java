@@ -38,6 +38,21 @@ record ContentRange(long first, long last, long total) {
         return first == position && last == position + length - 1;
     }
 
+    /** Bytes sent. */
+    long length() {
+        return last - first + 1;
+    }
+
+    /** Whether this is the answer to {@link #suffix}{@code (length)}: the last {@code min(length, total)} bytes. */
+    boolean isSuffix(long length) {
+        return last == total - 1 && length() == Math.min(length, total);
+    }
+
+    /** The {@code Range} header asking for the last {@code length} bytes (all of them when the object is shorter). */
+    static String suffix(long length) {
+        return "bytes=-" + length;
+    }
+
     /** The {@code Range} header asking for {@code [position, position + length)}. */
     static String request(long position, long length) {
         return "bytes=" + position + "-" + (position + length - 1);

@@ -74,14 +74,28 @@ final class HttpRangeSource implements RangeSource {
         dst.put(get(position, length));
     }
 
+    /**
+     * One GET of {@code Range: bytes=-length}, which also tells the object's size. A server that
+     * refuses suffix ranges (400, 501; RFC 9110 asks them of every range server) gets the size and
+     * an explicit range instead: one or two requests more, once per open.
+     */
+    @Override
+    public ByteBuffer readTail(int length) throws IOException {
+        try {
+            return ByteBuffer.wrap(get(-1, length));
+        } catch (SuffixRefused e) {
+            return RangeSource.super.readTail(length);
+        }
+    }
+
     @Override
     public EngineUrl engineUrl() {
         return new EngineUrl(uri.toString(), Long.MAX_VALUE);
     }
 
-    /** The range's bytes, after the retries. */
+    /** The range's bytes, after the retries; a negative {@code position} asks for the last {@code length}. */
     private byte[] get(long position, int length) throws IOException {
-        String range = ContentRange.request(position, length);
+        String range = position < 0 ? ContentRange.suffix(length) : ContentRange.request(position, length);
         Retryable last = null;
         long wait = options.backoff().toMillis();
         for (int attempt = 1; attempt <= options.attempts(); attempt++) {
@@ -136,6 +150,11 @@ final class HttpRangeSource implements RangeSource {
         int status = rsp.statusCode();
         if (status == 206) {
             ContentRange cr = ContentRange.parse(rsp.headers().firstValue("Content-Range").orElse(null));
+            if (cr != null && position < 0 && cr.isSuffix(length)) {
+                size = cr.total();
+                length = (int) cr.length();
+                position = cr.first();
+            }
             if (cr == null || !cr.is(position, length)) {
                 throw new RemoteSourceException(uri.toString(), Kind.BAD_RESPONSE, "asked for " + range + ", the server sent "
                         + rsp.headers().firstValue("Content-Range").map(v -> "Content-Range: " + v).orElse("no Content-Range"), null);
@@ -155,6 +174,9 @@ final class HttpRangeSource implements RangeSource {
         if (status == 200) {
             throw new RemoteSourceException(uri.toString(), Kind.BAD_RESPONSE,
                     "the server ignored the Range header (200 for " + range + "): it must honour byte ranges", null);
+        }
+        if (position < 0 && (status == 400 || status == 501)) {
+            throw new SuffixRefused(uri + ": the server refused the suffix range " + range + " (" + status + ")");
         }
         if (status == 401 || status == 403) {
             throw new RemoteSourceException(uri.toString(), Kind.ACCESS_DENIED, "access denied (" + status + ")", null);
@@ -196,6 +218,15 @@ final class HttpRangeSource implements RangeSource {
     @Override
     public String toString() {
         return "HttpRangeSource[" + uri + "]";
+    }
+
+    /** The server does not do suffix ranges: the caller asks for an explicit one. */
+    private static final class SuffixRefused extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        SuffixRefused(String message) {
+            super(message);
+        }
     }
 
     /** A failure worth another attempt. */

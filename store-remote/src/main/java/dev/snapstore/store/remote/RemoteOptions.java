@@ -20,9 +20,12 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * @param requestTimeout time for one attempt, response body included
  * @param attempts       attempts per range (1 = no retry); 5xx, 429 and connection failures retry
  * @param backoff        wait before the first retry, doubled before each next one
+ * @param presignValidity how long the pre-signed GET URL handed to the engine for an S3 object is
+ *                       valid (whole seconds, 1 s to 7 days); a lazy region renews it before then
  */
 public record RemoteOptions(URI endpoint, String region, AwsCredentialsProvider credentials,
-                            Duration connectTimeout, Duration requestTimeout, int attempts, Duration backoff) {
+                            Duration connectTimeout, Duration requestTimeout, int attempts, Duration backoff,
+                            Duration presignValidity) {
 
     /** System property naming the S3 endpoint; wins over the environment (the CLI's {@code --endpoint}). */
     public static final String ENDPOINT_PROPERTY = "snapstore.s3.endpoint";
@@ -34,11 +37,19 @@ public record RemoteOptions(URI endpoint, String region, AwsCredentialsProvider 
         if (attempts < 1) {
             throw new IllegalArgumentException("attempts " + attempts + " < 1");
         }
+        Objects.requireNonNull(presignValidity, "presignValidity");
+        if (presignValidity.getSeconds() < 1 || presignValidity.compareTo(Duration.ofDays(7)) > 0) {
+            throw new IllegalArgumentException("presignValidity " + presignValidity + " outside 1 s..7 days (S3's bounds)");
+        }
     }
 
-    /** No endpoint, region or credentials of our own; 5 s to connect, 30 s per attempt, 4 attempts from 100 ms. */
+    /**
+     * No endpoint, region or credentials of our own; 5 s to connect, 30 s per attempt, 4 attempts
+     * from 100 ms; pre-signed URLs valid for an hour.
+     */
     public static RemoteOptions defaults() {
-        return new RemoteOptions(null, null, null, Duration.ofSeconds(5), Duration.ofSeconds(30), 4, Duration.ofMillis(100));
+        return new RemoteOptions(null, null, null, Duration.ofSeconds(5), Duration.ofSeconds(30), 4, Duration.ofMillis(100),
+                Duration.ofHours(1));
     }
 
     /**
@@ -57,22 +68,26 @@ public record RemoteOptions(URI endpoint, String region, AwsCredentialsProvider 
     }
 
     public RemoteOptions withEndpoint(URI e) {
-        return new RemoteOptions(e, region, credentials, connectTimeout, requestTimeout, attempts, backoff);
+        return new RemoteOptions(e, region, credentials, connectTimeout, requestTimeout, attempts, backoff, presignValidity);
     }
 
     public RemoteOptions withRegion(String r) {
-        return new RemoteOptions(endpoint, r, credentials, connectTimeout, requestTimeout, attempts, backoff);
+        return new RemoteOptions(endpoint, r, credentials, connectTimeout, requestTimeout, attempts, backoff, presignValidity);
     }
 
     public RemoteOptions withCredentials(AwsCredentialsProvider c) {
-        return new RemoteOptions(endpoint, region, c, connectTimeout, requestTimeout, attempts, backoff);
+        return new RemoteOptions(endpoint, region, c, connectTimeout, requestTimeout, attempts, backoff, presignValidity);
     }
 
     public RemoteOptions withTimeouts(Duration connect, Duration request) {
-        return new RemoteOptions(endpoint, region, credentials, connect, request, attempts, backoff);
+        return new RemoteOptions(endpoint, region, credentials, connect, request, attempts, backoff, presignValidity);
+    }
+
+    public RemoteOptions withPresignValidity(Duration v) {
+        return new RemoteOptions(endpoint, region, credentials, connectTimeout, requestTimeout, attempts, backoff, v);
     }
 
     public RemoteOptions withRetries(int a, Duration b) {
-        return new RemoteOptions(endpoint, region, credentials, connectTimeout, requestTimeout, a, b);
+        return new RemoteOptions(endpoint, region, credentials, connectTimeout, requestTimeout, a, b, presignValidity);
     }
 }

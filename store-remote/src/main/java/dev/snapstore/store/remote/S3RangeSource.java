@@ -29,20 +29,20 @@ import software.amazon.awssdk.services.s3.presigner.model.PresignedGetObjectRequ
  * <p>Thread-safe.
  */
 final class S3RangeSource implements RangeSource {
-    /** How long a pre-signed URL for the engine is valid; it is renewed well before. */
-    static final Duration PRESIGN_VALIDITY = Duration.ofHours(1);
-
     private final URI uri;
     private final String bucket;
     private final String key;
     private final S3Clients.Pair clients;
+    /** How long a pre-signed URL for the engine is valid; it is renewed well before. */
+    private final Duration presignValidity;
     private volatile long size = -1;
 
-    private S3RangeSource(URI uri, String bucket, String key, S3Clients.Pair clients) {
+    private S3RangeSource(URI uri, String bucket, String key, S3Clients.Pair clients, Duration presignValidity) {
         this.uri = uri;
         this.bucket = bucket;
         this.key = key;
         this.clients = clients;
+        this.presignValidity = presignValidity;
     }
 
     static S3RangeSource open(URI uri, RemoteOptions options) throws IOException {
@@ -51,7 +51,8 @@ final class S3RangeSource implements RangeSource {
         if (bucket == null || bucket.isEmpty() || path == null || path.length() < 2) {
             throw new IllegalArgumentException(uri + ": an S3 URI is s3://BUCKET/KEY");
         }
-        return new S3RangeSource(uri, bucket, path.substring(1), S3Clients.create(uri.toString(), options));
+        return new S3RangeSource(uri, bucket, path.substring(1), S3Clients.create(uri.toString(), options),
+                options.presignValidity());
     }
 
     String bucket() {
@@ -114,11 +115,40 @@ final class S3RangeSource implements RangeSource {
         dst.put(body);
     }
 
+    /** One ranged GetObject of {@code bytes=-length}, which also tells the object's size. */
+    @Override
+    public ByteBuffer readTail(int length) throws IOException {
+        String range = ContentRange.suffix(length);
+        ResponseBytes<GetObjectResponse> rsp;
+        try {
+            rsp = clients.s3().getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).range(range).build());
+        } catch (S3Exception e) {
+            if (e.statusCode() == 416) {
+                throw new EOFException(uri + ": range " + range + " of an empty object (416)");
+            }
+            throw S3Clients.failure(uri.toString(), "GetObject " + range, e);
+        } catch (SdkException e) {
+            throw S3Clients.failure(uri.toString(), "GetObject " + range, e);
+        }
+        ContentRange cr = ContentRange.parse(rsp.response().contentRange());
+        if (cr == null || !cr.isSuffix(length)) {
+            throw new RemoteSourceException(uri.toString(), Kind.BAD_RESPONSE, "asked for " + range + ", the server sent "
+                    + (rsp.response().contentRange() == null ? "no Content-Range" : "Content-Range: " + rsp.response().contentRange()), null);
+        }
+        size = cr.total();
+        ByteBuffer body = rsp.asByteBuffer();
+        if (body.remaining() != cr.length()) {
+            throw new RemoteSourceException(uri.toString(), Kind.BAD_RESPONSE,
+                    range + ": body of " + body.remaining() + " bytes, expected " + cr.length(), null);
+        }
+        return body;
+    }
+
     @Override
     public EngineUrl engineUrl() throws IOException {
         S3Presigner p = clients.presigner();
         try {
-            PresignedGetObjectRequest r = p.presignGetObject(b -> b.signatureDuration(PRESIGN_VALIDITY)
+            PresignedGetObjectRequest r = p.presignGetObject(b -> b.signatureDuration(presignValidity)
                     .getObjectRequest(g -> g.bucket(bucket).key(key)));
             return new EngineUrl(r.url().toString(), r.expiration().toEpochMilli());
         } catch (SdkClientException e) {

@@ -16,11 +16,11 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * A small HTTP server on 127.0.0.1 (random port) serving one object at {@code /snap} and honouring
- * {@code Range: bytes=A-B}; counts the requests it answers and misbehaves on demand (5xx, cut-short
+ * {@code Range: bytes=A-B} and {@code bytes=-N}; counts the requests it answers and misbehaves on demand (5xx, cut-short
  * bodies, a wrong Content-Range, a stall). Thread-safe.
  */
 final class RangeServer implements AutoCloseable {
-    private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d+)");
+    private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d+)|bytes=-(\\d+)");
 
     /** How the next answers misbehave. */
     enum Fault { NONE, STATUS_503, TRUNCATE, WRONG_RANGE, STALL }
@@ -36,6 +36,11 @@ final class RangeServer implements AutoCloseable {
     private volatile Fault fault = Fault.NONE;
     private final AtomicInteger faultsLeft = new AtomicInteger();
     private volatile int failAfter = Integer.MAX_VALUE;
+    private volatile java.util.concurrent.CountDownLatch gate;
+    /** Answers a suffix range ({@code bytes=-N}) with 400, as some servers do. */
+    volatile boolean refuseSuffix;
+    /** Whether the last {@link #gate} opened: that many requests were in flight at once. */
+    volatile boolean gateOpened;
 
     RangeServer(byte[] object) throws IOException {
         this.object = object;
@@ -55,6 +60,15 @@ final class RangeServer implements AutoCloseable {
         fault = f;
     }
 
+    /**
+     * The next {@code n} requests wait for each other (30 s at most, then go on): {@link #gateOpened}
+     * tells whether they were all in flight at the same time.
+     */
+    void gate(int n) {
+        gateOpened = false;
+        gate = new java.util.concurrent.CountDownLatch(n);
+    }
+
     /** Requests after the first {@code n} (counted from now) get a 503. */
     void failAfter(int n) {
         failAfter = requests.get() + n;
@@ -63,6 +77,15 @@ final class RangeServer implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             int seq = requests.incrementAndGet();
+            java.util.concurrent.CountDownLatch g = gate;
+            if (g != null && g.getCount() > 0) {
+                g.countDown();
+                try {
+                    gateOpened = g.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             String range = ex.getRequestHeaders().getFirst("Range");
             Matcher m = range == null ? null : RANGE.matcher(range);
             if (m == null || !m.matches()) {
@@ -70,8 +93,19 @@ final class RangeServer implements AutoCloseable {
                 ex.getResponseBody().write(object);
                 return;
             }
-            long first = Long.parseLong(m.group(1));
-            long last = Math.min(Long.parseLong(m.group(2)), object.length - 1L);
+            long first;
+            long last;
+            if (m.group(3) != null && refuseSuffix) {
+                ex.sendResponseHeaders(400, -1);
+                return;
+            }
+            if (m.group(3) != null) {
+                first = Math.max(0, object.length - Long.parseLong(m.group(3)));
+                last = object.length - 1L;
+            } else {
+                first = Long.parseLong(m.group(1));
+                last = Math.min(Long.parseLong(m.group(2)), object.length - 1L);
+            }
             if (first >= object.length) {
                 ex.getResponseHeaders().set("Content-Range", "bytes */" + object.length);
                 ex.sendResponseHeaders(416, -1);

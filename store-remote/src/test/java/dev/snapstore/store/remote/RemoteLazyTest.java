@@ -99,6 +99,59 @@ class RemoteLazyTest {
 
     @ParameterizedTest
     @EnumSource(value = Mode.class, names = {"SHMEM", "ANONYMOUS"})
+    void aSequentialLoadCoalescesNeighboursWhileRandomReadsFetchOnlyTheirChunks(Mode mode) {
+        assertTimeoutPreemptively(WATCHDOG, () -> {
+            try (RangeServer http = new RangeServer(fx.snapshot);
+                 Snapshot s = Snapshot.open(RemoteSources.open(http.uri(), RemoteOptions.defaults()), 1 << 20)) {
+                int chunks = s.chunkCount();
+                assertTrue(chunks >= 64, "races hide below 64 chunks: " + chunks);
+                try (Region r = s.map(mode, MapOptions.builder().resolverThreads(4).prefetch(dev.snapstore.store.Prefetch.NONE).build())) {
+                    int before = http.requests.get();
+                    int[] picks = {90, 10, 50, 30, 70};
+                    java.nio.ByteBuffer w = java.nio.ByteBuffer.allocate(8);
+                    for (int c : picks) {
+                        r.read((long) c * RemoteFixture.CHUNK + 100, w.clear());
+                        assertEquals(java.nio.ByteBuffer.wrap(fx.image, c * RemoteFixture.CHUNK + 100, 8).getLong(), w.getLong(0));
+                    }
+                    assertEquals(picks.length, http.requests.get() - before,
+                            "a random read asks for its own chunk only (its neighbours were never asked for)");
+                }
+                try (Region r = s.map(mode, MapOptions.builder().resolverThreads(4).build())) {
+                    int before = http.requests.get();
+                    r.load(0, r.size());
+                    int fetched = http.requests.get() - before;
+                    assertEquals(fx.imageSha256(), RemoteFixture.sha256(r));
+                    assertEquals(0, r.stats().errors());
+                    assertTrue(fetched >= 1 && fetched <= chunks / 4,
+                            "a sequential load asks for runs of neighbours in one request each: " + fetched + " requests for " + chunks + " chunks");
+                }
+            }
+        });
+    }
+
+    @org.junit.jupiter.api.Test
+    void aRemoteRegionStartsMoreResolversThanCpusUnlessTold() {
+        assertTimeoutPreemptively(WATCHDOG, () -> {
+            try (RangeServer http = new RangeServer(fx.snapshot);
+                 Snapshot s = Snapshot.open(RemoteSources.open(http.uri(), RemoteOptions.defaults()), 1 << 20)) {
+                int auto = Math.max(Runtime.getRuntime().availableProcessors(), MapOptions.REMOTE_RESOLVERS);
+                try (Region r = s.map(Mode.SHMEM, MapOptions.defaults())) {
+                    String backing = ((dev.snapstore.store.linux.LazyRegion) r).backing();
+                    assertTrue(backing.contains(", " + auto + " native resolvers"), backing);
+                    r.load(0, r.size());
+                    assertEquals(fx.imageSha256(), RemoteFixture.sha256(r));
+                }
+                try (Region r = s.map(Mode.SHMEM, options())) {
+                    String backing = ((dev.snapstore.store.linux.LazyRegion) r).backing();
+                    assertTrue(backing.contains(", 2 native resolvers"), backing);
+                }
+            }
+        });
+        assertEquals(Runtime.getRuntime().availableProcessors(), MapOptions.defaults().resolverThreads(false));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"SHMEM", "ANONYMOUS"})
     void aWholeRestoreOverHttpIsTheLocalImage(Mode mode) {
         assertTimeoutPreemptively(WATCHDOG, () -> {
             try (RangeServer http = new RangeServer(fx.snapshot);
