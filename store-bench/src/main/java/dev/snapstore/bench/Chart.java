@@ -161,7 +161,8 @@ final class Chart {
     private Map<String, Map<String, Map<String, double[]>>> model() {
         Map<String, Map<String, Map<String, double[]>>> m = new LinkedHashMap<>();
         for (Result r : results) {
-            if (r.scenario().equals("pack") || r.scenario().equals(Scenario.BUDGET.cliName())) {
+            if (r.scenario().equals("pack") || r.scenario().equals(Scenario.BUDGET.cliName())
+                    || r.scenario().equals(Scenario.REMOTE.cliName())) {
                 continue;
             }
             boolean gb = r.metric().equals("touch_all_gbps");
@@ -185,6 +186,10 @@ final class Chart {
         Map<String, double[]> budget = budgetModel();
         if (!budget.isEmpty()) {
             h += 58 + budget.size() * ROW_H + 24;
+        }
+        Map<String, double[]> remote = remoteModel();
+        if (!remote.isEmpty()) {
+            h += 58 + remote.size() * ROW_H + 24;
         }
         return h + 40;
     }
@@ -279,6 +284,7 @@ final class Chart {
             y = bottom + 24 + 24;
         }
         y = drawBudget(c, y);
+        y = drawRemote(c, y);
         c.text(20, y + 10, "Every bar is one measurement in a fresh JVM on a shared, noisy machine; read ratios within one run.",
                 11, "start", false, "#777777");
     }
@@ -348,6 +354,89 @@ final class Chart {
         }
         c.line(leftX, top - 4, leftX, bottom, "#888888");
         c.line(rightX, top - 4, rightX, bottom, "#888888");
+        return bottom + 48;
+    }
+
+    /** What the remote panel shows, in this order: the metric, its label, and whose bar it is. */
+    private static final String[][] REMOTE_ROWS = {
+            {"ttfb_ms", "first byte (open + map + 1 read)", "snapstore"},
+            {"random5_ms", "5 % random, 1 thread", "snapstore"},
+            {"random5_" + Remote.TOUCHERS + "t_ms", "5 % random, " + Remote.TOUCHERS + " threads", "snapstore"},
+            {"random5_profile_ms", "5 % random, 1 thread + profile", "snapstore"},
+            {"full_ms", "full lazy restore (load)", "snapstore"},
+            {"full_ms", "baseline: parallel download + map", "parallel-download"}};
+
+    /** The remote scenario: row label → {median, min, max} ms. */
+    private Map<String, double[]> remoteModel() {
+        Map<String, double[]> m = new LinkedHashMap<>();
+        for (String[] row : REMOTE_ROWS) {
+            String base = row[0].substring(0, row[0].length() - 3);
+            double[] v = {Double.NaN, Double.NaN, Double.NaN};
+            for (Result r : results) {
+                if (!r.scenario().equals(Scenario.REMOTE.cliName()) || !r.system().equals(row[2])) {
+                    continue;
+                }
+                if (r.metric().equals(row[0])) {
+                    v[0] = r.value();
+                } else if (r.metric().equals(base + "_min_ms")) {
+                    v[1] = r.value();
+                } else if (r.metric().equals(base + "_max_ms")) {
+                    v[2] = r.value();
+                }
+            }
+            if (v[0] > 0) {
+                m.put(row[2] + "|" + row[1], v);
+            }
+        }
+        return m;
+    }
+
+    /** The remote scenario's panel: medians as bars, the range as a whisker (ms, log); returns the next y. */
+    private double drawRemote(Canvas c, double y) {
+        Map<String, double[]> rows = remoteModel();
+        if (rows.isEmpty()) {
+            return y;
+        }
+        c.text(20, y + 22, "remote: the snapshot over HTTP with added latency per request (ms, log; shorter is better; "
+                + "whisker = range)", 16, "start", true, "#222222");
+        double top = y + 34;
+        double bottom = top + rows.size() * ROW_H;
+        double leftX = LABEL_W + 60;
+        double width = PANEL_W * 2 + GAP - 60;
+        double lo = Double.MAX_VALUE;
+        double hi = 0;
+        for (double[] v : rows.values()) {
+            lo = Math.min(lo, v[1] > 0 ? v[1] : v[0]);
+            hi = Math.max(hi, v[2] > 0 ? v[2] : v[0]);
+        }
+        double logLo = Math.floor(Math.log10(lo));
+        double logHi = Math.max(logLo + 1, Math.ceil(Math.log10(hi)));
+        for (double p = logLo; p <= logHi; p++) {
+            double gx = leftX + width * (p - logLo) / (logHi - logLo);
+            c.line(gx, top - 4, gx, bottom, "#e3e3e3");
+            c.text(gx, bottom + 14, msLabel(Math.pow(10, p)), 11, "middle", false, "#555555");
+        }
+        double ry = top;
+        for (Map.Entry<String, double[]> row : rows.entrySet()) {
+            String[] who = row.getKey().split("\\|", 2);
+            String color = COLORS.getOrDefault(who[0], COLORS.get("eager"));
+            c.text(leftX - 8, ry + BAR_H + 4, who[1], 12, "end", false, "#222222");
+            double[] v = row.getValue();
+            double w = Math.max(1, width * (Math.log10(v[0]) - logLo) / (logHi - logLo));
+            c.rect(leftX, ry + 1, w, 2 * BAR_H - 2, color, 1);
+            double label = leftX + w + 4;
+            if (v[1] > 0 && v[2] > 0) {
+                double x1 = leftX + width * (Math.log10(v[1]) - logLo) / (logHi - logLo);
+                double x2 = leftX + width * (Math.log10(v[2]) - logLo) / (logHi - logLo);
+                c.line(x1, ry + BAR_H, x2, ry + BAR_H, "#222222");
+                c.line(x1, ry + 3, x1, ry + 2 * BAR_H - 3, "#222222");
+                c.line(x2, ry + 3, x2, ry + 2 * BAR_H - 3, "#222222");
+                label = Math.max(label, x2 + 4);
+            }
+            c.text(label, ry + BAR_H + 4, Table.num(v[0]) + " ms", 10, "start", false, "#333333");
+            ry += ROW_H;
+        }
+        c.line(leftX, top - 4, leftX, bottom, "#888888");
         return bottom + 48;
     }
 
