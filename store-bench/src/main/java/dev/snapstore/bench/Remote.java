@@ -159,13 +159,7 @@ final class Remote {
                     words = randomWords(s, region.size(), 42 + r);
                     long t1 = System.nanoTime();
                     long r0 = server.requests();
-                    long sum = 0;
-                    ByteBuffer w = ByteBuffer.allocate(8);
-                    for (long at : words) {
-                        region.read(at, w.clear());
-                        sum += w.getLong(0);
-                    }
-                    Toucher.keep(sum);
+                    readWords(region, words);
                     put(v, "snapstore|random5_ms", ms(t1));
                     put(v, "snapstore|random5_requests", server.requests() - r0);
                     put(v, "snapstore|chunks", s.chunkCount());
@@ -185,13 +179,7 @@ final class Remote {
                     long r0 = server.requests();
                     long t1 = System.nanoTime();
                     try (Region region = s.map(mode, replay)) {
-                        long sum = 0;
-                        ByteBuffer w = ByteBuffer.allocate(8);
-                        for (long at : words) {
-                            region.read(at, w.clear());
-                            sum += w.getLong(0);
-                        }
-                        Toucher.keep(sum);
+                        readWords(region, words);
                         put(v, "snapstore|random5_profile_ms", ms(t1));
                         put(v, "snapstore|random5_profile_requests", server.requests() - r0);
                         checkNoErrors(region, server.uri("/snap"));
@@ -253,6 +241,17 @@ final class Remote {
             at[i] = Math.min(regionSize - 8, (c << s.chunkShift()) + 8L * rnd.nextInt(512));
         }
         return at;
+    }
+
+    /** One thread reads a word at each of {@code words}, in order, through read() (faults taken in native code). */
+    private static void readWords(Region region, long[] words) throws IOException {
+        long sum = 0;
+        ByteBuffer w = ByteBuffer.allocate(8);
+        for (long at : words) {
+            region.read(at, w.clear());
+            sum += w.getLong(0);
+        }
+        Toucher.keep(sum);
     }
 
     /**
