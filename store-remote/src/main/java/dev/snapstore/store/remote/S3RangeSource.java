@@ -90,50 +90,39 @@ final class S3RangeSource implements RangeSource {
         }
         ContentRange.checkWithin(uri, position, length, size);
         String range = ContentRange.request(position, length);
-        ResponseBytes<GetObjectResponse> rsp;
-        try {
-            rsp = clients.s3().getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).range(range).build());
-        } catch (S3Exception e) {
-            if (e.statusCode() == 416) {
-                throw new EOFException(uri + ": range " + range + " is past the end of the object (416)");
-            }
-            throw S3Clients.failure(uri.toString(), "GetObject " + range, e);
-        } catch (SdkException e) {
-            throw S3Clients.failure(uri.toString(), "GetObject " + range, e);
-        }
-        ContentRange cr = ContentRange.parse(rsp.response().contentRange());
-        if (cr == null || !cr.is(position, length)) {
-            throw new RemoteSourceException(uri.toString(), Kind.BAD_RESPONSE, "asked for " + range + ", the server sent "
-                    + (rsp.response().contentRange() == null ? "no Content-Range" : "Content-Range: " + rsp.response().contentRange()), null);
-        }
-        size = cr.total();
-        ByteBuffer body = rsp.asByteBuffer();
-        if (body.remaining() != length) {
-            throw new RemoteSourceException(uri.toString(), Kind.BAD_RESPONSE,
-                    range + ": body of " + body.remaining() + " bytes, expected " + length, null);
-        }
-        dst.put(body);
+        dst.put(get(range, "is past the end of the object", cr -> cr.is(position, length)));
     }
 
     /** One ranged GetObject of {@code bytes=-length}, which also tells the object's size. */
     @Override
     public ByteBuffer readTail(int length) throws IOException {
-        String range = ContentRange.suffix(length);
+        return get(ContentRange.suffix(length), "of an empty object", cr -> cr.isSuffix(length));
+    }
+
+    /**
+     * One GetObject of {@code range}: its body, after the answer's Content-Range passed
+     * {@code expected} and the body's length matched it; the object's size is learnt from it.
+     * A 416 is an {@link EOFException} ({@code pastEnd} says why), other failures a
+     * {@link RemoteSourceException}.
+     */
+    private ByteBuffer get(String range, String pastEnd, java.util.function.Predicate<ContentRange> expected)
+            throws IOException {
         ResponseBytes<GetObjectResponse> rsp;
         try {
             rsp = clients.s3().getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).range(range).build());
         } catch (S3Exception e) {
             if (e.statusCode() == 416) {
-                throw new EOFException(uri + ": range " + range + " of an empty object (416)");
+                throw new EOFException(uri + ": range " + range + " " + pastEnd + " (416)");
             }
             throw S3Clients.failure(uri.toString(), "GetObject " + range, e);
         } catch (SdkException e) {
             throw S3Clients.failure(uri.toString(), "GetObject " + range, e);
         }
-        ContentRange cr = ContentRange.parse(rsp.response().contentRange());
-        if (cr == null || !cr.isSuffix(length)) {
+        String sent = rsp.response().contentRange();
+        ContentRange cr = ContentRange.parse(sent);
+        if (cr == null || !expected.test(cr)) {
             throw new RemoteSourceException(uri.toString(), Kind.BAD_RESPONSE, "asked for " + range + ", the server sent "
-                    + (rsp.response().contentRange() == null ? "no Content-Range" : "Content-Range: " + rsp.response().contentRange()), null);
+                    + (sent == null ? "no Content-Range" : "Content-Range: " + sent), null);
         }
         size = cr.total();
         ByteBuffer body = rsp.asByteBuffer();
