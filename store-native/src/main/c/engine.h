@@ -193,6 +193,12 @@ int sn_decompress(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst)
 /* Positional I/O of exactly len bytes (EINTR retried): 0, -errno, or -EIO when the file ends first. */
 int sn_pread_full(int fd, void *dst, size_t len, uint64_t off);
 int sn_pwrite_full(int fd, const void *src, size_t len, uint64_t off);
+/*
+ * Starts a pthread of the engine (a resolver, a load or reset helper): every signal blocked in it,
+ * so no process-directed signal meant for the JVM lands on a thread the JVM does not know, and
+ * never attached to the JVM. stack = 0 keeps the default size. 0, or the pthread_create error.
+ */
+int sn_thread_start(pthread_t *t, size_t stack, void *(*fn)(void *), void *arg);
 
 /* remote.c: payloads fetched over HTTP(S) through libcurl (dlopen) */
 int sn_remote_open(struct sn_region *g, const char *url, uint64_t size);

@@ -18,7 +18,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -150,20 +149,10 @@ int sn_load_range(struct sn_region *g, uint64_t start, uint64_t len, int advice)
     }
     pthread_t tids[SN_LOAD_MAX_HELPERS];
     int started = 0;
-    if (helpers > 0) {
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setstacksize(&attr, 64 * 1024);
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
-        for (; started < helpers; started++) {
-            if (pthread_create(&tids[started], &attr, load_main, &j) != 0) {
-                break; /* fewer helpers: this thread takes more stripes */
-            }
+    for (; started < helpers; started++) {
+        if (sn_thread_start(&tids[started], 64 * 1024, load_main, &j) != 0) {
+            break; /* fewer helpers: this thread takes more stripes */
         }
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        pthread_attr_destroy(&attr);
     }
     load_run(&j);
     for (int i = 0; i < started; i++) {

@@ -302,7 +302,7 @@ int sn_anon_reset(struct sn_region *g, uint64_t off, uint64_t len) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         int want = g->nresolvers < cpus ? g->nresolvers : (int)cpus;
         for (; nh < want - 1 && nh < 8 && (uint64_t)nh + 1 < j.last - j.first; nh++) {
-            if (pthread_create(&helpers[nh], NULL, reset_worker, &j) != 0) {
+            if (sn_thread_start(&helpers[nh], 0, reset_worker, &j) != 0) {
                 break;
             }
         }

@@ -289,6 +289,21 @@ static void *resolver_main(void *arg) {
     return NULL;
 }
 
+int sn_thread_start(pthread_t *t, size_t stack, void *(*fn)(void *), void *arg) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    if (stack) {
+        pthread_attr_setstacksize(&attr, stack);
+    }
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old); /* the new thread inherits the mask */
+    int rc = pthread_create(t, &attr, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    return rc;
+}
+
 /* Starts one resolver thread with every signal blocked (the JVM's signals are not ours to take). */
 int sn_resolver_start(struct sn_resolver *r) {
     struct sn_region *g = r->region;
@@ -310,15 +325,7 @@ int sn_resolver_start(struct sn_resolver *r) {
             return sn_fail(SN_E_IO, "epoll_ctl(read-ahead eventfd)", errno);
         }
     }
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, 256 * 1024);
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int rc = pthread_create(&r->thread, &attr, resolver_main, r);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    pthread_attr_destroy(&attr);
+    int rc = sn_thread_start(&r->thread, 256 * 1024, resolver_main, r);
     if (rc != 0) {
         return sn_fail(SN_E_IO, "pthread_create", rc);
     }
