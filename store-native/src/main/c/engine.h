@@ -199,6 +199,13 @@ int sn_pwrite_full(int fd, const void *src, size_t len, uint64_t off);
  * never attached to the JVM. stack = 0 keeps the default size. 0, or the pthread_create error.
  */
 int sn_thread_start(pthread_t *t, size_t stack, void *(*fn)(void *), void *arg);
+/*
+ * A fill context's buffers (region.c), for a resolver or a helper that fills like one: scratch,
+ * one fill unit (anonymous and shmem modes); cbuf, one stored chunk; a zstd context. 0, or -errno
+ * when a mapping failed (what was mapped stays, for sn_fill_buffers_free). r->region must be set.
+ */
+int sn_fill_buffers(struct sn_resolver *r);
+void sn_fill_buffers_free(struct sn_resolver *r);
 
 /* remote.c: payloads fetched over HTTP(S) through libcurl (dlopen) */
 int sn_remote_open(struct sn_region *g, const char *url, uint64_t size);

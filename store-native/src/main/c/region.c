@@ -56,13 +56,7 @@ static void region_free(struct sn_region *g) {
             if (r->epfd >= 0) {
                 close(r->epfd);
             }
-            if (r->scratch) {
-                munmap(r->scratch, r->scratch_len);
-            }
-            if (r->cbuf) {
-                munmap(r->cbuf, r->cbuf_len);
-            }
-            sn_zstd_dctx_free(r->zstd_dctx);
+            sn_fill_buffers_free(r);
         }
         sn_remote_free(g);
         free(g->resolvers);
@@ -97,6 +91,42 @@ static void region_free(struct sn_region *g) {
 static void *map_anon(size_t len) {
     void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     return p == MAP_FAILED ? NULL : p;
+}
+
+int sn_fill_buffers(struct sn_resolver *r) {
+    struct sn_region *g = r->region;
+    if ((g->mode == SN_MODE_ANONYMOUS || g->mode == SN_MODE_SHMEM) && g->chunk_count > 0) {
+        /* anonymous: the unit to UFFDIO_COPY; shmem: the chunk to pwrite (resolve_file.c) */
+        r->scratch_len = (size_t)g->unit;
+        if (!(r->scratch = map_anon(r->scratch_len))) {
+            int err = errno;
+            r->scratch_len = 0;
+            return -err;
+        }
+    }
+    if (g->max_stored > 0) {
+        r->cbuf_len = ((size_t)g->max_stored + 4095) & ~(size_t)4095;
+        if (!(r->cbuf = map_anon(r->cbuf_len))) {
+            int err = errno;
+            r->cbuf_len = 0;
+            return -err;
+        }
+    }
+    r->zstd_dctx = sn_zstd_dctx_new();
+    return 0;
+}
+
+void sn_fill_buffers_free(struct sn_resolver *r) {
+    if (r->scratch) {
+        munmap(r->scratch, r->scratch_len);
+        r->scratch = NULL;
+    }
+    if (r->cbuf) {
+        munmap(r->cbuf, r->cbuf_len);
+        r->cbuf = NULL;
+    }
+    sn_zstd_dctx_free(r->zstd_dctx);
+    r->zstd_dctx = NULL;
 }
 
 /*
@@ -347,22 +377,11 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
     for (int i = 0; i < resolvers; i++) {
         struct sn_resolver *r = &g->resolvers[i];
         r->region = g;
-        if ((mode == SN_MODE_ANONYMOUS || mode == SN_MODE_SHMEM) && chunk_count > 0) {
-            /* anonymous: the unit to UFFDIO_COPY; shmem: the chunk to pwrite (resolve_file.c) */
-            r->scratch_len = (size_t)g->unit;
-            if (!(r->scratch = map_anon(r->scratch_len))) {
-                rc = sn_fail(SN_E_IO, "mmap(scratch)", errno);
-                goto fail;
-            }
+        int err = sn_fill_buffers(r);
+        if (err < 0) {
+            rc = sn_fail(SN_E_IO, "mmap(resolver buffers)", -err);
+            goto fail;
         }
-        if (g->max_stored > 0) {
-            r->cbuf_len = ((size_t)g->max_stored + 4095) & ~(size_t)4095;
-            if (!(r->cbuf = map_anon(r->cbuf_len))) {
-                rc = sn_fail(SN_E_IO, "mmap(read buffer)", errno);
-                goto fail;
-            }
-        }
-        r->zstd_dctx = sn_zstd_dctx_new();
     }
     for (int i = 0; i < resolvers; i++) {
         if ((rc = sn_resolver_start(&g->resolvers[i])) < 0) {

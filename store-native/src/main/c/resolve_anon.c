@@ -230,17 +230,9 @@ static void *reset_worker(void *arg) {
     struct sn_resolver tmp = {.region = g};
     unsigned char *vec = malloc((sn_chunk_size(g) / ps) + 1);
     if (!g->remote) {
-        /* a remote payload needs a resolver's connection: such chunks are restored from the cache or dropped */
-        void *m = mmap(NULL, g->unit, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        tmp.scratch = m == MAP_FAILED ? NULL : m;
-        tmp.scratch_len = tmp.scratch ? g->unit : 0;
-        if (g->max_stored > 0) {
-            size_t cl = ((size_t)g->max_stored + 4095) & ~(size_t)4095;
-            m = mmap(NULL, cl, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-            tmp.cbuf = m == MAP_FAILED ? NULL : m;
-            tmp.cbuf_len = tmp.cbuf ? cl : 0;
-        }
-        tmp.zstd_dctx = sn_zstd_dctx_new();
+        /* a remote payload needs a resolver's connection: such chunks are restored from the cache or
+         * dropped; without buffers (a failed mapping) every chunk not in the cache is dropped */
+        sn_fill_buffers(&tmp);
     }
     for (;;) {
         uint64_t c = atomic_fetch_add(&j->next, 1);
@@ -262,13 +254,7 @@ static void *reset_worker(void *arg) {
         j->keep[c - j->first] = (uint8_t)keep;
     }
     free(vec);
-    if (tmp.scratch) {
-        munmap(tmp.scratch, tmp.scratch_len);
-    }
-    if (tmp.cbuf) {
-        munmap(tmp.cbuf, tmp.cbuf_len);
-    }
-    sn_zstd_dctx_free(tmp.zstd_dctx);
+    sn_fill_buffers_free(&tmp);
     return NULL;
 }
 
