@@ -290,7 +290,7 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
             sections.put(tail.duplicate());
             sections.flip();
         }
-        ByteBuffer indexBytes = section(sections, sectionsStart, footer.indexOffset(), footer.indexLength(), true);
+        ByteBuffer indexBytes = indexOf(sections, sectionsStart, footer);
         ChunkIndex index = new ChunkIndex(indexBytes);
         IndexCheck check = IndexCheck.of(index, header, headerBytes, footer, sha);
         byte[] d = check.digest();
@@ -310,6 +310,20 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
         }
         return new SnapshotLayout(header, footer, index, metadata, profile, HexFormat.of().formatHex(d),
                 check.summary().storedBytes(), check.summary().maxStoredLength(), check.summary().codecMask());
+    }
+
+    /**
+     * The index within the sections read from {@code start} (a direct buffer): a view of them when
+     * the index is most of what was read (a large snapshot: no second copy of an index that grows
+     * with it), else a copy of its own (a small one: the 256 KiB tail is not kept for it).
+     */
+    private static ByteBuffer indexOf(ByteBuffer sections, long start, FormatV1.Footer footer) {
+        long len = footer.indexLength();
+        if (!sections.isDirect() || len * 2 < sections.capacity()) {
+            return section(sections, start, footer.indexOffset(), len, true);
+        }
+        int from = (int) (footer.indexOffset() - start);
+        return sections.duplicate().position(from).limit(from + (int) len).slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** Section [off, off + len) of the sections read from {@code start}: a copy (direct when asked). */
