@@ -232,13 +232,13 @@ final class Startup {
                 Double x = row.getValue().get("restore_cold_x_java_version");
                 if (ms != null) {
                     lines.add(new String[] {ms <= 50 ? "MET" : "MISS", "fresh JVM open + map <= 50 ms",
-                            Table.num(ms) + " ms (" + row.getKey().split("\\|")[1] + ", median; range "
+                            Table.num(ms) + " ms (" + row.getKey().split("\\|")[0] + ", " + row.getKey().split("\\|")[1] + ", median; range "
                                     + Table.num(row.getValue().get("restore_cold_min_ms")) + ".."
                                     + Table.num(row.getValue().get("restore_cold_max_ms")) + ")"});
                 }
                 if (x != null) {
                     lines.add(new String[] {x <= 5 ? "MET" : "MISS", "fresh JVM open + map <= 5x java -version",
-                            Table.num(x) + " (open + map / java -version wall time, medians)"});
+                            Table.num(x) + " (" + row.getKey().split("\\|")[0] + ": open + map / java -version wall time, medians)"});
                 }
             }
         }
