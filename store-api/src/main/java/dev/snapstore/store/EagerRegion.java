@@ -39,11 +39,13 @@ final class EagerRegion extends AbstractRegion {
     static EagerRegion restore(Snapshot snapshot, MapOptions options, String reason) throws IOException {
         long size = Math.max(snapshot.length(), 1);
         OffHeapMemory mem = null;
-        for (RegionProvider p : Snapshot.providers()) {
-            java.util.Optional<OffHeapMemory> m = p.allocate(size, options.hugepages());
-            if (m.isPresent()) {
-                mem = m.get();
-                break;
+        for (int tier = 0; tier < 2 && mem == null; tier++) {
+            for (RegionProvider p : RegionProviders.tier(tier)) { // the built-in engine first: on Linux it always answers
+                java.util.Optional<OffHeapMemory> m = p.allocate(size, options.hugepages());
+                if (m.isPresent()) {
+                    mem = m.get();
+                    break;
+                }
             }
         }
         if (mem == null) {

@@ -454,41 +454,54 @@ public final class Snapshot implements AutoCloseable {
         if (mode == Mode.EAGER) {
             return EagerRegion.restore(this, options, "EAGER asked for");
         }
-        List<RegionProvider> providers = providers();
         if (mode == Mode.AUTO) {
             StringBuilder why = new StringBuilder();
-            for (Mode m : new Mode[] {Mode.HUGETLB, Mode.SHMEM, Mode.ANONYMOUS}) {
-                for (RegionProvider p : providers) {
-                    RegionProvider.Availability a = p.availability(m, this, options);
-                    if (a.available()) {
-                        try {
-                            return p.map(this, m, options);
-                        } catch (ModeUnavailableException e) {
-                            why.append(m).append(": ").append(e.getMessage()).append("; ");
-                        }
-                    } else {
-                        why.append(m).append(": ").append(a.reason()).append("; ");
-                    }
-                }
+            Region r = auto(RegionProviders.first(), options, why);
+            if (r == null) {
+                r = auto(RegionProviders.rest(), options, why); // asked only when the first tier declines
             }
-            String reason = providers.isEmpty()
+            if (r != null) {
+                return r;
+            }
+            String reason = RegionProviders.all().isEmpty()
                     ? "no lazy engine on the class path (add store-native, Linux only)"
                     : "no lazy mode usable: " + why;
             return EagerRegion.restore(this, options, "AUTO: " + reason);
         }
-        if (providers.isEmpty()) {
+        StringBuilder why = new StringBuilder();
+        for (int tier = 0; tier < 2; tier++) { // the second tier is looked for only when the first declines
+            for (RegionProvider p : RegionProviders.tier(tier)) {
+                RegionProvider.Availability a = p.availability(mode, this, options);
+                if (a.available()) {
+                    return p.map(this, mode, options);
+                }
+                why.append(a.reason());
+            }
+        }
+        if (why.length() == 0) {
             throw new ModeUnavailableException(mode, "no lazy engine on the class path: add the store-native module "
                     + "(Linux with userfaultfd); run 'snapstore doctor' to see what this machine offers");
         }
-        StringBuilder why = new StringBuilder();
-        for (RegionProvider p : providers) {
-            RegionProvider.Availability a = p.availability(mode, this, options);
-            if (a.available()) {
-                return p.map(this, mode, options);
-            }
-            why.append(a.reason());
-        }
         throw new ModeUnavailableException(mode, why.toString());
+    }
+
+    /** AUTO over one tier of providers: the first lazy mode one of them maps, or null (reasons in {@code why}). */
+    private Region auto(List<RegionProvider> providers, MapOptions options, StringBuilder why) throws IOException {
+        for (Mode m : new Mode[] {Mode.HUGETLB, Mode.SHMEM, Mode.ANONYMOUS}) {
+            for (RegionProvider p : providers) {
+                RegionProvider.Availability a = p.availability(m, this, options);
+                if (a.available()) {
+                    try {
+                        return p.map(this, m, options);
+                    } catch (ModeUnavailableException e) {
+                        why.append(m).append(": ").append(e.getMessage()).append("; ");
+                    }
+                } else {
+                    why.append(m).append(": ").append(a.reason()).append("; ");
+                }
+            }
+        }
+        return null;
     }
 
     /**
@@ -505,7 +518,7 @@ public final class Snapshot implements AutoCloseable {
     }
 
     private static byte[] providerSha256(ByteBuffer first, ByteBuffer second) {
-        for (RegionProvider p : providers()) {
+        for (RegionProvider p : RegionProviders.first()) { // the built-in engine's libcrypto; else MessageDigest
             byte[] d = p.sha256(first, second);
             if (d != null) {
                 return d;
@@ -515,10 +528,10 @@ public final class Snapshot implements AutoCloseable {
     }
 
     /**
-     * The first open's start of the engine on a thread of its own: finding the providers (the
-     * ServiceLoader opens the jars again for their service files) and loading the native library,
-     * 10 to 30 ms of a fresh JVM, run while this thread reads and parses the file; the digest check
-     * then finds them ready (or waits for the providers' class initialisation to finish).
+     * The first open's start of the engine on a thread of its own: finding the built-in provider
+     * and loading the native library, 10 to 30 ms of a fresh JVM, run while this thread reads and
+     * parses the file; the digest check then finds them ready (or waits for the providers' class
+     * initialisation to finish).
      */
     private static final class EngineStart extends Thread {
         private static final AtomicBoolean STARTED = new AtomicBoolean();
@@ -545,21 +558,9 @@ public final class Snapshot implements AutoCloseable {
         }
     }
 
-    /** The region providers on the class path, found once (ServiceLoader scans jars: too slow per map). */
+    /** The region providers on the class path, the built-in engine's first ({@link RegionProviders}). */
     static List<RegionProvider> providers() {
-        return Providers.ALL;
-    }
-
-    private static final class Providers {
-        static final List<RegionProvider> ALL;
-
-        static {
-            List<RegionProvider> list = new ArrayList<>();
-            for (RegionProvider p : ServiceLoader.load(RegionProvider.class, Snapshot.class.getClassLoader())) {
-                list.add(p);
-            }
-            ALL = List.copyOf(list);
-        }
+        return RegionProviders.all();
     }
 
     /** The range-source providers on the class path, found once. */

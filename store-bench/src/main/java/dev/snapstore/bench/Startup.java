@@ -15,6 +15,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.snapstore.store.Codec;
 import dev.snapstore.store.Mode;
@@ -30,9 +32,13 @@ import dev.snapstore.tools.TextTable;
  *   <li>{@code cold-start}: a fresh JVM's first {@code Snapshot.open} + {@code map} of the bench's
  *       snapshot (page-cached: read once before), in AUTO mode, as {@code restore --cold --touch none}
  *       measures it: {@code restore_cold_ms} (median, min, max of the runs), against the wall time of
- *       {@code java -version} ({@code java_version_ms}) measured alternately with it. The measuring
- *       JVM gets the project's flags and nothing else (no class-data archive). The native library
- *       cache is filled by one untimed run first: a first run after installing pays one extraction.</li>
+ *       {@code java -version} ({@code java_version_ms}) measured alternately with it. Two rows: the
+ *       library ({@code snapstore}: a JVM with the project's flags and nothing else, no class-data
+ *       archive, that only opens and maps) and, when the bench runs under the {@code snapstore}
+ *       launcher, the command itself ({@code snapstore launcher}: {@code snapstore restore --cold
+ *       --touch none --json} with the launcher's flags and class-data archive, read from its JSON).
+ *       The native library cache is filled by one untimed run of each first: a first run after
+ *       installing pays one extraction.</li>
  *   <li>{@code open-scale}: open + map (then close, untimed) of a 64 MiB and a 16 GiB snapshot, mostly
  *       zero chunks of the default 2 MiB (built once in the work directory), alternately in one JVM
  *       after warm-up: {@code open_map_64m_ms}, {@code open_map_16g_ms} and their ratio, per lazy
@@ -63,14 +69,26 @@ final class Startup {
         String sc = Scenario.COLD_START.cliName();
         warmPageCache(snap);
         child(List.of("cold", snap.toString(), "auto")); // fills the native library cache, untimed
+        String launcher = System.getProperty(LAUNCHER_PROPERTY);
+        if (launcher != null && !Files.isExecutable(Path.of(launcher))) {
+            launcher = null;
+        }
+        if (launcher != null) {
+            launcher(launcher, snap); // untimed too: the same first use for the launcher's JVM
+        }
         int n = Math.max(COLD_RUNS, repeat);
         double[] java = new double[n];
         double[] cold = new double[n];
         double[] open = new double[n];
         double[] map = new double[n];
         double[] process = new double[n];
+        double[] lCold = new double[n];
+        double[] lOpen = new double[n];
+        double[] lMap = new double[n];
+        double[] lProcess = new double[n];
         String mode = "?";
-        for (int i = 0; i < n; i++) { // alternately, so both see the same machine
+        String lMode = "?";
+        for (int i = 0; i < n; i++) { // alternately, so all of them see the same machine
             long t0 = System.nanoTime();
             Process p = new ProcessBuilder(javaBin(), "-version").redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -83,6 +101,15 @@ final class Startup {
             map[i] = Long.parseLong(r.get("map_ns")) / 1e6;
             cold[i] = open[i] + map[i];
             mode = r.get("mode").toLowerCase(Locale.ROOT);
+            if (launcher != null) {
+                long t2 = System.nanoTime();
+                Map<String, String> l = launcher(launcher, snap);
+                lProcess[i] = (System.nanoTime() - t2) / 1e6;
+                lOpen[i] = Double.parseDouble(l.get("snapshot_open_ms"));
+                lMap[i] = Double.parseDouble(l.get("map_ms"));
+                lCold[i] = lOpen[i] + lMap[i];
+                lMode = l.get("mode");
+            }
         }
         run.add(sc, "java -version", "baseline", "cold", "java_version_ms", median(java), "ms");
         run.add(sc, "java -version", "baseline", "cold", "java_version_min_ms", min(java), "ms");
@@ -96,6 +123,48 @@ final class Startup {
         run.add(sc, "snapstore", m, "cold", "process_ms", median(process), "ms");
         run.add(sc, "snapstore", m, "cold", "restore_cold_x_java_version", median(cold) / median(java), "ratio");
         run.add(sc, "snapstore", m, "cold", "runs", n, "count");
+        if (launcher != null) {
+            String lm = "auto:" + lMode;
+            String sys = "snapstore launcher";
+            run.add(sc, sys, lm, "cold", "restore_cold_ms", median(lCold), "ms");
+            run.add(sc, sys, lm, "cold", "restore_cold_min_ms", min(lCold), "ms");
+            run.add(sc, sys, lm, "cold", "restore_cold_max_ms", max(lCold), "ms");
+            run.add(sc, sys, lm, "cold", "snapshot_open_ms", median(lOpen), "ms");
+            run.add(sc, sys, lm, "cold", "map_ms", median(lMap), "ms");
+            run.add(sc, sys, lm, "cold", "process_ms", median(lProcess), "ms");
+            run.add(sc, sys, lm, "cold", "restore_cold_x_java_version", median(lCold) / median(java), "ratio");
+            run.add(sc, sys, lm, "cold", "runs", n, "count");
+        }
+    }
+
+    /**
+     * The system property the {@code snapstore} launcher sets to its own path: {@code cold-start}
+     * then also times the command a user runs, {@code snapstore restore --cold --touch none --json}
+     * (with the launcher's flags and class-data archive), on the JDK that runs the bench.
+     */
+    static final String LAUNCHER_PROPERTY = "snapstore.launcher";
+
+    /** One {@code restore --cold --touch none --json} of {@code snap} through the launcher: the JSON's numbers and mode. */
+    private static Map<String, String> launcher(String launcher, Path snap) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(launcher, "restore", "--cold", "--touch", "none", "--json", snap.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        wait(p, "snapstore restore --cold");
+        String json = new String(out, StandardCharsets.UTF_8);
+        if (p.exitValue() != 0) {
+            throw new IOException(launcher + " restore --cold exited " + p.exitValue() + ": " + json);
+        }
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String key : new String[] {"snapshot_open_ms", "map_ms", "mode"}) {
+            Matcher x = Pattern.compile("\"" + key + "\"\\s*:\\s*\"?([^,\"}]+)").matcher(json);
+            if (!x.find()) {
+                throw new IOException(launcher + " restore --cold --json printed no " + key + ": " + json);
+            }
+            m.put(key, x.group(1).trim());
+        }
+        return m;
     }
 
     /** Runs {@code open-scale} in each of {@code modes} that is lazy and available per {@code available}. */
@@ -163,13 +232,13 @@ final class Startup {
                 Double x = row.getValue().get("restore_cold_x_java_version");
                 if (ms != null) {
                     lines.add(new String[] {ms <= 50 ? "MET" : "MISS", "fresh JVM open + map <= 50 ms",
-                            Table.num(ms) + " ms (" + row.getKey().split("\\|")[1] + ", median; range "
+                            Table.num(ms) + " ms (" + row.getKey().split("\\|")[0] + ", " + row.getKey().split("\\|")[1] + ", median; range "
                                     + Table.num(row.getValue().get("restore_cold_min_ms")) + ".."
                                     + Table.num(row.getValue().get("restore_cold_max_ms")) + ")"});
                 }
                 if (x != null) {
                     lines.add(new String[] {x <= 5 ? "MET" : "MISS", "fresh JVM open + map <= 5x java -version",
-                            Table.num(x) + " (open + map / java -version wall time, medians)"});
+                            Table.num(x) + " (" + row.getKey().split("\\|")[0] + ": open + map / java -version wall time, medians)"});
                 }
             }
         }

@@ -264,8 +264,37 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
         FormatV1.Header header = FormatV1.decodeHeader(headerBytes);
         // the tail: footer and (usually) every section, one read
         long tailStart = Math.max(FormatV1.HEADER_SIZE, fileSize - Math.max(tailBytes, FormatV1.FOOTER_SIZE));
-        ByteBuffer tail = readAt(in, tailStart, (int) (fileSize - tailStart), true);
-        return finish(header, headerBytes, fileSize, tail, tailStart, in, sha);
+        int tailLength = (int) (fileSize - tailStart);
+        ByteBuffer scratch = SpareTail.take(tailLength);
+        try {
+            ByteBuffer tail = scratch.clear().limit(tailLength).slice().order(ByteOrder.LITTLE_ENDIAN);
+            readInto(in, tailStart, tail);
+            return finish(header, headerBytes, fileSize, tail.flip(), tailStart, in, sha);
+        } finally {
+            SpareTail.give(scratch); // finish() kept no view of it: what it keeps, it copied
+        }
+    }
+
+    /**
+     * The one tail buffer kept between opens of local files ({@value #TAIL_READ} bytes, direct):
+     * a fresh one per open was 256 KiB of direct memory that only a garbage collection gives back,
+     * so an application opening snapshot after snapshot without allocating much got fresh pages
+     * from the kernel, zeroed, every time. Two opens at once: the second allocates its own.
+     */
+    private static final class SpareTail {
+        private static final java.util.concurrent.atomic.AtomicReference<ByteBuffer> SPARE =
+                new java.util.concurrent.atomic.AtomicReference<>();
+
+        static ByteBuffer take(int length) {
+            ByteBuffer b = SPARE.getAndSet(null);
+            return b != null && b.capacity() >= length ? b : ByteBuffer.allocateDirect(Math.max(length, TAIL_READ));
+        }
+
+        static void give(ByteBuffer b) {
+            if (b.capacity() <= TAIL_READ) {
+                SPARE.set(b);
+            }
+        }
     }
 
     /** The checks and sections after the header and the tail ({@code [tailStart, fileSize)}) are read. */
@@ -275,6 +304,7 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
         checkSections(header, footer, fileSize);
         // the sections back to back from the index's start: what the tail missed, then the tail
         ByteBuffer sections;
+        boolean own = false; // sections in a buffer of their own (else a view of the caller's tail)
         long sectionsStart = footer.indexOffset();
         if (sectionsStart >= tailStart) {
             sections = tail.duplicate().position((int) (sectionsStart - tailStart)).slice().order(ByteOrder.LITTLE_ENDIAN);
@@ -284,13 +314,15 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
                 throw new FormatException("index, metadata and profile take " + total + " bytes, more than a reader holds");
             }
             sections = ByteBuffer.allocateDirect((int) total).order(ByteOrder.LITTLE_ENDIAN);
+            own = true;
             sections.limit((int) (tailStart - sectionsStart));
             readInto(in, sectionsStart, sections);
             sections.limit(sections.capacity());
             sections.put(tail.duplicate());
             sections.flip();
         }
-        ByteBuffer indexBytes = section(sections, sectionsStart, footer.indexOffset(), footer.indexLength(), true);
+        ByteBuffer indexBytes = own ? indexOf(sections, sectionsStart, footer)
+                : section(sections, sectionsStart, footer.indexOffset(), footer.indexLength(), true);
         ChunkIndex index = new ChunkIndex(indexBytes);
         IndexCheck check = IndexCheck.of(index, header, headerBytes, footer, sha);
         byte[] d = check.digest();
@@ -310,6 +342,20 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
         }
         return new SnapshotLayout(header, footer, index, metadata, profile, HexFormat.of().formatHex(d),
                 check.summary().storedBytes(), check.summary().maxStoredLength(), check.summary().codecMask());
+    }
+
+    /**
+     * The index within the sections read from {@code start} into a buffer of their own (a direct
+     * one: the index did not fit in the tail): a view of them when the index is most of what was
+     * read (a large snapshot: no second copy of an index that grows with it), else a copy.
+     */
+    private static ByteBuffer indexOf(ByteBuffer sections, long start, FormatV1.Footer footer) {
+        long len = footer.indexLength();
+        if (!sections.isDirect() || len * 2 < sections.capacity()) {
+            return section(sections, start, footer.indexOffset(), len, true);
+        }
+        int from = (int) (footer.indexOffset() - start);
+        return sections.duplicate().position(from).limit(from + (int) len).slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** Section [off, off + len) of the sections read from {@code start}: a copy (direct when asked). */

@@ -48,6 +48,8 @@ public final class RegionEvents {
             && Boolean.parseBoolean(System.getProperty("snapstore.jfr", "true"));
     private static final Map<Region, Tracked> OPEN = Collections.synchronizedMap(new WeakHashMap<>());
     private static final AtomicBoolean HOOKS_REQUESTED = new AtomicBoolean();
+    /** How long after the first map the JFR listener is registered (see {@link #installHooks}). */
+    static final long LISTENER_DELAY_MS = 250;
 
     private RegionEvents() {
     }
@@ -128,7 +130,11 @@ public final class RegionEvents {
      * 0.5 to 1.3 s (measured on JDK 17 and 25 here: registering a periodic event, or even loading an
      * event class, initializes JFR's metadata), so a JVM without a recording never does: the hooks
      * are registered when JFR initializes (at the start of the first recording, through a listener
-     * added from a background thread, 3 to 60 ms), or at once when it already is.
+     * added from a background thread, 3 to 60 ms), or at once when it already is. The background
+     * thread waits {@value #LISTENER_DELAY_MS} ms first: registering the listener loads and
+     * initialises a dozen JFR classes, which competed for the CPU with the rest of a fresh JVM's first
+     * map and what follows it (5 ms measured here). Nothing is lost by the wait: a listener added
+     * after JFR initialized is called at once.
      */
     private static void installHooks() {
         if (HOOKS_REQUESTED.get() || !HOOKS_REQUESTED.compareAndSet(false, true)) {
@@ -141,6 +147,11 @@ public final class RegionEvents {
         inBackground(new Runnable() { // classes, not lambdas: this runs in a fresh JVM's first map
             @Override
             public void run() {
+                try {
+                    Thread.sleep(LISTENER_DELAY_MS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // register at once, then end
+                }
                 FlightRecorder.addListener(new FlightRecorderListener() {
                     @Override
                     public void recorderInitialized(FlightRecorder recorder) {

@@ -11,7 +11,9 @@ import dev.snapstore.store.Snapshot;
 
 /**
  * Supplies regions of the lazy modes. Found with {@link java.util.ServiceLoader}; the
- * {@code store-native} module registers the Linux userfaultfd engine.
+ * {@code store-native} module registers the Linux userfaultfd engine, which is found by its class
+ * name without the ServiceLoader's scan and asked first: other providers are looked for (and
+ * asked) only when it is absent or declines the mode (for AUTO: every lazy mode).
  *
  * <p>Implementations are thread-safe.
  */

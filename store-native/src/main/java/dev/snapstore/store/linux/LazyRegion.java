@@ -137,9 +137,10 @@ public final class LazyRegion extends AbstractRegion {
             throw new ModeUnavailableException(mode, missing);
         }
         ChunkIndex index = snapshot.index();
-        ByteBuffer entries = index.entries().duplicate();
-        byte[] raw = new byte[entries.remaining()];
-        entries.get(raw);
+        ByteBuffer entries = index.entries(); // direct from open: the engine reads it in place
+        if (!entries.isDirect()) {
+            entries = ByteBuffer.allocateDirect(entries.remaining()).put(entries).flip();
+        }
         int engineMode = mode == Mode.ANONYMOUS ? SnapEngine.SN_MODE_ANONYMOUS
                 : mode == Mode.SHMEM ? SnapEngine.SN_MODE_SHMEM : SnapEngine.SN_MODE_HUGETLB;
         boolean writable = mode == Mode.ANONYMOUS || options.writable();
@@ -159,9 +160,10 @@ public final class LazyRegion extends AbstractRegion {
         }
         String from = url != null ? url.url() : snapshot.path().toAbsolutePath().toString();
         int resolvers = options.resolverThreads(url != null);
-        long h = SnapEngine.sn_region_open(from, snapshot.fileSize(), raw,
+        long h = SnapEngine.sn_region_open(from, snapshot.fileSize(), DirectBuffers.address(entries),
                 index.count(), snapshot.chunkShift(), snapshot.length(), engineMode,
                 flags, resolvers, warmDir, warmName);
+        java.lang.ref.Reference.reachabilityFence(entries);
         if (h < 0) {
             throw EngineErrors.rethrow(EngineErrors.last(h, snapshot, mode, options), IOException.class);
         }

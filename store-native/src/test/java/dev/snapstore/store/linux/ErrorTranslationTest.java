@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.snapstore.store.Codec;
 import dev.snapstore.store.CorruptSnapshotException;
+import dev.snapstore.store.DirectBuffers;
 import dev.snapstore.store.MapOptions;
 import dev.snapstore.store.Mode;
 import dev.snapstore.store.ModeUnavailableException;
@@ -105,12 +106,12 @@ class ErrorTranslationTest {
     void rejectedIndexEntryIsCorruptionNamingTheEntry() throws Exception {
         try (Snapshot s = Snapshot.open(snap)) {
             ByteBuffer entries = s.index().entries().duplicate().order(ByteOrder.LITTLE_ENDIAN);
-            byte[] raw = new byte[entries.remaining()];
-            entries.get(raw);
+            ByteBuffer raw = ByteBuffer.allocateDirect(entries.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+            raw.put(entries).flip();
             // entry 37's raw length no longer matches its chunk
-            ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).putInt(37 * SnapEngine.SN_INDEX_ENTRY_SIZE + 12, CHUNK - 1);
-            long h = SnapEngine.sn_region_open(snap.toString(), s.fileSize(), raw, s.chunkCount(), s.chunkShift(),
-                    s.length(), SnapEngine.SN_MODE_ANONYMOUS, 0, 1, null, null);
+            raw.putInt(37 * SnapEngine.SN_INDEX_ENTRY_SIZE + 12, CHUNK - 1);
+            long h = SnapEngine.sn_region_open(snap.toString(), s.fileSize(), DirectBuffers.address(raw), s.chunkCount(),
+                    s.chunkShift(), s.length(), SnapEngine.SN_MODE_ANONYMOUS, 0, 1, null, null);
             assertTrue(h < 0, "the engine accepted a bad entry");
             Exception e = EngineErrors.last(h, s, Mode.ANONYMOUS, MapOptions.defaults());
             CorruptSnapshotException c = assertInstanceOf(CorruptSnapshotException.class, e);
@@ -134,10 +135,8 @@ class ErrorTranslationTest {
     @Test
     void anythingElseIsANativeIoExceptionWithCallErrnoAndMessage() throws Exception {
         try (Snapshot s = Snapshot.open(snap)) {
-            ByteBuffer entries = s.index().entries().duplicate();
-            byte[] raw = new byte[entries.remaining()];
-            entries.get(raw);
-            long h = SnapEngine.sn_region_open(dir.resolve("gone.snap").toString(), -1, raw, s.chunkCount(),
+            ByteBuffer entries = s.index().entries();
+            long h = SnapEngine.sn_region_open(dir.resolve("gone.snap").toString(), -1, DirectBuffers.address(entries), s.chunkCount(),
                     s.chunkShift(), s.length(), SnapEngine.SN_MODE_ANONYMOUS, 0, 1, null, null);
             assertEquals(-Errno.ENOENT, h);
             NativeIoException n = assertInstanceOf(NativeIoException.class,

@@ -213,8 +213,11 @@ public final class SnapEngine {
      */
     public static native int sn_sha256(long a, long aLength, long b, long bLength, byte[] out);
 
-    /** Returns a handle ({@code > 0}) or {@code -errno}. {@code index} holds chunkCount 40-byte entries. */
-    public static native long sn_region_open(String snapPath, long snapSize, byte[] index, int chunkCount,
+    /**
+     * Returns a handle ({@code > 0}) or {@code -errno}. {@code index} is the address of chunkCount
+     * 40-byte entries (a direct buffer the caller keeps reachable until this returns; only read).
+     */
+    public static native long sn_region_open(String snapPath, long snapSize, long index, int chunkCount,
             int chunkShift, long length, int mode, int flags, int resolvers, String warmDir, String warmName);
 
     /** 1 when libcurl.so.4 can be loaded: remote snapshots can be restored lazily. */
