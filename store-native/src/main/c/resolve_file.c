@@ -268,7 +268,10 @@ again:
                 r->around_w0 = w0;
                 r->around_w1 = w1;
             } else {
-                atomic_store_explicit(&g->unit_mapped[u], rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE, memory_order_relaxed);
+                /* a CAS, not a store: a reset() that ran meanwhile (the woken thread may return
+                 * and reset at once) cleared the state and dropped the pages, and must win */
+                uint8_t expect = SN_UNIT_MAPPING;
+                atomic_compare_exchange_strong(&g->unit_mapped[u], &expect, rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE);
             }
         } else {
             /* another resolver is mapping the rest of the unit: just this window */
@@ -344,7 +347,8 @@ static void map_ahead(struct sn_resolver *r) {
             madvise(g->base + vs, vl, MADV_DONTNEED);
             rc = -ESTALE;
         }
-        atomic_store_explicit(&g->unit_mapped[v], rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE, memory_order_relaxed);
+        uint8_t expect = SN_UNIT_MAPPING; /* a reset() meanwhile wins (see file_fault) */
+        atomic_compare_exchange_strong(&g->unit_mapped[v], &expect, rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE);
         if (rc < 0) {
             break;
         }
