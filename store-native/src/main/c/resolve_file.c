@@ -243,6 +243,11 @@ again:
              * CONTINUE */
             w0 = ustart;
             w1 = ustart + ulen;
+        } else if (sequential) {
+            /* a sequential reader reads the whole unit: one CONTINUE before the wake costs it less
+             * than a fault per fault window */
+            w0 = ustart;
+            w1 = ustart + ulen;
         } else if (!local) {
             /* a random MINOR fault (a warm page after reset or a sampled one): just the page. A
              * CONTINUE costs a page-cache lookup and a PTE per page: one page is the fastest
@@ -341,6 +346,8 @@ static void map_ahead(struct sn_resolver *r) {
         if (!valid || !atomic_compare_exchange_strong(&g->unit_mapped[v], &m, SN_UNIT_MAPPING)) {
             break;
         }
+        /* the frontier: a reader that catches up faults here and is still seen as sequential */
+        atomic_store_explicit(&g->ahead_next, v, memory_order_relaxed);
         int rc = sn_uffd_continue(g, vs, vl);
         if (rc >= 0 && g->warm_state && !sn_res_warm_unit_valid(g, v)) {
             /* evicted by another process meanwhile: its next touch refills (see file_fault) */
