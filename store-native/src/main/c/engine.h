@@ -79,6 +79,7 @@ struct sn_resolver {
     uint64_t around_unit;  /* 1 + unit whose remainder file_around() maps next, 0 = none */
     uint64_t around_w0, around_w1;
     int around_zero;       /* the unit is mapped with UFFDIO_ZEROPAGE rather than CONTINUE */
+    uint64_t ahead_unit;   /* 1 + first unit file_around() maps ahead of a sequential reader, 0 = none */
     int replaying;         /* the prefetch job running is profile replay, not sequential read-ahead */
 };
 
@@ -88,6 +89,7 @@ struct sn_resolver {
 #define SN_UNIT_MAPPING 2  /* a resolver mapped the fault window and is mapping the rest */
 #define SN_UNIT_PARTIAL 4  /* a random MINOR fault mapped one page since the reset: the next widens */
 #define SN_FAULT_WINDOW (64u << 10) /* bytes mapped before the faulting thread is woken */
+#define SN_MAP_AHEAD (64u << 20)    /* bytes of valid units mapped ahead of a sequential MINOR reader */
 
 /*
  * How a fault is resolved. Anonymous mode places pages with UFFDIO_COPY; file modes fill the
@@ -138,6 +140,7 @@ struct sn_region {
     _Atomic uint32_t *state;       /* per chunk, enum sn_state */
     _Atomic int32_t *chunk_err;    /* per chunk: -errno of its failure, 0 = none */
     _Atomic uint8_t *unit_mapped;  /* file modes: unit fully CONTINUEd since the last reset */
+    _Atomic uint64_t ahead_next;   /* file modes: the unit after the last one mapped ahead */
     uint32_t max_stored;
     uint64_t features;     /* UFFDIO_API features in effect (after SNAPSTORE_UFFD_DISABLE) */
 

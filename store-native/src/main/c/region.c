@@ -499,6 +499,7 @@ SN_API int sn_region_reset(long handle, long offset, long length) {
         return sn_anon_reset(g, s, n); /* restores written chunks in place (resolve_anon.c) */
     }
     sn_res_reset(g, s, n); /* unpins written units the reset covers (residency.c) */
+    atomic_store_explicit(&g->ahead_next, 0, memory_order_relaxed); /* no sequential run survives a reset */
     for (uint64_t u = s / g->unit; u * g->unit < s + n; u++) {
         atomic_store_explicit(&g->unit_mapped[u], 0, memory_order_relaxed);
     }

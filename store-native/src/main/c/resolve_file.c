@@ -176,6 +176,7 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
         }
     }
 again:
+    r->ahead_unit = 0;
 
     /* zero chunks of a private shmem region: the zero page, no file memory (same windowing) */
     int zero_page = !minor && g->mode == SN_MODE_SHMEM && g->writable && last == first + 1 &&
@@ -230,10 +231,21 @@ again:
         uint8_t m = atomic_load_explicit(&g->unit_mapped[u], memory_order_relaxed);
         /* "a second time": right after its first fault, or later (PARTIAL: its first, random
          * fault mapped one page since the reset) */
-        int local = prev == u || prev + 1 == u || m == SN_UNIT_PARTIAL;
+        int sequential = prev + 1 == u || (u && atomic_load_explicit(&g->ahead_next, memory_order_relaxed) == u);
+        int local = prev == u || sequential || m == SN_UNIT_PARTIAL;
+        /* a sequential reader meeting pages this region holds already (after reset(), or a warm
+         * file): map the valid units after this one too, so it streams without a fault per unit.
+         * Not under a budget (each unit is a residency decision) nor while recording a profile
+         * (the recording is made of faults). */
+        r->ahead_unit = minor && sequential && !g->res && !g->rec.ids ? u + 2 : 0;
         if (!minor) {
             /* the unit was just produced (or first met): its pages are hot, map it with one
              * CONTINUE */
+            w0 = ustart;
+            w1 = ustart + ulen;
+        } else if (sequential) {
+            /* a sequential reader reads the whole unit: one CONTINUE before the wake costs it less
+             * than a fault per fault window */
             w0 = ustart;
             w1 = ustart + ulen;
         } else if (!local) {
@@ -261,7 +273,10 @@ again:
                 r->around_w0 = w0;
                 r->around_w1 = w1;
             } else {
-                atomic_store_explicit(&g->unit_mapped[u], rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE, memory_order_relaxed);
+                /* a CAS, not a store: a reset() that ran meanwhile (the woken thread may return
+                 * and reset at once) cleared the state and dropped the pages, and must win */
+                uint8_t expect = SN_UNIT_MAPPING;
+                atomic_compare_exchange_strong(&g->unit_mapped[u], &expect, rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE);
             }
         } else {
             /* another resolver is mapping the rest of the unit: just this window */
@@ -297,9 +312,63 @@ again:
     return rc < 0 ? rc : 0;
 }
 
-/* Maps the rest of the unit whose fault window was mapped by the last file_fault(). */
+/*
+ * Maps ahead of a sequential MINOR reader (see file_fault): up to SN_MAP_AHEAD bytes of the units
+ * after the faulting one, stopping at the first unit that is mapped, being mapped, or holds a chunk
+ * this region has not validated (or, in a shared warm file, that another process evicted since). No
+ * decompression and no wait: one CONTINUE per unit. The reader's next fault, at the unit after
+ * them, counts as sequential (ahead_next) and maps the next stretch.
+ */
+static void map_ahead(struct sn_resolver *r) {
+    struct sn_region *g = r->region;
+    uint64_t v = r->ahead_unit - 1;
+    r->ahead_unit = 0;
+    uint64_t units = (g->map_len + g->unit - 1) / g->unit;
+    uint64_t n = SN_MAP_AHEAD / g->unit;
+    uint64_t to = v + (n ? n : 1);
+    if (to > units) {
+        to = units;
+    }
+    for (; v < to; v++) {
+        uint64_t vs = v * g->unit;
+        uint64_t vl = g->map_len - vs < g->unit ? g->map_len - vs : g->unit;
+        uint64_t c0 = vs >> g->chunk_shift;
+        uint64_t c1 = (vs + vl + sn_chunk_size(g) - 1) >> g->chunk_shift;
+        if (c1 > g->chunk_count) {
+            c1 = g->chunk_count;
+        }
+        int valid = c0 < c1;
+        for (uint64_t c = c0; c < c1 && valid; c++) {
+            valid = atomic_load_explicit(&g->state[c], memory_order_acquire) == SN_S_VALID &&
+                    (!g->warm_state || atomic_load_explicit(&g->warm_state[c], memory_order_acquire) == SN_WARM_VALID);
+        }
+        uint8_t m = SN_UNIT_NONE;
+        if (!valid || !atomic_compare_exchange_strong(&g->unit_mapped[v], &m, SN_UNIT_MAPPING)) {
+            break;
+        }
+        /* the frontier: a reader that catches up faults here and is still seen as sequential */
+        atomic_store_explicit(&g->ahead_next, v, memory_order_relaxed);
+        int rc = sn_uffd_continue(g, vs, vl);
+        if (rc >= 0 && g->warm_state && !sn_res_warm_unit_valid(g, v)) {
+            /* evicted by another process meanwhile: its next touch refills (see file_fault) */
+            madvise(g->base + vs, vl, MADV_DONTNEED);
+            rc = -ESTALE;
+        }
+        uint8_t expect = SN_UNIT_MAPPING; /* a reset() meanwhile wins (see file_fault) */
+        atomic_compare_exchange_strong(&g->unit_mapped[v], &expect, rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE);
+        if (rc < 0) {
+            break;
+        }
+    }
+    atomic_store_explicit(&g->ahead_next, v, memory_order_relaxed);
+}
+
+/* Maps the rest of the unit whose fault window was mapped by the last file_fault(), then ahead. */
 static void file_around(struct sn_resolver *r) {
     struct sn_region *g = r->region;
+    if (r->ahead_unit && !r->around_unit) {
+        map_ahead(r);
+    }
     if (!r->around_unit) {
         return;
     }
@@ -322,6 +391,9 @@ static void file_around(struct sn_resolver *r) {
     }
     uint8_t expect = SN_UNIT_MAPPING;
     atomic_compare_exchange_strong(&g->unit_mapped[u], &expect, rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE);
+    if (r->ahead_unit) {
+        map_ahead(r);
+    }
 }
 
 /* Read-ahead: make the unit's chunks valid in the file; the reader's fault then only CONTINUEs. */

@@ -221,6 +221,11 @@ public final class MapOptions {
          * twice), so a fault after {@link Region#reset} copies instead of decompressing: give such a
          * region twice the image to keep everything.
          *
+         * <p>The chunk is the cache's granularity: a chunk stays or goes whole (HUGETLB: a 2 MiB page).
+         * For scattered small reads (a Zipf-accessed index), pack with small chunks (64 KiB) and map
+         * SHMEM or ANONYMOUS, so only the hot parts of the image take the budget; with 2 MiB chunks
+         * each hot 4 KiB page keeps 2 MiB resident.
+         *
          * @throws IllegalArgumentException when {@code bytes} is negative
          */
         public Builder memoryBudget(long bytes) {

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 import dev.snapstore.store.Mode;
+import dev.snapstore.store.format.FormatV1;
 import dev.snapstore.tools.ExitCode;
 import dev.snapstore.tools.cli.Converters;
 import dev.snapstore.tools.cli.PackOptions;
@@ -123,6 +124,12 @@ public final class BenchCommand implements Callable<Integer> {
                     + "warms the cache and is not counted).")
     int budgetSeconds;
 
+    @Option(names = "--budget-chunk-size", defaultValue = "64K", paramLabel = "SIZE", converter = Converters.Size.class,
+            description = "budget scenario: the chunk size of its own snapshot of the same image (default: ${DEFAULT-VALUE}). "
+                    + "A budget keeps or evicts whole chunks, so scattered 4 KiB lookups want small ones; the other "
+                    + "scenarios use --chunk-size.")
+    long budgetChunkSize;
+
     /** What the budget scenario's cgroups allow above the budget: the JVM's own growth and the engine's slack. */
     static final int BUDGET_HEADROOM_MIB = 64;
 
@@ -189,6 +196,8 @@ public final class BenchCommand implements Callable<Integer> {
         check(budgetSeconds >= 2 && budgetSeconds <= 3600, "--budget-seconds must be 2..3600");
         check(memoryBudget == null || memoryBudget >= (4 << 20), "--memory-budget must be at least 4m");
         packing.chunkSize();
+        check(budgetChunkSize >= (1L << FormatV1.MIN_CHUNK_SHIFT) && budgetChunkSize <= (1L << FormatV1.MAX_CHUNK_SHIFT)
+                && Long.bitCount(budgetChunkSize) == 1, "--budget-chunk-size must be a power of two from 64K to 64M");
         check(endpoint == null || input != null && input.toLowerCase(java.util.Locale.ROOT).startsWith("s3://"),
                 "--endpoint goes with an s3:// --input");
         if (endpoint != null) {

@@ -102,6 +102,28 @@ final class BenchInput {
         return new BenchInput(raw, snap, codecLabel, in, remote);
     }
 
+    /**
+     * The budget scenario's snapshot: the same image packed with {@code --budget-chunk-size} chunks
+     * (the same codec and level; untimed), or this snapshot when its chunks have that size already.
+     * A budget keeps or evicts whole chunks, so the chunk size is the cache's granularity.
+     */
+    Path budgetSnapshot(BenchCommand o, Path work) throws IOException {
+        int chunk = (int) o.budgetChunkSize;
+        Path to = snap;
+        if (((Number) description.get("chunk_size")).intValue() != chunk) {
+            to = work.resolve(snap.getFileName().toString().replaceFirst("\\.snap$", "") + "-chunk" + chunk + ".snap");
+            SnapshotWriter.Builder b = SnapshotWriter.builder().codec(o.packing.codec).chunkSize(chunk).threads(o.threads)
+                    .metadata("source", raw.getFileName().toString());
+            if (o.packing.level != null) {
+                b.level(o.packing.level);
+            }
+            b.build().write(raw, to);
+        }
+        description.put("budget_chunk_size", chunk);
+        description.put("budget_snapshot_file", to.toString());
+        return to;
+    }
+
     /** {@code --input} as a URI when it names a remote snapshot ({@code http://}, {@code https://}, {@code s3://}), else null. */
     static java.net.URI remoteInput(String input) {
         if (input == null) {

@@ -46,6 +46,8 @@ final class BenchRun {
     private final List<Map<String, Object>> unavailable = new ArrayList<>();
     private final List<Map<String, Object>> failures = new ArrayList<>();
     private BenchInput input;
+    /** The budget scenario's snapshot ({@link BenchInput#budgetSnapshot}), once a budget job is planned. */
+    private Path budgetSnap;
     private ModeProbe modes;
 
     BenchRun(BenchCommand options, PrintWriter out, PrintWriter err) {
@@ -75,6 +77,11 @@ final class BenchRun {
         machine.put("snapstore_modes", modes.asMap());
 
         List<Job> jobs = jobs();
+        for (Job j : jobs) {
+            if (j.scenario() == Scenario.BUDGET && budgetSnap == null) {
+                budgetSnap = input.budgetSnapshot(o, work);
+            }
+        }
         ProgressBar bar = null;
         if (!o.quiet && System.console() != null) {
             bar = new ProgressBarBuilder().setTaskName("bench").setInitialMax(jobs.size())
@@ -314,7 +321,7 @@ final class BenchRun {
         cmd.add(ChildMain.class.getName());
         cmd.addAll(List.of(
                 "--scenario", job.scenario().cliName(), "--system", job.system(), "--mode", job.mode(),
-                "--snap", input.snap.toString(), "--raw", input.raw.toString(), "--threads", String.valueOf(o.threads),
+                "--snap", (job.scenario() == Scenario.BUDGET ? budgetSnap : input.snap).toString(), "--raw", input.raw.toString(), "--threads", String.valueOf(o.threads),
                 "--seed", String.valueOf(o.seed), "--probe", String.valueOf(!o.noProbe), "--touch", o.touch,
                 "--prefetch", o.prefetch.name().toLowerCase(Locale.ROOT),
                 "--result", resultFile.toString()));

@@ -150,7 +150,8 @@ final class Goals {
             Double hit = get(t, b, row, "hit_ratio");
             Double mmapHit = get(t, b, "mmap|read-only|warm", "hit_ratio");
             lines.add(line(mode + ": hit ratio >= mmap's", ratio(hit, mmapHit), 1, true,
-                    "snapstore / mmap hit ratio: " + fmt3(hit) + " vs " + fmt3(mmapHit)));
+                    "snapstore / mmap hit ratio: " + fmt3(hit) + " vs " + fmt3(mmapHit)
+                            + (mode.equals("hugetlb") ? "; HUGETLB keeps or evicts whole 2 MiB pages" : "")));
         }
         Double on = get(t, b, "snapstore-resident|sampling|warm", "lookups_per_s");
         Double off = get(t, b, "snapstore-resident|no-sampling|warm", "lookups_per_s");

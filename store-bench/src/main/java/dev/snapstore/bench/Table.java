@@ -145,7 +145,8 @@ final class Table {
                 + " 25% of the image every " + BudgetWorkload.SCAN_EVERY_MS / 1000 + " s; hit = a lookup that needed neither"
                 + " decompression nor disk (no MISSING fault / no major fault); peak res = resident bytes sampled every"
                 + " 10 ms (snapstore: the region's, mmap: RssFile); snapstore and mmap ran in a memory cgroup of the budget"
-                + " + " + BenchCommand.BUDGET_HEADROOM_MIB + " MiB.\n";
+                + " + " + BenchCommand.BUDGET_HEADROOM_MIB + " MiB; snapstore read its own snapshot of the image with"
+                + " --budget-chunk-size chunks (a budget keeps or evicts whole chunks; HUGETLB whole 2 MiB pages).\n";
     }
 
     private static String ratio(Map<String, Map<String, Double>> rows, String system, String state, Double mine) {

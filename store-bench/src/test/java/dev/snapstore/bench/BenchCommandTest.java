@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import javax.xml.parsers.DocumentBuilderFactory;
 
+import dev.snapstore.store.Snapshot;
 import dev.snapstore.tools.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,9 +26,10 @@ class BenchCommandTest {
     private static final Set<String> SYSTEMS = Set.of("snapstore", "eager", "mmap", "chronicle-mapped", "codec-raw", "memcpy", "cat");
 
     /**
-     * The budget scenario at 32 MiB (64 KiB chunks: 512 of them) with an 8 MiB budget, 2 s a system:
-     * every system reports its rows, hit ratios are ratios, the budgeted region stays within budget
-     * plus slack, the goals are printed, and the memory cgroups the harness made are gone.
+     * The budget scenario at 32 MiB with an 8 MiB budget, 2 s a system: the input is packed with 1 MiB
+     * chunks and the scenario reads its own copy with 64 KiB chunks (512 of them); every system
+     * reports its rows, hit ratios are ratios, the budgeted region stays within budget plus slack,
+     * the goals are printed, and the memory cgroups the harness made are gone.
      */
     @Test
     void budgetScenarioReportsEverySystemAndRemovesItsCgroups(@TempDir Path dir) throws Exception {
@@ -35,12 +37,19 @@ class BenchCommandTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = BenchCommand.run(new String[] {
-            "--scenario", "budget", "--size", "32m", "--chunk-size", "64k", "--memory-budget", "8m", "--budget-seconds", "2",
+            "--scenario", "budget", "--size", "32m", "--chunk-size", "1m", "--memory-budget", "8m", "--budget-seconds", "2",
             "--modes", "shmem", "--out", dir.toString(), "--timeout", "120"},
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         String stdout = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, code, "exit code; stdout:\n" + stdout + "\nstderr:\n" + err.toString(StandardCharsets.UTF_8));
         Map<?, ?> doc = (Map<?, ?>) Json.parse(Files.readString(dir.resolve("results.json")));
+        Map<?, ?> input = (Map<?, ?>) ((Map<?, ?>) doc.get("machine")).get("input");
+        assertEquals(1 << 20, ((Number) input.get("chunk_size")).intValue(), input.toString());
+        assertEquals(64 << 10, ((Number) input.get("budget_chunk_size")).intValue(), input.toString());
+        try (Snapshot s = Snapshot.open(Path.of((String) input.get("budget_snapshot_file")))) {
+            assertEquals(64 << 10, s.chunkSize(), "the budget scenario's own snapshot");
+            assertEquals(((Number) input.get("logical_bytes")).longValue(), s.length(), "of the same image");
+        }
         Map<String, Map<String, Double>> rows = new java.util.LinkedHashMap<>();
         for (Object o : (List<?>) doc.get("results")) {
             Map<?, ?> r = (Map<?, ?>) o;
