@@ -35,7 +35,7 @@ public final class Main {
 
     public static void main(String[] args) {
         quietLibraries(java.util.Arrays.asList(args).contains("--verbose"));
-        int status = commandLine().execute(args);
+        int status = commandLine(args).execute(args);
         System.out.flush();
         System.err.flush();
         System.exit(status);
@@ -60,9 +60,44 @@ public final class Main {
         }
     }
 
-    /** The configured command line; tests set its out/err writers and call {@code execute}. */
+    /** The subcommands' names, in the order the help lists them. */
+    private static final java.util.List<String> COMMANDS =
+            java.util.List.of("pack", "inspect", "tensors", "verify", "unpack", "restore", "doctor", "demo", "bench");
+
+    private static Object command(String name) {
+        switch (name) {
+            case "pack": return new PackCommand();
+            case "inspect": return new InspectCommand();
+            case "tensors": return new TensorsCommand();
+            case "verify": return new VerifyCommand();
+            case "unpack": return new UnpackCommand();
+            case "restore": return new RestoreCommand();
+            case "doctor": return new DoctorCommand();
+            case "demo": return new DemoCommand();
+            case "bench": return new BenchCommand();
+            default: throw new IllegalArgumentException(name);
+        }
+    }
+
+    /** The configured command line with every subcommand; tests set its out/err writers and call {@code execute}. */
     public static CommandLine commandLine() {
+        return commandLine(null);
+    }
+
+    /**
+     * The configured command line for {@code args}: when they name a subcommand, with that one only.
+     * picocli reflects over every option of every subcommand it is given, which was most of a fresh
+     * JVM's start before a restore began; the others matter only to the top-level help and to a
+     * misspelt command's suggestions, and then (no subcommand named) all are there.
+     */
+    static CommandLine commandLine(String[] args) {
+        String only = args == null ? null : commandNamed(args);
         CommandLine cl = new CommandLine(new SnapstoreCommand());
+        for (String name : COMMANDS) {
+            if (only == null || only.equals(name)) {
+                cl.addSubcommand(name, command(name));
+            }
+        }
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.registerConverter(Codec.class, new Converters.CodecName());
         cl.registerConverter(Mode.class, new Converters.ModeName());
@@ -70,6 +105,19 @@ public final class Main {
         cl.setExecutionExceptionHandler(Main::executionError);
         cl.setUsageHelpLongOptionsMaxWidth(28);
         return cl;
+    }
+
+    /** The subcommand args name: the first argument that is not an option (the top-level ones take no value). */
+    private static String commandNamed(String[] args) {
+        for (String a : args) {
+            if (a.equals("--")) {
+                return null;
+            }
+            if (!a.startsWith("-")) {
+                return COMMANDS.contains(a) ? a : null;
+            }
+        }
+        return null;
     }
 
     private static int usageError(ParameterException ex, String[] args) {

@@ -1,6 +1,5 @@
 package dev.snapstore.cli;
 
-import dev.snapstore.bench.BenchCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
@@ -9,23 +8,15 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
-/** The top-level {@code snapstore} command: only holds the subcommands and the shared options. */
+/**
+ * The top-level {@code snapstore} command: only holds the shared options; {@link Main#commandLine}
+ * adds the subcommands.
+ */
 @Command(name = "snapstore",
         mixinStandardHelpOptions = true,
         versionProvider = SnapstoreCommand.Version.class,
         description = "Packs memory images into compressed, checksummed, chunked snapshots and restores "
                 + "them off-heap, eagerly or lazily (page by page on first touch).",
-        subcommands = {
-                PackCommand.class,
-                InspectCommand.class,
-                TensorsCommand.class,
-                VerifyCommand.class,
-                UnpackCommand.class,
-                RestoreCommand.class,
-                DoctorCommand.class,
-                DemoCommand.class,
-                BenchCommand.class,
-        },
         footerHeading = "%nExit status:%n",
         footer = {
                 "  0  done",
