@@ -39,7 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SN_REPLAY_AHEAD (64ull << 20) /* bytes of units asked for past the unit replay takes next */
+#define SN_REPLAY_AHEAD (64ull << 20) /* default bytes of units asked for past the unit replay takes next */
 #define SN_REPLAY_BATCH (8ull << 20)  /* at most this many contiguous payload bytes per advice */
 #define SN_REPLAY_NAP_NS 500000L      /* the reader's nap when it is a full window ahead */
 
@@ -107,6 +107,24 @@ SN_API int sn_region_profile(long handle, int32_t *out, int max) {
     return (int)i;
 }
 
+/*
+ * SNAPSTORE_REPLAY_AHEAD_MB (read once, 0..4096) overrides the reader's window; 0 starts no reader
+ * (replay then reads each unit in its resolver, as before the reader existed: for measuring it).
+ */
+static pthread_once_t env_once = PTHREAD_ONCE_INIT;
+static uint64_t env_ahead = SN_REPLAY_AHEAD;
+
+static void env_init(void) {
+    const char *v = getenv("SNAPSTORE_REPLAY_AHEAD_MB");
+    if (v && *v) {
+        char *end;
+        unsigned long mb = strtoul(v, &end, 10);
+        if (*end == 0 && mb <= 4096) {
+            env_ahead = (uint64_t)mb << 20;
+        }
+    }
+}
+
 /* Whether the replay reader should stop: replay is over (done, or cut at the budget) or closing. */
 static int reader_done(struct sn_region *g) {
     return atomic_load_explicit(&g->pf.reader_stop, memory_order_relaxed) ||
@@ -128,7 +146,7 @@ static void *reader_main(void *arg) {
     struct sn_region *g = arg;
     struct sn_prefetch *pf = &g->pf;
     uint32_t n = pf->replay_n;
-    uint64_t ahead = SN_REPLAY_AHEAD / g->unit;
+    uint64_t ahead = env_ahead / g->unit;
     if (ahead < 2) {
         ahead = 2;
     }
@@ -224,7 +242,9 @@ SN_API int sn_region_replay(long handle, const int32_t *chunks, int count) {
         }
         /* a local file only (a remote region's resolvers fetch in parallel, see remote.c); without
          * the reader (no thread to be had) replay still works, one read per unit */
-        if (g->snap_fd >= 0 && !g->remote && sn_thread_start(&g->pf.reader, 64 * 1024, reader_main, g) == 0) {
+        pthread_once(&env_once, env_init);
+        if (g->snap_fd >= 0 && !g->remote && env_ahead > 0 &&
+            sn_thread_start(&g->pf.reader, 64 * 1024, reader_main, g) == 0) {
             g->pf.reader_started = 1;
             pthread_setname_np(g->pf.reader, "snapstore-rdr");
         }
