@@ -118,6 +118,11 @@ struct sn_prefetch {
     uint32_t *replay;
     uint32_t replay_n;
     _Atomic uint32_t replay_next;
+    /* the replay reader (profile.c): a pthread asking the kernel to read the profile's payloads
+     * ahead of replay_next, so replay's decompression finds them in the page cache */
+    pthread_t reader;
+    int reader_started;
+    _Atomic int reader_stop;
 };
 
 /* Working-set recording (profile.c): chunk ids in first-touch order, from the fault path's events. */

@@ -8,7 +8,8 @@
  * populating its stripe; so up to one fault per resolver is in flight, disk reads and
  * decompression overlap, and a stripe is never populated twice. Before it populates a stripe, a
  * thread asks the kernel to read ahead the compressed bytes of the stripe `ahead` stripes further
- * (POSIX_FADV_WILLNEED), so a cold snapshot file is read while earlier stripes decompress.
+ * (POSIX_FADV_WILLNEED; `ahead` covers SN_LOAD_AHEAD bytes, at least one stripe per thread), so a
+ * cold snapshot file is read while earlier stripes decompress.
  *
  * Errors are not taken from a Java access: a stripe whose populate fails stops that thread (the
  * others stop at their next stripe), and the caller reads the region's error latch (chunks.c).
@@ -23,6 +24,7 @@
 
 #define SN_LOAD_MAX_HELPERS 16
 #define SN_LOAD_STRIPE (4ull << 20) /* bytes per stripe, rounded up to whole fill units */
+#define SN_LOAD_AHEAD (32ull << 20) /* bytes of stripes asked of the disk ahead of the one taken */
 
 struct load_job {
     struct sn_region *g;
@@ -142,8 +144,11 @@ int sn_load_range(struct sn_region *g, uint64_t start, uint64_t len, int advice)
     if (env_helpers >= 0 && helpers > env_helpers) {
         helpers = env_helpers;
     }
-    /* a one-stripe load (a read() of a few chunks) reads its chunks in its faults: no extra call */
-    j.ahead = j.nstripes > 1 ? (uint32_t)helpers + 1 : 0;
+    /* a one-stripe load (a read() of a few chunks) reads its chunks in its faults: no extra call;
+     * else the disk is kept SN_LOAD_AHEAD bytes ahead of the stripes taken (at least one stripe
+     * per thread), so a cold file is read with many requests in flight */
+    uint64_t ahead = SN_LOAD_AHEAD / stripe > (uint64_t)helpers + 1 ? SN_LOAD_AHEAD / stripe : (uint64_t)helpers + 1;
+    j.ahead = j.nstripes > 1 ? (uint32_t)ahead : 0;
     for (uint64_t i = 0; i < j.ahead; i++) {
         read_ahead(&j, i);
     }

@@ -50,7 +50,7 @@ final class Goals {
         String issue4 = lines.stream().skip(1).allMatch(l -> l.startsWith("  n/a"))
                 ? "Goals (issue 4): not judged; they need the full-scan, service-state and random-chunks scenarios.\n"
                 : String.join("\n", lines) + "\n";
-        return issue4 + faultPathGoals(t) + budgetGoals(t) + startupGoals(t) + remoteGoals(t);
+        return issue4 + faultPathGoals(t) + budgetGoals(t) + startupGoals(t) + replayLoadGoals(t) + remoteGoals(t);
     }
 
     /**
@@ -108,6 +108,46 @@ final class Goals {
             sb.append(String.format(Locale.ROOT, "  %-4s %-42s %s%n", l[0], l[1], l[2]));
         }
         return sb.toString();
+    }
+
+    /**
+     * Issue 11's goals of items 2 and 3, per lazy mode: profile replay (the +profile job against
+     * the same mode without a profile, and against snapstore EAGER, cold, in random-chunks and
+     * model-weights) and load() (the +loadall job of full-scan: cold against {@code cat} of the
+     * snapshot, both over the snapshot file's bytes; page-cached against codec-raw, both over the
+     * image's bytes, on the same --threads).
+     */
+    static String replayLoadGoals(Map<String, Map<String, Map<String, Double>>> t) {
+        List<String> lines = new ArrayList<>();
+        lines.add("Goals (issue 11: replay and load()), from this run:");
+        String rc = Scenario.RANDOM_CHUNKS.cliName();
+        String mw = Scenario.MODEL_WEIGHTS.cliName();
+        String fs = Scenario.FULL_SCAN.cliName();
+        Double eager = get(t, rc, "snapstore|eager|cold", "touch_all_ms");
+        Double cat = get(t, fs, "cat|disk|cold", "touch_all_gbps");
+        Double raw = get(t, fs, "codec-raw|" + codec(t) + "|cold", "touch_all_gbps");
+        for (String mode : new String[] {"hugetlb", "shmem", "anonymous"}) {
+            Double prof = get(t, rc, "snapstore|" + mode + "+profile|cold", "touch_all_ms");
+            Double plain = get(t, rc, "snapstore|" + mode + "|cold", "touch_all_ms");
+            lines.add(line(mode + ": 5% random, profile <= 10% of EAGER", ratio(prof, eager), 0.10, false,
+                    "+profile cold all-ms / snapstore eager cold all-ms (random-chunks)"));
+            lines.add(line(mode + ": 5% random, profile <= 0.5x without", ratio(prof, plain), 0.5, false,
+                    "+profile cold all-ms / cold all-ms without a profile (random-chunks)"));
+            lines.add(line(mode + ": model-weights, profile >= 2x faster", ratio(
+                    get(t, mw, "snapstore|" + mode + "|cold", "touch_all_ms"),
+                    get(t, mw, "snapstore|" + mode + "+profile|cold", "touch_all_ms")), 2, true,
+                    "cold all-ms without / with a profile, to the last layer (model-weights)"));
+            lines.add(line(mode + ": cold load() >= 0.9x cat", ratio(
+                    get(t, fs, "snapstore|" + mode + "+loadall|cold", "load_snapshot_gbps"), cat), 0.9, true,
+                    "+loadall cold load_snapshot_gbps / cat GB/s, both over the snapshot's bytes (full-scan)"));
+            lines.add(line(mode + ": page-cached load() >= 0.7x codec-raw", ratio(
+                    get(t, fs, "snapstore|" + mode + "+loadall|warm", "load_gbps"), raw), 0.7, true,
+                    "+loadall warm load_gbps / codec-raw GB/s, both over the image's bytes (full-scan)"));
+        }
+        if (lines.stream().skip(1).allMatch(l -> l.startsWith("  n/a"))) {
+            return "";
+        }
+        return String.join("\n", lines) + "\n";
     }
 
     /** Issue 13's goals: the remote scenario ({@link Remote}). */
