@@ -46,10 +46,11 @@ import net.openhft.chronicle.bytes.BytesStore;
  * place where the input is addressable (native memory), or read straight into the chunk's input
  * buffer (a file, with a positional read). Each worker then offers its chunk for its place in the
  * file (chunk order) and goes on without waiting for its turn; whichever worker completes the
- * sequence up to a chunk writes that chunk's payload there; the calling thread only builds the index, so memory stays bounded by about {@code 2 * threads + 2} chunks whatever
- * the input's size. Identical chunks are stored once and
- * all-zero chunks not at all. The snapshot is written to a temporary file beside {@code out} and
- * renamed into place only when complete, so a failed write never leaves a half snapshot behind.
+ * sequence up to a chunk writes that chunk's payload there; the calling thread only builds the
+ * index, so memory stays bounded by about {@code 2 * threads + 2} chunks whatever the input's
+ * size. Identical chunks are stored once and all-zero chunks not at all. The snapshot is written
+ * to a temporary file beside {@code out} and renamed into place only when complete, so a failed
+ * write never leaves a half snapshot behind.
  *
  * <p>A built writer is immutable and thread-safe; each {@code write} call uses its own threads.
  *
