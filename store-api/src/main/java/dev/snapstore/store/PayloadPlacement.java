@@ -1,21 +1,29 @@
 package dev.snapstore.store;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.snapstore.store.format.FormatV1;
 
 /**
- * Hands out payload positions in chunk order: each worker, once its chunk is hashed and
- * compressed, waits for its turn (the previous chunk placed, not written), takes the next
- * offset or the earlier payload it duplicates, and writes its payload there itself. A failed
- * worker aborts the sequence so that no later one waits for a turn that never comes.
+ * Hands out payload positions in chunk order without making a worker wait for its turn: a worker
+ * that has hashed and compressed its chunk {@link #offer offers} it; if every earlier chunk is
+ * placed, the offer places it (the next offset, or the earlier payload it duplicates) and then
+ * every later chunk that was offered before it, and that worker writes those payloads; otherwise
+ * the chunk waits here, and the worker goes on to its next chunk. (Waiting for the turn left a core
+ * idle whenever a chunk took longer to compress than the one after it: zero, duplicate and
+ * incompressible chunks beside text.) A failed worker aborts the sequence: chunks still waiting
+ * are handed back to be failed, later offers fail.
  *
- * <p>Thread-safe: every worker of one pack calls it; the turn is held under its monitor.
+ * <p>Thread-safe: every worker of one pack calls it; the sequence is held under its monitor.
+ *
+ * @param <T> what the caller keeps with each chunk until it is placed
  */
-final class PayloadPlacement {
+final class PayloadPlacement<T> {
     /** Marks a {@link Placed} returned for a duplicate (codec ids are below 256). */
     static final int DEDUP_MARK = 1 << 16;
 
@@ -27,7 +35,22 @@ final class PayloadPlacement {
     record Placed(long offset, int stored, int codecId) {
     }
 
-    /** Thrown to a worker waiting for its turn once another chunk failed; the cause is that failure. */
+    /**
+     * A chunk offered for placement.
+     *
+     * @param key     its content hash, or null for a zero chunk
+     * @param stored  its payload length (-2: skipped as a known duplicate)
+     * @param codecId its payload's codec id
+     * @param item    the caller's own data, handed back with the placement
+     */
+    record Offer<T>(int chunk, HashKey key, int stored, int codecId, T item) {
+    }
+
+    /** A chunk in its place; {@code placed.offset() == -1} for a zero chunk. */
+    record Turn<T>(T item, Placed placed) {
+    }
+
+    /** Thrown to a worker offering a chunk once another chunk failed; the cause is that failure. */
     static final class Aborted extends IOException {
         Aborted(Throwable first) {
             super("pack aborted: an earlier chunk failed", first);
@@ -35,6 +58,7 @@ final class PayloadPlacement {
     }
 
     private final Map<HashKey, Placed> placed = new ConcurrentHashMap<>();
+    private final Map<Integer, Offer<T>> waiting = new HashMap<>();
     private long next = FormatV1.HEADER_SIZE;
     private int turn;
     private Throwable aborted;
@@ -44,52 +68,62 @@ final class PayloadPlacement {
     }
 
     /**
-     * Places chunk {@code chunk} in its turn.
+     * Offers a chunk. Never waits.
      *
-     * @param key    its content hash, or null for a zero chunk
-     * @param stored its payload length (-1: not compressed, -2: skipped as a known duplicate)
-     * @return where it goes; {@code offset == -1} for a zero chunk
+     * @return the chunks this offer placed, in chunk order: none when an earlier chunk is not
+     *         offered yet (its offer will place this one), else this chunk and the waiting ones
+     *         that follow it; the caller writes their payloads
+     * @throws Aborted once another chunk failed
      */
-    synchronized Placed place(int chunk, HashKey key, int stored, int codecId) throws IOException {
-        while (turn != chunk) {
-            if (aborted != null) {
-                throw new Aborted(aborted);
-            }
-            try {
-                wait();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                InterruptedIOException io = new InterruptedIOException("interrupted while packing chunk " + chunk);
-                io.initCause(e);
-                throw io;
-            }
+    synchronized List<Turn<T>> offer(Offer<T> o) throws Aborted {
+        if (aborted != null) {
+            throw new Aborted(aborted);
         }
-        try {
-            if (key == null) {
-                return new Placed(-1, 0, Codec.NONE.id());
+        if (o.chunk() < turn || waiting.putIfAbsent(o.chunk(), o) != null) {
+            throw new IllegalStateException("chunk " + o.chunk() + " offered twice");
+        }
+        List<Turn<T>> turns = List.of();
+        for (Offer<T> x = waiting.remove(turn); x != null; x = waiting.remove(turn)) {
+            if (turns.isEmpty()) {
+                turns = new ArrayList<>();
             }
-            Placed p = placed.get(key);
-            if (p != null) {
-                return new Placed(p.offset(), p.stored(), p.codecId() | DEDUP_MARK);
-            }
-            if (stored == -2) {
-                throw new IllegalStateException("chunk " + chunk + " skipped as a duplicate of nothing");
-            }
-            p = new Placed(next, stored, codecId);
-            next += stored;
-            placed.put(key, p);
-            return p;
-        } finally {
+            turns.add(new Turn<>(x.item(), place(x)));
             turn++;
-            notifyAll();
         }
+        return turns;
     }
 
-    synchronized void abort(Throwable t) {
+    private Placed place(Offer<T> o) {
+        if (o.key() == null) {
+            return new Placed(-1, 0, Codec.NONE.id());
+        }
+        Placed p = placed.get(o.key());
+        if (p != null) {
+            return new Placed(p.offset(), p.stored(), p.codecId() | DEDUP_MARK);
+        }
+        if (o.stored() == -2) {
+            throw new IllegalStateException("chunk " + o.chunk() + " skipped as a duplicate of nothing");
+        }
+        p = new Placed(next, o.stored(), o.codecId());
+        next += o.stored();
+        placed.put(o.key(), p);
+        return p;
+    }
+
+    /**
+     * Ends the sequence with {@code t} (the first abort wins) and hands back the chunks that were
+     * waiting for their turn, for the caller to fail.
+     */
+    synchronized List<T> abort(Throwable t) {
         if (aborted == null) {
             aborted = t;
         }
-        notifyAll();
+        List<T> left = new ArrayList<>();
+        for (Offer<T> o : waiting.values()) {
+            left.add(o.item());
+        }
+        waiting.clear();
+        return left;
     }
 
     synchronized long end() {

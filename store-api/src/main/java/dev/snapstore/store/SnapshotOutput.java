@@ -11,8 +11,9 @@ import java.nio.file.StandardOpenOption;
 /**
  * Where {@link SnapshotWriter} puts a snapshot: positional writes, then {@link #commit()} makes it
  * appear whole, or {@link #close()} without a commit discards it. The writer writes payloads
- * roughly in ascending order from offset 64 (a few chunks out of order, one per worker), then the
- * index, metadata, profile and footer after them, and the 64-byte header at offset 0 last.
+ * roughly in ascending order from offset 64 (out of order by at most the chunks in flight, about
+ * two per worker), then the index, metadata, profile and footer after them, and the 64-byte
+ * header at offset 0 last.
  * A local file ({@link #toFile}) or a multipart upload (the {@code store-remote} module).
  *
  * <p>{@link #write} is called from several threads at once; commit and close from one.

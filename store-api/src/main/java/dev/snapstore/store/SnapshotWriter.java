@@ -12,12 +12,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,7 +32,9 @@ import dev.snapstore.store.format.ChunkIndex;
 import dev.snapstore.store.format.ContentHash;
 import dev.snapstore.store.PayloadPlacement.Aborted;
 import dev.snapstore.store.PayloadPlacement.HashKey;
+import dev.snapstore.store.PayloadPlacement.Offer;
 import dev.snapstore.store.PayloadPlacement.Placed;
+import dev.snapstore.store.PayloadPlacement.Turn;
 import dev.snapstore.store.format.FormatV1;
 import dev.snapstore.store.format.SnapshotLayout;
 import net.openhft.chronicle.bytes.BytesStore;
@@ -40,12 +44,13 @@ import net.openhft.chronicle.bytes.BytesStore;
  *
  * <p>Chunks are checked for zeros, hashed and compressed on {@code threads} worker threads, in
  * place where the input is addressable (native memory), or read straight into the chunk's input
- * buffer (a file, with a positional read). Each worker then takes its
- * chunk's place in the file in chunk order and writes the payload there itself; the calling thread
- * only builds the index, so memory stays bounded by about {@code 2 * threads + 2} chunks whatever
- * the input's size. Identical chunks are stored once and
- * all-zero chunks not at all. The snapshot is written to a temporary file beside {@code out} and
- * renamed into place only when complete, so a failed write never leaves a half snapshot behind.
+ * buffer (a file, with a positional read). Each worker then offers its chunk for its place in the
+ * file (chunk order) and goes on without waiting for its turn; whichever worker completes the
+ * sequence up to a chunk writes that chunk's payload there; the calling thread only builds the
+ * index, so memory stays bounded by about {@code 2 * threads + 2} chunks whatever the input's
+ * size. Identical chunks are stored once and all-zero chunks not at all. The snapshot is written
+ * to a temporary file beside {@code out} and renamed into place only when complete, so a failed
+ * write never leaves a half snapshot behind.
  *
  * <p>A built writer is immutable and thread-safe; each {@code write} call uses its own threads.
  *
@@ -239,6 +244,14 @@ public final class SnapshotWriter {
                         Slot slot) {
     }
 
+    /**
+     * A chunk hashed and compressed, waiting for its place: its payload (null for a zero chunk;
+     * {@code asRaw}: the input itself), and the future the calling thread waits on.
+     */
+    private record Ready(int chunk, int length, int crc, long lo, long hi, ByteBuffer payload, int codecId, Slot slot,
+                         CompletableFuture<Done> done) {
+    }
+
     private WriteResult run(Source source, InputStream stream, Path out, String sourceName) throws IOException {
         try (SnapshotOutput o = SnapshotOutput.toFile(out)) {
             return run(source, stream, o, sourceName);
@@ -259,7 +272,7 @@ public final class SnapshotWriter {
             free.add(new Slot(chunkSize, outSize));
         }
         ByteBuffer zeros = ByteBuffer.allocateDirect(chunkSize);
-        PayloadPlacement placement = new PayloadPlacement();
+        PayloadPlacement<Ready> placement = new PayloadPlacement<>();
         ConcurrentLinkedQueue<ChunkCodecs.Compressor> compressors = new ConcurrentLinkedQueue<>();
         ThreadLocal<ChunkCodecs.Compressor> compressor = ThreadLocal.withInitial(() -> {
             ChunkCodecs.Compressor c = new ChunkCodecs.Compressor(codec, level);
@@ -274,7 +287,7 @@ public final class SnapshotWriter {
         });
         try {
             Sink sink = new Sink(knownLength, chunkShift);
-            ArrayDeque<Future<Done>> inflight = new ArrayDeque<>();
+            ArrayDeque<CompletableFuture<Done>> inflight = new ArrayDeque<>();
             int chunk = 0;
             long consumed = 0;
             boolean eof = false;
@@ -305,14 +318,16 @@ public final class SnapshotWriter {
                 }
                 consumed += n;
                 chunk++;
-                inflight.add(pool.submit(() -> {
+                CompletableFuture<Done> done = new CompletableFuture<>();
+                inflight.add(done);
+                pool.execute(() -> {
                     try {
-                        return work(source, c, offset, n, slot, zeros, placement, compressor.get(), ch);
+                        work(source, c, offset, n, slot, zeros, placement, compressor.get(), ch, done);
                     } catch (Throwable t) {
-                        placement.abort(t);
-                        throw t;
+                        done.completeExceptionally(t);
+                        fail(placement, t);
                     }
-                }));
+                });
             }
             while (!inflight.isEmpty()) {
                 Done d = awaitChunk(inflight.poll());
@@ -331,7 +346,7 @@ public final class SnapshotWriter {
         } finally {
             // Workers compress with the compressors and into the slots: wait until none runs
             // before the compressors' native contexts are freed (a failed write leaves some busy).
-            placement.abort(new IOException("pack ended"));
+            fail(placement, new IOException("pack ended"));
             Workers.shutdownAndWait(pool);
             for (ChunkCodecs.Compressor c : compressors) {
                 c.close();
@@ -395,11 +410,12 @@ public final class SnapshotWriter {
 
     /**
      * One chunk, on a worker: zero check, CRC32C and one content-hash pass over the input in
-     * place, compression into the slot, then its place in the file (in chunk order) and its
-     * payload written there by this worker.
+     * place, compression into the slot, then offered for its place in the file (in chunk order);
+     * this worker writes the payloads of the chunks its offer placed, and completes their futures.
      */
-    private Done work(Source source, int chunk, long offset, int n, Slot slot, ByteBuffer zeros, PayloadPlacement placement,
-                      ChunkCodecs.Compressor compressor, SnapshotOutput ch) throws IOException {
+    private void work(Source source, int chunk, long offset, int n, Slot slot, ByteBuffer zeros,
+                      PayloadPlacement<Ready> placement, ChunkCodecs.Compressor compressor, SnapshotOutput ch,
+                      CompletableFuture<Done> done) throws IOException {
         ByteBuffer raw = source == null ? slot.raw().duplicate().clear().limit(n).slice()
                 : source.reader().chunk(offset, n, slot::raw);
         ByteBuffer whole = raw.duplicate().clear().limit(n);
@@ -407,27 +423,63 @@ public final class SnapshotWriter {
         CRC32C crc32c = new CRC32C();
         crc32c.update(whole.duplicate());
         int crc = (int) crc32c.getValue();
+        Offer<Ready> offer;
         if (zero) {
-            placement.place(chunk, null, 0, 0);
-            return new Done(chunk, n, 0, 0, Codec.NONE.id(), ChunkIndex.FLAG_ZERO, crc, 0, 0, slot);
+            offer = new Offer<>(chunk, null, 0, Codec.NONE.id(), new Ready(chunk, n, crc, 0, 0, null, 0, slot, done));
+        } else {
+            long[] h = new long[2];
+            ContentHash.hash(FormatV1.VERSION, raw, n, h);
+            HashKey key = new HashKey(h[0], h[1], n);
+            int stored = placement.known(key) ? -2 : compressor.compress(raw, n, slot.out);
+            boolean asRaw = stored == -1;
+            int codecId = asRaw ? Codec.NONE.id() : codec.id();
+            ByteBuffer payload = stored == -2 ? null : asRaw ? whole : slot.out.duplicate().clear().limit(stored);
+            offer = new Offer<>(chunk, key, asRaw ? n : stored, codecId,
+                    new Ready(chunk, n, crc, h[0], h[1], payload, codecId, slot, done));
         }
-        long[] h = new long[2];
-        ContentHash.hash(FormatV1.VERSION, raw, n, h);
-        HashKey key = new HashKey(h[0], h[1], n);
-        int stored = placement.known(key) ? -2 : compressor.compress(raw, n, slot.out);
-        boolean asRaw = stored == -1;
-        int codecId = asRaw ? Codec.NONE.id() : codec.id();
-        Placed p = placement.place(chunk, key, asRaw ? n : stored, codecId);
+        List<Turn<Ready>> turns = placement.offer(offer);
+        for (int i = 0; i < turns.size(); i++) {
+            Ready r = turns.get(i).item();
+            try {
+                r.done().complete(write(r, turns.get(i).placed(), ch));
+            } catch (Throwable t) {
+                r.done().completeExceptionally(t);
+                Aborted later = new Aborted(t);
+                for (int j = i + 1; j < turns.size(); j++) {
+                    turns.get(j).item().done().completeExceptionally(later);
+                }
+                fail(placement, t);
+                return;
+            }
+        }
+    }
+
+    /** Writes a placed chunk's payload (unless it has none: zero or duplicate) and makes its index entry. */
+    private static Done write(Ready r, Placed p, SnapshotOutput ch) throws IOException {
+        if (p.offset() < 0) {
+            return new Done(r.chunk(), r.length(), 0, 0, Codec.NONE.id(), ChunkIndex.FLAG_ZERO, r.crc(), 0, 0, r.slot());
+        }
         if ((p.codecId() & DEDUP_MARK) != 0) {
-            return new Done(chunk, n, p.offset(), p.stored(), p.codecId() & ~DEDUP_MARK, ChunkIndex.FLAG_DEDUP, crc,
-                    h[0], h[1], slot);
+            return new Done(r.chunk(), r.length(), p.offset(), p.stored(), p.codecId() & ~DEDUP_MARK, ChunkIndex.FLAG_DEDUP,
+                    r.crc(), r.lo(), r.hi(), r.slot());
         }
-        ByteBuffer payload = (asRaw ? whole : slot.out.duplicate().clear().limit(stored)).duplicate();
+        ByteBuffer payload = r.payload().duplicate();
         long at = p.offset();
         while (payload.hasRemaining()) {
             at += ch.write(payload, at);
         }
-        return new Done(chunk, n, p.offset(), p.stored(), codecId, 0, crc, h[0], h[1], slot);
+        return new Done(r.chunk(), r.length(), p.offset(), p.stored(), r.codecId(), 0, r.crc(), r.lo(), r.hi(), r.slot());
+    }
+
+    /** Aborts the sequence with {@code t} and fails the chunks that were waiting for their place. */
+    private static void fail(PayloadPlacement<Ready> placement, Throwable t) {
+        List<Ready> left = placement.abort(t);
+        if (!left.isEmpty()) {
+            Aborted a = new Aborted(t);
+            for (Ready r : left) {
+                r.done().completeExceptionally(a);
+            }
+        }
     }
 
     /** The in-order index builder; used by the calling thread only. */

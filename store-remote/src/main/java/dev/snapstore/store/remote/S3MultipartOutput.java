@@ -16,10 +16,10 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 
 /**
  * A snapshot written straight into S3 by multipart upload while it is packed: no local copy. Bytes
- * arrive by position, mostly in order; those ahead of the write cursor wait (a few chunks, one per
- * pack worker), each full part is uploaded as soon as it is complete. The first part is held back
- * until the writer writes the header at offset 0, last. Memory: two parts plus the chunks in
- * flight.
+ * arrive by position, mostly in order; those ahead of the write cursor wait (a few chunks: at most
+ * the pack's chunks in flight, about two per worker), each full part is uploaded as soon as it is
+ * complete. The first part is held back until the writer writes the header at offset 0, last.
+ * Memory: two parts plus the chunks in flight.
  *
  * <p>Thread-safe: {@link #write} is synchronized (an upload happens under the lock, which is what
  * bounds memory: workers wait while a part goes out).
