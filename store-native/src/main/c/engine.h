@@ -236,6 +236,18 @@ static inline uint64_t sn_chunk_size(const struct sn_region *g) {
     return (uint64_t)1 << g->chunk_shift;
 }
 
+/* Fill unit u: its first byte and length (the last unit may be short), and its chunks [*c0, *c1). */
+static inline void sn_unit_span(const struct sn_region *g, uint64_t u, uint64_t *start, uint64_t *len, uint64_t *c0,
+                                uint64_t *c1) {
+    *start = u * g->unit;
+    *len = g->map_len - *start < g->unit ? g->map_len - *start : g->unit;
+    *c0 = *start >> g->chunk_shift;
+    *c1 = (*start + *len + sn_chunk_size(g) - 1) >> g->chunk_shift;
+    if (*c1 > g->chunk_count) {
+        *c1 = g->chunk_count;
+    }
+}
+
 /* The chunks [*first, *last) that fill unit u covers (a unit is one chunk, or a hugepage of several). */
 static inline void sn_unit_chunks(const struct sn_region *g, uint64_t u, uint64_t *first, uint64_t *last) {
     uint64_t s = u * g->unit;

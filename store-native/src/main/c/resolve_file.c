@@ -150,13 +150,8 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
     uint64_t ps = g->page_size;
     uint64_t page = off & ~(ps - 1);
     uint64_t u = off / g->unit;
-    uint64_t ustart = u * g->unit;
-    uint64_t ulen = g->map_len - ustart < g->unit ? g->map_len - ustart : g->unit;
-    uint64_t first = ustart >> g->chunk_shift;
-    uint64_t last = (ustart + ulen + sn_chunk_size(g) - 1) >> g->chunk_shift;
-    if (last > g->chunk_count) {
-        last = g->chunk_count;
-    }
+    uint64_t ustart, ulen, first, last;
+    sn_unit_span(g, u, &ustart, &ulen, &first, &last);
     int minor = (flags & UFFD_PAGEFAULT_FLAG_MINOR) != 0;
     int rc;
     int refills = 0;
@@ -330,13 +325,8 @@ static void map_ahead(struct sn_resolver *r) {
         to = units;
     }
     for (; v < to; v++) {
-        uint64_t vs = v * g->unit;
-        uint64_t vl = g->map_len - vs < g->unit ? g->map_len - vs : g->unit;
-        uint64_t c0 = vs >> g->chunk_shift;
-        uint64_t c1 = (vs + vl + sn_chunk_size(g) - 1) >> g->chunk_shift;
-        if (c1 > g->chunk_count) {
-            c1 = g->chunk_count;
-        }
+        uint64_t vs, vl, c0, c1;
+        sn_unit_span(g, v, &vs, &vl, &c0, &c1);
         int valid = c0 < c1;
         for (uint64_t c = c0; c < c1 && valid; c++) {
             valid = atomic_load_explicit(&g->state[c], memory_order_acquire) == SN_S_VALID &&
