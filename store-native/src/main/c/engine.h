@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <time.h>
 #include <linux/userfaultfd.h>
 
@@ -230,6 +231,18 @@ long sn_first_failed_chunk(struct sn_region *g, uint64_t off, uint64_t len);
 
 static inline void sn_count(struct sn_region *g, int slot, uint64_t n) {
     atomic_fetch_add_explicit(&g->stats[slot], n, memory_order_relaxed);
+}
+
+/* A tuning variable of the environment (SNAPSTORE_*), read once by its user: its value when it is a
+ * decimal number within [0, max], else -1 (unset or malformed: the default applies). */
+static inline long sn_env_number(const char *name, unsigned long max) {
+    const char *v = getenv(name);
+    if (!v || !*v) {
+        return -1;
+    }
+    char *end;
+    unsigned long n = strtoul(v, &end, 10);
+    return *end == 0 && n <= max ? (long)n : -1;
 }
 
 static inline uint64_t sn_chunk_size(const struct sn_region *g) {

@@ -109,14 +109,7 @@ static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 static int env_helpers = -1;
 
 static void env_init(void) {
-    const char *v = getenv("SNAPSTORE_LOAD_HELPERS");
-    if (v && *v) {
-        char *end;
-        unsigned long n = strtoul(v, &end, 10);
-        if (*end == 0 && n <= SN_LOAD_MAX_HELPERS) {
-            env_helpers = (int)n;
-        }
-    }
+    env_helpers = (int)sn_env_number("SNAPSTORE_LOAD_HELPERS", SN_LOAD_MAX_HELPERS);
 }
 
 static void *load_main(void *arg) {

@@ -115,13 +115,9 @@ static pthread_once_t env_once = PTHREAD_ONCE_INIT;
 static uint64_t env_ahead = SN_REPLAY_AHEAD;
 
 static void env_init(void) {
-    const char *v = getenv("SNAPSTORE_REPLAY_AHEAD_MB");
-    if (v && *v) {
-        char *end;
-        unsigned long mb = strtoul(v, &end, 10);
-        if (*end == 0 && mb <= 4096) {
-            env_ahead = (uint64_t)mb << 20;
-        }
+    long mb = sn_env_number("SNAPSTORE_REPLAY_AHEAD_MB", 4096);
+    if (mb >= 0) {
+        env_ahead = (uint64_t)mb << 20;
     }
 }
 

@@ -200,13 +200,9 @@ static pthread_once_t spin_once = PTHREAD_ONCE_INIT;
 static long spin_env_ns = -1; /* SNAPSTORE_RESOLVER_SPIN_US, or -1 */
 
 static void spin_init(void) {
-    const char *v = getenv("SNAPSTORE_RESOLVER_SPIN_US");
-    if (v && *v) {
-        char *end;
-        unsigned long us = strtoul(v, &end, 10);
-        if (*end == 0 && us <= 1000) {
-            spin_env_ns = (long)us * 1000;
-        }
+    long us = sn_env_number("SNAPSTORE_RESOLVER_SPIN_US", 1000);
+    if (us >= 0) {
+        spin_env_ns = us * 1000;
     }
 }
 
