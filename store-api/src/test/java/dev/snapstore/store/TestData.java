@@ -96,4 +96,21 @@ public final class TestData {
             throw new AssertionError(e);
         }
     }
+
+    /**
+     * The {@code key=value} pairs of a child process's report lines: every line of {@code out} that
+     * starts with {@code first + "="}, split at spaces (a later line's key wins).
+     */
+    public static java.util.Map<String, String> keyValues(String out, String first) {
+        java.util.Map<String, String> m = new java.util.HashMap<>();
+        for (String line : out.split("\n")) {
+            if (line.startsWith(first + "=")) {
+                for (String kv : line.trim().split(" ")) {
+                    int eq = kv.indexOf('=');
+                    m.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
+            }
+        }
+        return m;
+    }
 }

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -194,15 +193,7 @@ class WarmCacheTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child finished");
         assertEquals(0, p.exitValue(), "child output: " + out);
-        Map<String, String> m = new HashMap<>();
-        for (String line : out.split("\n")) {
-            if (line.startsWith("sha=")) {
-                for (String kv : line.trim().split(" ")) {
-                    int eq = kv.indexOf('=');
-                    m.put(kv.substring(0, eq), kv.substring(eq + 1));
-                }
-            }
-        }
+        Map<String, String> m = TestData.keyValues(out, "sha");
         assertTrue(m.containsKey("sha"), "child output: " + out);
         return m;
     }

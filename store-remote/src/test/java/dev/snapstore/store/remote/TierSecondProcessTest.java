@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.snapstore.store.MapOptions;
+import dev.snapstore.store.TestData;
 import dev.snapstore.store.Mode;
 import dev.snapstore.store.Region;
 import dev.snapstore.store.Snapshot;
@@ -89,15 +89,7 @@ class TierSecondProcessTest {
             throw new AssertionError("the child did not finish: " + out);
         }
         assertEquals(0, p.exitValue(), out);
-        Map<String, String> m = new HashMap<>();
-        for (String line : out.split("\n")) {
-            if (line.startsWith("sha=")) {
-                for (String kv : line.trim().split(" ")) {
-                    int eq = kv.indexOf('=');
-                    m.put(kv.substring(0, eq), kv.substring(eq + 1));
-                }
-            }
-        }
+        Map<String, String> m = TestData.keyValues(out, "sha");
         assertTrue(m.containsKey("sha"), "child output: " + out);
         return m;
     }
