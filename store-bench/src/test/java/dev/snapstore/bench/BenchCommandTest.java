@@ -50,14 +50,7 @@ class BenchCommandTest {
             assertEquals(64 << 10, s.chunkSize(), "the budget scenario's own snapshot");
             assertEquals(((Number) input.get("logical_bytes")).longValue(), s.length(), "of the same image");
         }
-        Map<String, Map<String, Double>> rows = new java.util.LinkedHashMap<>();
-        for (Object o : (List<?>) doc.get("results")) {
-            Map<?, ?> r = (Map<?, ?>) o;
-            if (r.get("scenario").equals("budget")) {
-                rows.computeIfAbsent(r.get("system") + " " + r.get("mode"), k -> new java.util.HashMap<>())
-                        .put((String) r.get("metric"), ((Number) r.get("value")).doubleValue());
-            }
-        }
+        Map<String, Map<String, Double>> rows = ResultRows.of(doc, "budget");
         assertEquals(Set.of("snapstore shmem", "mmap read-only", "snapstore-unbounded shmem",
                 "snapstore-resident sampling", "snapstore-resident no-sampling", "snapstore-resident no-budget"),
                 rows.keySet(), stdout);

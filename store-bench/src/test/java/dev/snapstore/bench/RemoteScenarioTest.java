@@ -8,9 +8,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -35,14 +32,7 @@ class RemoteScenarioTest {
         String stdout = out.toString(StandardCharsets.UTF_8);
         assertEquals(0, code, "exit code; stdout:\n" + stdout + "\nstderr:\n" + err.toString(StandardCharsets.UTF_8));
         Map<?, ?> doc = (Map<?, ?>) Json.parse(Files.readString(dir.resolve("results.json")));
-        Map<String, Map<String, Double>> rows = new LinkedHashMap<>();
-        for (Object o : (List<?>) doc.get("results")) {
-            Map<?, ?> r = (Map<?, ?>) o;
-            if (r.get("scenario").equals("remote")) {
-                rows.computeIfAbsent(r.get("system") + " " + r.get("mode"), k -> new HashMap<>())
-                        .put((String) r.get("metric"), ((Number) r.get("value")).doubleValue());
-            }
-        }
+        Map<String, Map<String, Double>> rows = ResultRows.of(doc, "remote");
         assertEquals(Set.of("server 2ms", "parallel-download 8x8MiB", "snapstore shmem"), rows.keySet(), stdout);
         Map<String, Double> base = rows.get("parallel-download 8x8MiB");
         assertEquals(2, base.get("requests"), "16 MiB in 8 MiB parts: " + base);
@@ -91,14 +81,7 @@ class RemoteScenarioTest {
             String stdout = out.toString(StandardCharsets.UTF_8);
             assertEquals(0, code, "exit code; stdout:\n" + stdout + "\nstderr:\n" + err.toString(StandardCharsets.UTF_8));
             Map<?, ?> doc = (Map<?, ?>) Json.parse(Files.readString(dir.resolve("out").resolve("results.json")));
-            Map<String, Map<String, Double>> rows = new LinkedHashMap<>();
-            for (Object o : (List<?>) doc.get("results")) {
-                Map<?, ?> r = (Map<?, ?>) o;
-                if (r.get("scenario").equals("remote")) {
-                    rows.computeIfAbsent(r.get("system") + " " + r.get("mode"), k -> new HashMap<>())
-                            .put((String) r.get("metric"), ((Number) r.get("value")).doubleValue());
-                }
-            }
+            Map<String, Map<String, Double>> rows = ResultRows.of(doc, "remote");
             assertEquals(Set.of("server remote", "parallel-download 8x8MiB", "snapstore shmem"), rows.keySet(), stdout);
             Map<String, Double> snapRow = rows.get("snapstore shmem");
             assertEquals(256, snapRow.get("chunks"), snapRow.toString());
