@@ -89,7 +89,9 @@ struct sn_resolver {
 #define SN_UNIT_MAPPED 1
 #define SN_UNIT_MAPPING 2  /* a resolver mapped the fault window and is mapping the rest */
 #define SN_UNIT_PARTIAL 4  /* a random MINOR fault mapped one page since the reset: the next widens */
+#define SN_UNIT_HANDED 8   /* handed to the kernel (resolve_file.c): unregistered, never faults here again */
 #define SN_FAULT_WINDOW (64u << 10) /* bytes mapped before the faulting thread is woken */
+#define SN_HUGE_2M (2u << 20)       /* a PMD-mapped huge page */
 #define SN_MAP_AHEAD (64u << 20)    /* bytes of valid units mapped ahead of a sequential MINOR reader */
 
 /*
@@ -175,6 +177,7 @@ struct sn_region {
     _Atomic uint64_t *stats; /* SN_STATS_SLOTS counters */
     struct sn_residency *res; /* memory budget (residency.c), or NULL */
     int wp_map;               /* map pages write-protected (writable region with a budget) */
+    _Atomic int handover;     /* file modes over 2 MiB pages: valid units leave the userfaultfd (resolve_file.c) */
 };
 
 /* errors.c: the per-thread typed error (kind, errno, call, arg) */
@@ -289,6 +292,7 @@ int sn_uffd_zero(struct sn_region *g, uint64_t off, uint64_t len);
 int sn_uffd_continue(struct sn_region *g, uint64_t off, uint64_t len);
 int sn_uffd_refuse(struct sn_region *g, uint64_t off, uint64_t len);
 int sn_uffd_wake(struct sn_region *g, uint64_t off, uint64_t len);
+int sn_uffd_unregister(struct sn_region *g, uint64_t off, uint64_t len);
 
 /* resolver.c: replay 0 takes only sequential read-ahead jobs, 1 profile replay jobs too */
 int sn_resolver_start(struct sn_resolver *r);

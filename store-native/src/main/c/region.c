@@ -131,7 +131,8 @@ void sn_fill_buffers_free(struct sn_resolver *r) {
 
 /*
  * The region's geometry, set here and nowhere else: the page size (the backing file's block size
- * -- the hugepage size on hugetlbfs -- for the file modes, the base page size for anonymous
+ * -- the hugepage size on hugetlbfs, and on shmem when its huge-page policy gives the memfd 2 MiB
+ * folios -- for the file modes, the base page size for anonymous
  * memory), the mapped length (the image rounded up to whole pages, at least one page) and the
  * fill unit (max(chunk size, page size)).
  */
@@ -188,6 +189,11 @@ static long open_file_backing(struct sn_region *g, const char *warm_dir, const c
                            : sn_fail(SN_E_IO, "memfd_create", errno);
         }
         g->fresh_file = 1;
+        /* sized first: shmem's within_size policy gives 2 MiB pages (st_blksize) only to what lies
+         * within the file's size, and set_geometry reads the page size from there */
+        if (!hugetlb && ftruncate(g->file_fd, (off_t)((g->length + SN_HUGE_2M - 1) & ~(uint64_t)(SN_HUGE_2M - 1))) != 0) {
+            return sn_fail(SN_E_IO, "ftruncate(memfd)", errno);
+        }
         if ((rc = set_geometry(g)) < 0) {
             return rc;
         }
@@ -344,6 +350,13 @@ SN_API long sn_region_open(const char *snap_path, long snap_size, const void *in
         rc = sn_fail(SN_E_UFFD_FEATURES, "ioctl(UFFDIO_REGISTER) ioctls", EOPNOTSUPP);
         goto fail;
     }
+    /* File modes over 2 MiB pages (HUGETLB; SHMEM when the memfd's st_blksize is 2 MiB, which
+     * shmem's huge-page policy within_size or always gives it, see set_geometry): a valid unit is
+     * handed to the kernel, whose own faults then map it with 2 MiB entries (resolve_file.c). Only
+     * where the file keeps what this region validated: no warm file shared with other processes,
+     * no budget evicting. */
+    g->handover = mode != SN_MODE_ANONYMOUS && !g->warm_state && !(flags & SN_OPEN_BUDGET) &&
+                  g->page_size % SN_HUGE_2M == 0 && (uintptr_t)g->base % SN_HUGE_2M == 0;
     g->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (g->stop_fd < 0) {
         rc = sn_fail(SN_E_IO, "eventfd", errno);
@@ -501,7 +514,11 @@ SN_API int sn_region_reset(long handle, long offset, long length) {
     sn_res_reset(g, s, n); /* unpins written units the reset covers (residency.c) */
     atomic_store_explicit(&g->ahead_next, 0, memory_order_relaxed); /* no sequential run survives a reset */
     for (uint64_t u = s / g->unit; u * g->unit < s + n; u++) {
-        atomic_store_explicit(&g->unit_mapped[u], 0, memory_order_relaxed);
+        /* a handed unit stays handed: it is no longer registered, the kernel refills it from the file */
+        uint8_t m = atomic_load_explicit(&g->unit_mapped[u], memory_order_relaxed);
+        if (m != SN_UNIT_HANDED) {
+            atomic_compare_exchange_strong(&g->unit_mapped[u], &m, SN_UNIT_NONE);
+        }
     }
     if (madvise(g->base + s, n, MADV_DONTNEED) != 0) {
         return sn_fail(SN_E_IO, "madvise(MADV_DONTNEED)", errno);

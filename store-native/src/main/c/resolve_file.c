@@ -145,6 +145,53 @@ static int ensure_valid(struct sn_resolver *r, uint32_t c) {
     return rc == 0 ? SN_S_VALID : SN_S_FAILED;
 }
 
+/*
+ * Handover (file modes over 2 MiB pages, g->handover): every chunk of unit u is valid in the file,
+ * which only this region writes and nothing evicts, so the unit leaves the userfaultfd. That costs
+ * one ioctl; the kernel wakes the faulting thread and serves its retry, and every later fault in the
+ * unit, from the file: after a reset() a warm fault is the kernel's own (microseconds), not a round
+ * trip through a resolver, and in SHMEM the kernel maps one 2 MiB entry where CONTINUE installs 512
+ * of 4 KiB (each a TLB miss, and on a shadow-paging hypervisor an exit at first touch). A reset()
+ * drops the pages; the file still holds the snapshot's bytes, so the unit stays handed. The caller has checked that
+ * every chunk of u is valid. Moves u's state from `from` to HANDED: 1 when handed, 0 when the state
+ * was not `from`, -1 when unregistering failed (handover is then off for the region).
+ */
+static int hand_over(struct sn_region *g, uint64_t u, uint8_t from) {
+    if (!atomic_compare_exchange_strong(&g->unit_mapped[u], &from, SN_UNIT_HANDED)) {
+        return 0;
+    }
+    uint64_t ustart, ulen, c0, c1;
+    sn_unit_span(g, u, &ustart, &ulen, &c0, &c1);
+    /* counted first: the thread the unregistering wakes may read the counters at once */
+    sn_count(g, SN_C_BYTES_MAPPED, ulen);
+    sn_count(g, SN_C_HANDED, 1);
+    if (sn_uffd_unregister(g, ustart, ulen) != 0) {
+        /* ENOMEM: the process has run out of mappings. CONTINUE from now on. */
+        sn_count(g, SN_C_BYTES_MAPPED, -ulen);
+        sn_count(g, SN_C_HANDED, (uint64_t)-1);
+        atomic_store_explicit(&g->handover, 0, memory_order_relaxed);
+        atomic_store_explicit(&g->unit_mapped[u], from, memory_order_release);
+        return -1;
+    }
+    return 1;
+}
+
+/* The fault path's handover of unit u (see hand_over): 1 when it is handed, by this resolver or
+ * another, 0 when the caller maps it with CONTINUE. */
+static int handover(struct sn_resolver *r, uint64_t u, uint64_t page) {
+    struct sn_region *g = r->region;
+    if (!atomic_load_explicit(&g->handover, memory_order_relaxed)) {
+        return 0;
+    }
+    uint8_t m = atomic_load_explicit(&g->unit_mapped[u], memory_order_acquire);
+    if (m == SN_UNIT_HANDED) {
+        sn_uffd_wake(g, page, g->page_size); /* another resolver handed it meanwhile */
+        return 1;
+    }
+    /* not while CONTINUE maps it (handover was off a moment ago) */
+    return (m == SN_UNIT_NONE || m == SN_UNIT_PARTIAL) && hand_over(g, u, m) == 1;
+}
+
 static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
     struct sn_region *g = r->region;
     uint64_t ps = g->page_size;
@@ -172,6 +219,12 @@ static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
     }
 again:
     r->ahead_unit = 0;
+    if (atomic_load_explicit(&g->unit_mapped[u], memory_order_acquire) == SN_UNIT_HANDED) {
+        /* the unit left the userfaultfd (or is leaving it) after this fault was queued: the
+         * thread's retry is the kernel's to serve, from the file */
+        sn_uffd_wake(g, page, ps);
+        return 0;
+    }
 
     /* zero chunks of a private shmem region: the zero page, no file memory (same windowing) */
     int zero_page = !minor && g->mode == SN_MODE_SHMEM && g->writable && last == first + 1 &&
@@ -208,6 +261,8 @@ again:
     if (failed) {
         sn_count(g, SN_C_POISONED_FAULTS, 1);
         rc = sn_uffd_refuse(g, ustart, ulen);
+    } else if (!zero_page && first < last && handover(r, u, page)) {
+        rc = 0;
     } else {
         /* Map a small window around the page first (the thread runs again as soon as it is
          * there), and leave the rest of the unit to around(), run after the fault is timed. */
@@ -333,6 +388,14 @@ static void map_ahead(struct sn_resolver *r) {
                     (!g->warm_state || atomic_load_explicit(&g->warm_state[c], memory_order_acquire) == SN_WARM_VALID);
         }
         uint8_t m = SN_UNIT_NONE;
+        if (valid && atomic_load_explicit(&g->handover, memory_order_relaxed)) {
+            /* hand it over instead: the kernel maps it when the reader gets there */
+            if (hand_over(g, v, SN_UNIT_NONE) != 1) {
+                break;
+            }
+            atomic_store_explicit(&g->ahead_next, v, memory_order_relaxed);
+            continue;
+        }
         if (!valid || !atomic_compare_exchange_strong(&g->unit_mapped[v], &m, SN_UNIT_MAPPING)) {
             break;
         }

@@ -56,10 +56,11 @@ enum sn_counter {
     SN_C_FIRST_ERROR_CHUNK, /* 1 + the first chunk that could not be produced, 0 = none */
     SN_C_WARM_REFUSED,      /* errno why the warm cache was not used (another user's file or directory), 0 = used */
     SN_C_REPLAYED,          /* units filled by profile replay (sn_region_replay) ahead of the application */
+    SN_C_HANDED,            /* units handed to the kernel (SHMEM over huge pages, resolve_file.c) */
     SN_C_COUNT
 };
 #define SN_HIST_BUCKETS 48
-#define SN_C_HIST_BASE 16 /* slots [16, 16 + SN_HIST_BUCKETS): log2 histogram of fault service ns */
+#define SN_C_HIST_BASE 24 /* slots [24, 24 + SN_HIST_BUCKETS): log2 histogram of fault service ns */
 #define SN_STATS_SLOTS (SN_C_HIST_BASE + SN_HIST_BUCKETS)
 
 /* Memory budget (residency.c): event kinds in the ring (bits 62-63 of an event; bits 32-61 the

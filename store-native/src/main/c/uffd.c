@@ -384,6 +384,22 @@ int sn_uffd_refuse(struct sn_region *g, uint64_t off, uint64_t len) {
     return rc < 0 ? rc : 1;
 }
 
+/*
+ * Takes [off, off + len) out of the userfaultfd: from now on the kernel alone serves its faults,
+ * from the backing file. The kernel wakes the threads waiting on the range as it unregisters.
+ * Costs the mmap write lock and splits the region's mapping (merged again with unregistered
+ * neighbours), so the caller does it once per fill unit. 0, or -errno (ENOMEM: too many mappings).
+ */
+int sn_uffd_unregister(struct sn_region *g, uint64_t off, uint64_t len) {
+    struct uffdio_range r = {.start = (uint64_t)(uintptr_t)(g->base + off), .len = len};
+    while (ioctl(g->uffd, UFFDIO_UNREGISTER, &r) != 0) {
+        if (errno != EINTR) {
+            return -errno;
+        }
+    }
+    return 0;
+}
+
 int sn_uffd_wake(struct sn_region *g, uint64_t off, uint64_t len) {
     struct uffdio_range r = {.start = (uint64_t)(uintptr_t)(g->base + off), .len = len};
     if (ioctl(g->uffd, UFFDIO_WAKE, &r) != 0) {

@@ -22,6 +22,8 @@ final class Machine {
         m.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
         m.put("root", Os.isRoot());
         m.put("transparent_hugepages", Os.firstLine("/sys/kernel/mm/transparent_hugepage/enabled"));
+        // SHMEM runs over 2 MiB pages (and hands units to the kernel) when this is within_size or always
+        m.put("shmem_hugepages", Os.firstLine("/sys/kernel/mm/transparent_hugepage/shmem_enabled"));
         m.put("hugepages_total", number(grep("/proc/meminfo", "HugePages_Total")));
         m.put("hugepages_free", number(grep("/proc/meminfo", "HugePages_Free")));
         m.put("hugepage_size_kb", number(grep("/proc/meminfo", "Hugepagesize")));

@@ -222,7 +222,9 @@ public final class LazyRegion extends AbstractRegion {
             SnapEngine.sn_region_close(h);
             throw new IllegalArgumentException("memoryBudget " + budget + " bytes is below two fill units of this "
                     + mode + " region (" + unit + " bytes each: the chunk size" + (mode == Mode.HUGETLB
-                            ? ", at least a 2 MiB hugepage" : "") + "); give at least " + 2 * unit + " bytes");
+                            ? ", at least a 2 MiB hugepage" : unit > snapshot.chunkSize()
+                            ? ", at least a 2 MiB page: shmem's huge-page policy gives this memfd huge pages" : "")
+                    + "); give at least " + 2 * unit + " bytes");
         }
         int rc = SnapEngine.sn_region_budget(h, budget);
         if (rc < 0) {
@@ -343,6 +345,18 @@ public final class LazyRegion extends AbstractRegion {
         return replayQueued;
     }
 
+    /**
+     * Fill units handed to the kernel so far. In HUGETLB, and in SHMEM when shmem's huge-page policy
+     * for memfds is {@code within_size} or {@code always} (its pages are then 2 MiB too), a unit whose
+     * chunks are all valid in the region's private file leaves the userfaultfd: the kernel maps it and
+     * serves its later faults (after {@link #reset()} too) itself, with 2 MiB entries and no resolver.
+     * 0 in ANONYMOUS, over 4 KiB shmem pages, with a warm cache or a memory budget (the file may lose
+     * pages there).
+     */
+    public long handedUnits() {
+        return counter(SnapEngine.SN_C_HANDED);
+    }
+
     /** Fill units idle resolvers filled by profile replay so far (those a fault had not already filled). */
     public long replayedUnits() {
         return counter(SnapEngine.SN_C_REPLAYED);
@@ -380,7 +394,11 @@ public final class LazyRegion extends AbstractRegion {
         return profileFile;
     }
 
-    /** Page size of the mapping: 4 KiB, or the hugepage size for HUGETLB. */
+    /**
+     * Page size of the region's fill and mapping: 4 KiB, or the hugepage size for HUGETLB, and for
+     * SHMEM when shmem's huge-page policy ({@code /sys/kernel/mm/transparent_hugepage/shmem_enabled}
+     * {@code within_size} or {@code always}) gives its memfd 2 MiB pages.
+     */
     public long pageSize() {
         return pageSize;
     }

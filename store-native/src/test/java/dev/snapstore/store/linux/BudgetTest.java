@@ -76,7 +76,7 @@ class BudgetTest {
     }
 
     private static long unit(Mode mode) {
-        return mode == Mode.HUGETLB ? Math.max(CHUNK, 2 << 20) : CHUNK;
+        return NativeTestSupport.fillUnit(mode, CHUNK);
     }
 
     /** budget + the documented slack of two fill units per resolver */
@@ -609,8 +609,8 @@ class BudgetTest {
         NativeTestSupport.assumeMode(Mode.SHMEM);
         try (Snapshot s = Snapshot.open(snap)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> s.map(Mode.SHMEM, options(false, CHUNK)));
-            assertTrue(e.getMessage().contains("two fill units") && e.getMessage().contains(Long.toString(2L * CHUNK)),
+                    () -> s.map(Mode.SHMEM, options(false, unit(Mode.SHMEM))));
+            assertTrue(e.getMessage().contains("two fill units") && e.getMessage().contains(Long.toString(2L * unit(Mode.SHMEM))),
                     e.getMessage());
         }
         assertThrows(IllegalArgumentException.class, () -> MapOptions.builder().memoryBudget(-1));

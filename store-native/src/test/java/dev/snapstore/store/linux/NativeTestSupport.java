@@ -68,6 +68,64 @@ final class NativeTestSupport {
         ensureHugepages();
     }
 
+    /**
+     * Whether a SHMEM region's memfd gets 2 MiB pages here (shmem's huge-page policy for memfds,
+     * per size or global, is within_size, always or force): its fill unit is then at least 2 MiB,
+     * as in HUGETLB.
+     */
+    static boolean shmemHugePages() {
+        String v = thpPolicy(SHMEM_POLICY_2M);
+        if (v == null || v.equals("inherit")) {
+            v = thpPolicy(SHMEM_POLICY);
+        }
+        return v != null && (v.equals("within_size") || v.equals("always") || v.equals("force"));
+    }
+
+    private static final Path SHMEM_POLICY = Path.of("/sys/kernel/mm/transparent_hugepage/shmem_enabled");
+    private static final Path SHMEM_POLICY_2M = Path.of("/sys/kernel/mm/transparent_hugepage/hugepages-2048kB/shmem_enabled");
+
+    /**
+     * Sets shmem's huge-page policy for memfds to {@code policy} (never, within_size, always) until
+     * {@code close()}, which puts back what was there: as root, or when it is already in effect.
+     * Skips (or fails, see {@link #require}) otherwise. Regions opened meanwhile follow it.
+     */
+    static AutoCloseable shmemPolicy(String policy) throws IOException {
+        String was = thpPolicy(SHMEM_POLICY);
+        String was2m = thpPolicy(SHMEM_POLICY_2M);
+        if (policy.equals(was) && (was2m == null || was2m.equals("inherit"))) {
+            return () -> { };
+        }
+        require(Files.isWritable(SHMEM_POLICY), () -> SHMEM_POLICY + " is not writable (not root): cannot set shmem's huge-page policy to " + policy);
+        Files.writeString(SHMEM_POLICY, policy);
+        if (was2m != null) {
+            Files.writeString(SHMEM_POLICY_2M, "inherit");
+        }
+        return () -> {
+            Files.writeString(SHMEM_POLICY, was);
+            if (was2m != null) {
+                Files.writeString(SHMEM_POLICY_2M, was2m);
+            }
+        };
+    }
+
+    /** A region's fill unit here: the chunk size, at least a 2 MiB page in HUGETLB and in SHMEM over huge pages. */
+    static long fillUnit(Mode mode, long chunk) {
+        boolean huge = mode == Mode.HUGETLB || mode == Mode.SHMEM && shmemHugePages();
+        return huge ? Math.max(chunk, 2 << 20) : chunk;
+    }
+
+    /** The value in brackets of a transparent_hugepage policy file, or null when there is none. */
+    static String thpPolicy(Path p) {
+        try {
+            String s = Files.readString(p);
+            int a = s.indexOf('[');
+            int b = s.indexOf(']', a + 1);
+            return a >= 0 && b > a ? s.substring(a + 1, b) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     static void assumeMode(Mode mode) {
         assumeLazyModes();
         Userfaultfd.Probe p = Userfaultfd.probe();

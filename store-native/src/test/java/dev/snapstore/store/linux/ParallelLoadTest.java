@@ -101,7 +101,7 @@ class ParallelLoadTest {
                 assertEquals(bad, c.chunk(), c.getMessage());
                 assertEquals(snap, c.file());
                 // the chunks before the bad one's fill unit are fine and load on their own
-                long unit = mode == Mode.HUGETLB ? 2 << 20 : CHUNK;
+                long unit = NativeTestSupport.fillUnit(mode, CHUNK);
                 r.load(0, (long) bad * CHUNK / unit * unit);
             }
         }

@@ -40,9 +40,9 @@ class ProfileReplayTest {
     @TempDir
     Path dir;
 
-    /** The fill unit of a region of {@code mode} with 64 KiB chunks: the chunk, or the 2 MiB hugepage. */
+    /** The fill unit of a region of {@code mode} with 64 KiB chunks, in chunks: the chunk, or the 2 MiB page. */
     private static int unitChunks(Mode mode) {
-        return mode == Mode.HUGETLB ? (2 << 20) / CHUNK : 1;
+        return (int) (NativeTestSupport.fillUnit(mode, CHUNK) / CHUNK);
     }
 
     /** What the engine records for touches of {@code touched} in order: each touch adds its unit's chunks not yet seen. */
@@ -202,7 +202,7 @@ class ProfileReplayTest {
         int chunks = 256; // 64 MiB: replaying all of it takes far longer than one fault
         byte[] content = TestData.mixed(chunks * chunk, 47);
         Path snap = TestData.pack(dir, content, Codec.ZSTD, chunk);
-        int per = mode == Mode.HUGETLB ? (2 << 20) / chunk : 1;
+        int per = (int) (NativeTestSupport.fillUnit(mode, chunk) / chunk);
         int[] profile = java.util.stream.IntStream.range(0, chunks).toArray();
         try (Snapshot s = Snapshot.open(snap)) {
             ProfileFile.write(ProfileFile.sidecar(snap, s.digest()), s.digest(), s.chunkCount(), profile);

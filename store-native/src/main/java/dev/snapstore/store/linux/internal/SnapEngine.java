@@ -91,10 +91,12 @@ public final class SnapEngine {
     public static final int SN_C_WARM_REFUSED = 14;
     /** Fill units filled by profile replay ({@link #sn_region_replay}) ahead of the application. */
     public static final int SN_C_REPLAYED = 15;
-    public static final int SN_C_COUNT = 16;
-    public static final int SN_C_HIST_BASE = 16;
+    /** Fill units handed to the kernel: SHMEM over huge pages, no longer served by the resolvers. */
+    public static final int SN_C_HANDED = 16;
+    public static final int SN_C_COUNT = 17;
+    public static final int SN_C_HIST_BASE = 24;
     public static final int SN_HIST_BUCKETS = 48;
-    public static final int SN_STATS_SLOTS = 64;
+    public static final int SN_STATS_SLOTS = 72;
 
     /** Error kinds ({@code enum sn_error_kind}), read with {@link #sn_error_kind()} after a failure. */
     public static final int SN_E_NONE = 0;
