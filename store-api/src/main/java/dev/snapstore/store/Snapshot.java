@@ -377,8 +377,7 @@ public final class Snapshot implements AutoCloseable {
                 throw corrupt(chunk, problem);
             }
         }
-        ByteBuffer check = dst.duplicate().clear().limit(raw);
-        if (FormatV1.crc(check) != index.crc32c(chunk)) {
+        if (crc32c(dst.duplicate().clear().limit(raw)) != index.crc32c(chunk)) {
             throw corrupt(chunk, "CRC32C mismatch after decompression");
         }
     }
@@ -389,7 +388,9 @@ public final class Snapshot implements AutoCloseable {
      * over the chunk (a 2 MiB chunk has left the core's cache by the time its last byte is read).
      */
     private void readStoredChecked(int chunk, long pos, ByteBuffer dst, int raw) throws IOException {
-        CRC32C crc = new CRC32C();
+        RegionProvider engine = NativeCrc.PROVIDER;
+        CRC32C crc = engine == null ? new CRC32C() : null;
+        int value = 0;
         for (int o = 0; o < raw; o += CHECK_PIECE) {
             int n = Math.min(CHECK_PIECE, raw - o);
             ByteBuffer piece = dst.duplicate().clear().position(o).limit(o + n);
@@ -398,10 +399,49 @@ public final class Snapshot implements AutoCloseable {
             } catch (java.io.EOFException e) {
                 throw corrupt(chunk, "payload cut short at file offset " + (pos + piece.position()) + " (file truncated?)");
             }
-            crc.update(dst.duplicate().clear().position(o).limit(o + n));
+            ByteBuffer got = dst.duplicate().clear().position(o).limit(o + n);
+            if (crc == null) {
+                value = NativeCrc.update(engine, value, got);
+            } else {
+                crc.update(got);
+                value = (int) crc.getValue();
+            }
         }
-        if ((int) crc.getValue() != index.crc32c(chunk)) {
+        if (value != index.crc32c(chunk)) {
             throw corrupt(chunk, "CRC32C mismatch after decompression");
+        }
+    }
+
+    /** CRC32C of {@code b}'s remaining bytes: the engine's for a direct buffer when a provider has one. */
+    private static int crc32c(ByteBuffer b) {
+        RegionProvider engine = NativeCrc.PROVIDER;
+        return engine != null && b.isDirect() ? NativeCrc.update(engine, 0, b) : FormatV1.crc(b);
+    }
+
+    /**
+     * The provider the chunk decoder checks CRC32Cs with ({@link RegionProvider#crc32c}), found at the
+     * first check (after open has found the providers), or null: {@code java.util.zip.CRC32C}.
+     */
+    private static final class NativeCrc {
+        static final RegionProvider PROVIDER = find();
+
+        private static RegionProvider find() {
+            ByteBuffer probe = ByteBuffer.allocateDirect(8);
+            for (RegionProvider p : RegionProviders.first()) {
+                if (p.crc32c(0, probe) == FormatV1.crc(probe)) {
+                    return p;
+                }
+            }
+            return null;
+        }
+
+        /** The provider answered for a direct buffer once: it does for every direct buffer. */
+        static int update(RegionProvider engine, int crc, ByteBuffer direct) {
+            long v = engine.crc32c(crc, direct);
+            if (v < 0) {
+                throw new IllegalStateException(engine.getClass().getName() + " stopped computing CRC32C");
+            }
+            return (int) v;
         }
     }
 
