@@ -426,9 +426,13 @@ public final class Snapshot implements AutoCloseable {
         static final RegionProvider PROVIDER = find();
 
         private static RegionProvider find() {
-            ByteBuffer probe = ByteBuffer.allocateDirect(8);
+            ByteBuffer probe = ByteBuffer.allocateDirect(300);
+            for (int i = 0; i < probe.capacity(); i++) {
+                probe.put(i, (byte) (i * 31 + 7));
+            }
             for (RegionProvider p : RegionProviders.first()) {
-                if (p.crc32c(0, probe) == FormatV1.crc(probe)) {
+                long v = p.crc32c(0, probe);
+                if (v >= 0 && (int) v == FormatV1.crc(probe)) {
                     return p;
                 }
             }

@@ -1,6 +1,7 @@
 package dev.snapstore.store.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
@@ -40,6 +41,30 @@ class NativeCrc32cTest {
             }
         }
         assertEquals(1101 + 8 * 4, checked);
+    }
+
+    /**
+     * The provider's answer to the chunk decoder is CRC32C's unsigned value, for values with the high
+     * bit set too (an int compared with it sign-extended once made the decoder fall back to
+     * java.util.zip.CRC32C unseen), and -1 for a heap buffer.
+     */
+    @Test
+    void providerAnswersUnsignedValues() {
+        NativeTestSupport.assumeEngine();
+        LinuxRegionProvider provider = new LinuxRegionProvider();
+        SplittableRandom rnd = new SplittableRandom(9);
+        int highBit = 0;
+        for (int i = 0; i < 64; i++) {
+            byte[] bytes = new byte[300 + i];
+            rnd.nextBytes(bytes);
+            ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
+            CRC32C want = new CRC32C();
+            want.update(bytes);
+            assertEquals(want.getValue(), provider.crc32c(0, direct));
+            highBit += want.getValue() >= 1L << 31 ? 1 : 0;
+            assertEquals(-1, provider.crc32c(0, ByteBuffer.wrap(bytes)));
+        }
+        assertTrue(highBit > 0, "no value with the high bit set was checked");
     }
 
     /** Both halves of [off, off + len) chained: the second starts from the first's CRC. */
