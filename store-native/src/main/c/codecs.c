@@ -124,12 +124,11 @@ static int read_payload(struct sn_resolver *r, const struct sn_chunk *c, uint8_t
 }
 
 /*
- * Produces chunk c's raw bytes at dst (c->raw bytes; dst must hold them), unchecked: for a caller
- * that checks them itself piece by piece (resolve_file.c's shmem fill). Returns 0, or -EIO (short
- * read / I/O error), -EBADMSG (payload does not decode to its raw length), -ENOSYS (codec library
- * absent).
+ * Produces chunk c's raw bytes at dst (c->raw bytes; dst must hold them), unchecked. Returns 0, or
+ * -EIO (short read / I/O error), -EBADMSG (payload does not decode to its raw length), -ENOSYS
+ * (codec library absent).
  */
-int sn_decode(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst) {
+static int decode(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst) {
     int rc;
     switch (c->codec) {
     case SN_CODEC_NONE:
@@ -163,7 +162,7 @@ int sn_decode(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst) {
 
 /*
  * Produces chunk c's raw bytes at dst and checks them against the chunk's CRC32C: the decoder of
- * every fill path that writes the chunk whole. 0, or sn_decode's errors, -EBADMSG also when the
+ * every fill path that writes the chunk whole. 0, or decode's errors, -EBADMSG also when the
  * CRC differs. dst holds unchecked bytes on failure: it must not be visible to the application.
  *
  * A stored (uncompressed) chunk of a local file is read in SN_PIECE pieces, each checked right after
@@ -183,7 +182,7 @@ int sn_decode_checked(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *
         }
         return crc == c->crc ? 0 : -EBADMSG;
     }
-    int rc = sn_decode(r, c, dst);
+    int rc = decode(r, c, dst);
     if (rc == 0 && sn_crc32c(0, dst, c->raw) != c->crc) {
         rc = -EBADMSG;
     }

@@ -198,10 +198,8 @@ uint32_t sn_crc32c(uint32_t crc, const void *buf, size_t len);
 int sn_codecs_load(void);
 void *sn_zstd_dctx_new(void);
 void sn_zstd_dctx_free(void *dctx);
-/* Bytes a fill checks at a time while they are in cache (L2-sized): reads, CRCs and writes of a
- * chunk go piece by piece where the path allows it. */
+/* Bytes of a stored chunk read and CRC-checked at a time, while they are in cache (L2-sized) */
 #define SN_PIECE (256u << 10)
-int sn_decode(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst);
 int sn_decode_checked(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst);
 /* Positional I/O of exactly len bytes (EINTR retried): 0, -errno, or -EIO when the file ends first. */
 int sn_pread_full(int fd, void *dst, size_t len, uint64_t off);
