@@ -201,7 +201,9 @@ uint32_t sn_crc32c(uint32_t crc, const void *buf, size_t len);
 int sn_codecs_load(void);
 void *sn_zstd_dctx_new(void);
 void sn_zstd_dctx_free(void *dctx);
-int sn_decompress(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst);
+/* Bytes of a stored chunk read and CRC-checked at a time, while they are in cache (L2-sized) */
+#define SN_PIECE (256u << 10)
+int sn_decode_checked(struct sn_resolver *r, const struct sn_chunk *c, uint8_t *dst);
 /* Positional I/O of exactly len bytes (EINTR retried): 0, -errno, or -EIO when the file ends first. */
 int sn_pread_full(int fd, void *dst, size_t len, uint64_t off);
 int sn_pwrite_full(int fd, const void *src, size_t len, uint64_t off);

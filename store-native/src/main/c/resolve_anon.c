@@ -69,10 +69,7 @@ static int anon_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
     const uint8_t *src = sn_res_cache_get(g, c);
     int rc;
     if (!src) {
-        rc = sn_decompress(r, ch, r->scratch);
-        if (rc == 0 && sn_crc32c(0, r->scratch, ch->raw) != ch->crc) {
-            rc = -EBADMSG;
-        }
+        rc = sn_decode_checked(r, ch, r->scratch);
         if (rc != 0) {
             sn_record_error(g, c, rc);
             sn_chunk_publish(g, c, SN_S_FAILED);
@@ -127,10 +124,7 @@ static int anon_prefetch(struct sn_resolver *r, uint64_t unit) {
     }
     const uint8_t *src = sn_res_cache_get(g, (uint32_t)c);
     if (!src) {
-        int rc = sn_decompress(r, ch, r->scratch);
-        if (rc == 0 && sn_crc32c(0, r->scratch, ch->raw) != ch->crc) {
-            rc = -EBADMSG;
-        }
+        int rc = sn_decode_checked(r, ch, r->scratch);
         if (rc != 0) {
             /* the fault that comes for it will be poisoned */
             sn_record_error(g, (uint32_t)c, rc);
@@ -195,10 +189,7 @@ static int restore_chunk(struct sn_region *g, struct sn_resolver *tmp, uint32_t 
     /* into scratch, then one copy: a reader of an unwritten page meanwhile sees the snapshot's bytes
      * throughout (a decompressor writes transient bytes, an over-long match copy), and a chunk that
      * fails its check leaves the region untouched */
-    int rc = sn_decompress(tmp, ch, tmp->scratch);
-    if (rc == 0 && sn_crc32c(0, tmp->scratch, ch->raw) != ch->crc) {
-        rc = -EBADMSG;
-    }
+    int rc = sn_decode_checked(tmp, ch, tmp->scratch);
     if (rc != 0) {
         sn_record_error(g, c, rc);
         sn_chunk_publish(g, c, SN_S_FAILED);

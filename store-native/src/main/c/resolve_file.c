@@ -22,10 +22,14 @@
 #include <unistd.h>
 
 /*
- * SHMEM fill: decompress into the resolver's buffer, check the CRC there, and pwrite the bytes into
+ * SHMEM fill: decode into the resolver's buffer and check it there (sn_decode_checked: a stored
+ * chunk read and checked 256 KiB at a time while in cache), then one pwrite of the whole chunk into
  * the file. shmem's write path allocates each page and copies into it without clearing it first
  * (whole pages; a partial last page is cleared only past the data), and takes no page fault: no
  * per-page fallocate, no zero-fill write fault on the alias, no page-table entry in the alias.
+ * One write per chunk, not one per piece: the write holds the inode's lock, which every resolver
+ * writing the memfd contends for (8 writes per 2 MiB chunk cost a SHMEM load() 10 % more time and
+ * 14 % more system CPU, measured paired).
  * Checking the buffer rather than the file is safe: the bytes the kernel copies are the bytes that
  * were checked (the buffer is this thread's alone), a short or failed write is an error code, and a
  * chunk is published valid only after the write returned (state after data). What another process
@@ -36,13 +40,10 @@ static int produce_pwrite(struct sn_resolver *r, uint32_t c) {
     struct sn_region *g = r->region;
     const struct sn_chunk *ch = &g->chunks[c];
     uint64_t start = (uint64_t)c << g->chunk_shift;
-    int rc = sn_decompress(r, ch, r->scratch);
+    int rc = sn_decode_checked(r, ch, r->scratch);
     if (rc == 0) {
         sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
         sn_count(g, SN_C_BYTES_DECOMPRESSED, ch->raw);
-        if (sn_crc32c(0, r->scratch, ch->raw) != ch->crc) {
-            rc = -EBADMSG;
-        }
     }
     for (uint64_t done = 0; rc == 0 && done < ch->raw;) {
         ssize_t n = pwrite(g->file_fd, r->scratch + done, ch->raw - done, (off_t)(start + done));
@@ -99,13 +100,10 @@ static int produce(struct sn_resolver *r, uint32_t c) {
             memset(dst, 0, ch->raw);
         }
     } else {
-        int rc = sn_decompress(r, ch, dst);
+        int rc = sn_decode_checked(r, ch, dst);
         if (rc == 0) {
             sn_count(g, SN_C_CHUNKS_DECOMPRESSED, 1);
             sn_count(g, SN_C_BYTES_DECOMPRESSED, ch->raw);
-            if (sn_crc32c(0, dst, ch->raw) != ch->crc) {
-                rc = -EBADMSG;
-            }
         }
         if (rc != 0) {
             if (g->warm_state) {

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
 
 import dev.snapstore.store.cache.ChunkCache;
 import dev.snapstore.store.format.ChunkCodecs;
@@ -41,6 +42,9 @@ public final class Snapshot implements AutoCloseable {
     public static final long DEFAULT_CACHE_BYTES = 256L << 20;
 
     /** Source of zeros for reads of zero chunks (shared, never written). */
+    /** Bytes of a stored chunk read and checked at a time (L2-sized: the check reads them from cache). */
+    private static final int CHECK_PIECE = 256 << 10;
+
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 16).asReadOnlyBuffer();
 
     private final Path path;
@@ -350,6 +354,11 @@ public final class Snapshot implements AutoCloseable {
         }
         int stored = index.storedLength(chunk);
         Codec codec = index.codec(chunk);
+        long pos = index.offset(chunk);
+        if (codec == Codec.NONE && dst.isDirect() && stored == raw) {
+            readStoredChecked(chunk, pos, dst, raw);
+            return;
+        }
         ByteBuffer src;
         if (codec == Codec.NONE && dst.isDirect()) {
             src = dst; // read straight into place
@@ -357,7 +366,6 @@ public final class Snapshot implements AutoCloseable {
             src = scratch(stored);
         }
         ByteBuffer r = src.duplicate().clear().limit(stored);
-        long pos = index.offset(chunk);
         try {
             source.read(pos, r);
         } catch (java.io.EOFException e) {
@@ -369,9 +377,75 @@ public final class Snapshot implements AutoCloseable {
                 throw corrupt(chunk, problem);
             }
         }
-        ByteBuffer check = dst.duplicate().clear().limit(raw);
-        if (FormatV1.crc(check) != index.crc32c(chunk)) {
+        if (crc32c(dst.duplicate().clear().limit(raw)) != index.crc32c(chunk)) {
             throw corrupt(chunk, "CRC32C mismatch after decompression");
+        }
+    }
+
+    /**
+     * A stored (uncompressed) chunk read straight into place a piece at a time, each piece checked
+     * right after it is read while it is still in this core's cache: the check makes no second pass
+     * over the chunk (a 2 MiB chunk has left the core's cache by the time its last byte is read).
+     */
+    private void readStoredChecked(int chunk, long pos, ByteBuffer dst, int raw) throws IOException {
+        RegionProvider engine = NativeCrc.PROVIDER;
+        CRC32C crc = engine == null ? new CRC32C() : null;
+        int value = 0;
+        for (int o = 0; o < raw; o += CHECK_PIECE) {
+            int n = Math.min(CHECK_PIECE, raw - o);
+            ByteBuffer piece = dst.duplicate().clear().position(o).limit(o + n);
+            try {
+                source.read(pos + o, piece);
+            } catch (java.io.EOFException e) {
+                throw corrupt(chunk, "payload cut short at file offset " + (pos + piece.position()) + " (file truncated?)");
+            }
+            ByteBuffer got = dst.duplicate().clear().position(o).limit(o + n);
+            if (crc == null) {
+                value = NativeCrc.update(engine, value, got);
+            } else {
+                crc.update(got);
+                value = (int) crc.getValue();
+            }
+        }
+        if (value != index.crc32c(chunk)) {
+            throw corrupt(chunk, "CRC32C mismatch after decompression");
+        }
+    }
+
+    /** CRC32C of {@code b}'s remaining bytes: the engine's for a direct buffer when a provider has one. */
+    private static int crc32c(ByteBuffer b) {
+        RegionProvider engine = NativeCrc.PROVIDER;
+        return engine != null && b.isDirect() ? NativeCrc.update(engine, 0, b) : FormatV1.crc(b);
+    }
+
+    /**
+     * The provider the chunk decoder checks CRC32Cs with ({@link RegionProvider#crc32c}), found at the
+     * first check (after open has found the providers), or null: {@code java.util.zip.CRC32C}.
+     */
+    private static final class NativeCrc {
+        static final RegionProvider PROVIDER = find();
+
+        private static RegionProvider find() {
+            ByteBuffer probe = ByteBuffer.allocateDirect(300);
+            for (int i = 0; i < probe.capacity(); i++) {
+                probe.put(i, (byte) (i * 31 + 7));
+            }
+            for (RegionProvider p : RegionProviders.first()) {
+                long v = p.crc32c(0, probe);
+                if (v >= 0 && (int) v == FormatV1.crc(probe)) {
+                    return p;
+                }
+            }
+            return null;
+        }
+
+        /** The provider answered for a direct buffer once: it does for every direct buffer. */
+        static int update(RegionProvider engine, int crc, ByteBuffer direct) {
+            long v = engine.crc32c(crc, direct);
+            if (v < 0) {
+                throw new IllegalStateException(engine.getClass().getName() + " stopped computing CRC32C");
+            }
+            return (int) v;
         }
     }
 

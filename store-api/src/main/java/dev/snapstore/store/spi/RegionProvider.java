@@ -53,6 +53,18 @@ public interface RegionProvider {
         return null;
     }
 
+    /**
+     * The CRC32C of {@code direct}'s remaining bytes (a direct buffer; position unchanged) continued
+     * from {@code crc}, the CRC32C of the bytes before them (0 for none), as an unsigned value, or -1
+     * when this provider cannot compute it natively. The chunk decoder checks every chunk it writes
+     * into direct memory with the first provider's answer (the engine folds with carry-less
+     * multiplies where the CPU has them, several times {@code java.util.zip.CRC32C}'s speed), else
+     * with {@code CRC32C}.
+     */
+    default long crc32c(int crc, ByteBuffer direct) {
+        return -1;
+    }
+
     /** Whether a mode is usable, and why not. */
     record Availability(boolean available, String reason) {
         public static Availability yes(String reason) {

@@ -61,6 +61,11 @@ public final class LinuxRegionProvider implements RegionProvider {
     }
 
     @Override
+    public long crc32c(int crc, java.nio.ByteBuffer direct) {
+        return NativeDigest.crc32c(crc, direct);
+    }
+
+    @Override
     public Availability availability(Mode mode, Snapshot snapshot, MapOptions options) {
         Availability a = check(mode, snapshot, options);
         if (a.available()) {

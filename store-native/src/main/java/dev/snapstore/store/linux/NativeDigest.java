@@ -8,7 +8,9 @@ import dev.snapstore.store.linux.internal.SnapEngine;
 
 /**
  * The snapshot digest's SHA-256 computed by the engine through the system's libcrypto
- * ({@code digest.c}): what {@link LinuxRegionProvider#sha256} answers {@code Snapshot.open} with.
+ * ({@code digest.c}): what {@link LinuxRegionProvider#sha256} answers {@code Snapshot.open} with; and
+ * the engine's CRC32C ({@code crc32c.c}), what {@link LinuxRegionProvider#crc32c} answers the chunk
+ * decoder with.
  * Thread-safe and stateless.
  */
 final class NativeDigest {
@@ -28,6 +30,19 @@ final class NativeDigest {
         Reference.reachabilityFence(a);
         Reference.reachabilityFence(b);
         return rc == 0 ? out : null;
+    }
+
+    /**
+     * CRC32C of a direct buffer's remaining bytes continued from {@code crc} (crc32c.c), unsigned, or
+     * -1 without the engine or for a heap buffer.
+     */
+    static long crc32c(int crc, ByteBuffer b) {
+        if (!b.isDirect() || !SnapEngine.isLoaded()) {
+            return -1;
+        }
+        int v = SnapEngine.sn_crc32c_update(crc, DirectBuffers.address(b) + b.position(), b.remaining());
+        Reference.reachabilityFence(b);
+        return v & 0xffffffffL;
     }
 
     private static ByteBuffer direct(ByteBuffer b) {
