@@ -32,35 +32,28 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
                              Map<String, String> metadata, int[] profile, String digest,
                              long storedBytes, int maxStoredLength, int codecMask) {
 
-    /** Bytes of index checksummed, hashed and validated together: a multiple of the entry size, cache-sized. */
+    /** Bytes of index checksummed and validated together: a multiple of the entry size, cache-sized. */
     static final int INDEX_BLOCK = 1638 * ChunkIndex.ENTRY_SIZE;
 
     /**
-     * The index's CRC32C, the digest and the entries' validation in one pass over the index, a
-     * block at a time (the block is checked while it is in the cache), reporting failures in
+     * The index's CRC32C and the entries' validation in one pass over the index, a block at a time
+     * (the block is checked while it is in the cache), then the digest, reporting failures in
      * docs/FORMAT.md's order: the index CRC, then the digest, then the first bad entry. The digest
-     * comes from {@code fast} (one native call over header and index, before the pass) when it
-     * answers, else from {@code MessageDigest} in the pass.
+     * comes from {@code fast} (one native call over header and index) when it answers, else from
+     * {@code MessageDigest}. It is asked for last: in a fresh JVM the native engine is still being
+     * loaded on another thread (Snapshot.open starts it), and this thread validates meanwhile
+     * instead of waiting for it first.
      */
     private record IndexCheck(byte[] digest, ChunkIndex.Summary summary) {
         static IndexCheck of(ChunkIndex index, FormatV1.Header header, ByteBuffer headerBytes, FormatV1.Footer footer,
                              Sha256 fast) throws FormatException {
             ByteBuffer all = index.entries();
-            byte[] d = fast == null ? null : fast.digest(headerBytes.duplicate(), all.duplicate());
             CRC32C crc = new CRC32C();
-            MessageDigest sha = null;
-            if (d == null) {
-                sha = FormatV1.sha256();
-                sha.update(headerBytes.duplicate());
-            }
             ChunkIndex.Validator v = index.validator(header, footer.indexOffset());
             FormatException firstBad = null;
             for (int from = 0; from < all.limit(); from += INDEX_BLOCK) {
                 ByteBuffer block = all.duplicate().position(from).limit(Math.min(all.limit(), from + INDEX_BLOCK));
-                crc.update(block.duplicate());
-                if (sha != null) {
-                    sha.update(block);
-                }
+                crc.update(block);
                 if (firstBad == null) {
                     try {
                         v.check(Math.min(all.limit(), from + INDEX_BLOCK) / ChunkIndex.ENTRY_SIZE);
@@ -72,7 +65,11 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
             if ((int) crc.getValue() != footer.indexCrc()) {
                 throw new FormatException("index checksum mismatch");
             }
+            byte[] d = fast == null ? null : fast.digest(headerBytes.duplicate(), all.duplicate());
             if (d == null) {
+                MessageDigest sha = FormatV1.sha256();
+                sha.update(headerBytes.duplicate());
+                sha.update(all.duplicate());
                 d = sha.digest();
             }
             if (!MessageDigest.isEqual(d, footer.digest())) {

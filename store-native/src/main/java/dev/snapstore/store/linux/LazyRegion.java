@@ -210,6 +210,10 @@ public final class LazyRegion extends AbstractRegion {
         return r;
     }
 
+    /** Does nothing: calling it loads and initialises this class ({@link LinuxRegionProvider#prepare()}). */
+    static void prepare() {
+    }
+
     /** A view of region {@code h}'s stats block (native memory the engine frees at close). */
     private static ByteBuffer statsOf(long h) {
         return DirectBuffers.wrap(SnapEngine.sn_region_stats(h), 8 * SnapEngine.SN_STATS_SLOTS);
