@@ -167,6 +167,11 @@ static jint j_sha256_available(JNIEnv *env, jclass c) {
     return sn_sha256_available();
 }
 
+static jint j_sha256_portable(JNIEnv *env, jclass c, jint on) {
+    (void)env, (void)c;
+    return sn_sha256_portable(on);
+}
+
 static jint j_sha256(JNIEnv *env, jclass c, jlong a, jlong alen, jlong b, jlong blen, jbyteArray out) {
     (void)c;
     if ((*env)->GetArrayLength(env, out) < 32) {
@@ -357,6 +362,7 @@ static const JNINativeMethod methods[] = {
     M("sn_crc32c_update", "(IJJ)I", j_crc32c_update),
     M("sn_sha256_available", "()I", j_sha256_available),
     M("sn_sha256", "(JJJJ[B)I", j_sha256),
+    M("sn_sha256_portable", "(I)I", j_sha256_portable),
     M("sn_region_open", "(" STR "JJIIJIII" STR STR ")J", j_region_open),
     M("sn_region_address", "(J)J", j_region_address),
     M("sn_region_mapped_length", "(J)J", j_region_mapped_length),

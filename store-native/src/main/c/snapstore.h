@@ -132,6 +132,7 @@ SN_API int sn_uffd_disable(const char *spec);
 SN_API uint32_t sn_crc32c_update(uint32_t crc, const void *buf, long len);
 SN_API int sn_sha256_available(void);
 SN_API int sn_sha256(const void *a, long alen, const void *b, long blen, uint8_t *out);
+SN_API int sn_sha256_portable(int on);
 SN_API int sn_index_decode(const void *index, int count, int chunk_shift, long length, int64_t *out);
 
 SN_API long sn_region_open(const char *snap_path, long snap_size, const void *index, int chunk_count,

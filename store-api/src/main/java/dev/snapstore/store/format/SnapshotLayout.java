@@ -20,7 +20,7 @@ import dev.snapstore.store.source.RangeSource;
  *
  * @param header       the decoded header
  * @param footer       the decoded footer
- * @param index        the chunk index (a direct buffer)
+ * @param index        the chunk index (on the heap: a copy of what was read)
  * @param metadata     the metadata, in stored order, unmodifiable
  * @param profile      chunk ids in first-touch order (empty when absent)
  * @param digest       the snapshot digest, lower-case hex
@@ -32,35 +32,28 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
                              Map<String, String> metadata, int[] profile, String digest,
                              long storedBytes, int maxStoredLength, int codecMask) {
 
-    /** Bytes of index checksummed, hashed and validated together: a multiple of the entry size, cache-sized. */
+    /** Bytes of index checksummed and validated together: a multiple of the entry size, cache-sized. */
     static final int INDEX_BLOCK = 1638 * ChunkIndex.ENTRY_SIZE;
 
     /**
-     * The index's CRC32C, the digest and the entries' validation in one pass over the index, a
-     * block at a time (the block is checked while it is in the cache), reporting failures in
+     * The index's CRC32C and the entries' validation in one pass over the index, a block at a time
+     * (the block is checked while it is in the cache), then the digest, reporting failures in
      * docs/FORMAT.md's order: the index CRC, then the digest, then the first bad entry. The digest
-     * comes from {@code fast} (one native call over header and index, before the pass) when it
-     * answers, else from {@code MessageDigest} in the pass.
+     * comes from {@code fast} (one native call over header and index) when it answers, else from
+     * {@code MessageDigest}. It is asked for last: in a fresh JVM the native engine is still being
+     * loaded on another thread (Snapshot.open starts it), and this thread validates meanwhile
+     * instead of waiting for it first. {@code all} is the index's bytes where they were read (the
+     * same bytes as {@code index}'s).
      */
     private record IndexCheck(byte[] digest, ChunkIndex.Summary summary) {
-        static IndexCheck of(ChunkIndex index, FormatV1.Header header, ByteBuffer headerBytes, FormatV1.Footer footer,
-                             Sha256 fast) throws FormatException {
-            ByteBuffer all = index.entries();
-            byte[] d = fast == null ? null : fast.digest(headerBytes.duplicate(), all.duplicate());
+        static IndexCheck of(ChunkIndex index, ByteBuffer all, FormatV1.Header header, ByteBuffer headerBytes,
+                             FormatV1.Footer footer, Sha256 fast) throws FormatException {
             CRC32C crc = new CRC32C();
-            MessageDigest sha = null;
-            if (d == null) {
-                sha = FormatV1.sha256();
-                sha.update(headerBytes.duplicate());
-            }
             ChunkIndex.Validator v = index.validator(header, footer.indexOffset());
             FormatException firstBad = null;
             for (int from = 0; from < all.limit(); from += INDEX_BLOCK) {
                 ByteBuffer block = all.duplicate().position(from).limit(Math.min(all.limit(), from + INDEX_BLOCK));
-                crc.update(block.duplicate());
-                if (sha != null) {
-                    sha.update(block);
-                }
+                crc.update(block);
                 if (firstBad == null) {
                     try {
                         v.check(Math.min(all.limit(), from + INDEX_BLOCK) / ChunkIndex.ENTRY_SIZE);
@@ -72,7 +65,11 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
             if ((int) crc.getValue() != footer.indexCrc()) {
                 throw new FormatException("index checksum mismatch");
             }
+            byte[] d = fast == null ? null : fast.digest(headerBytes.duplicate(), all.duplicate());
             if (d == null) {
+                MessageDigest sha = FormatV1.sha256();
+                sha.update(headerBytes.duplicate());
+                sha.update(all.duplicate());
                 d = sha.digest();
             }
             if (!MessageDigest.isEqual(d, footer.digest())) {
@@ -265,34 +262,50 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
         // the tail: footer and (usually) every section, one read
         long tailStart = Math.max(FormatV1.HEADER_SIZE, fileSize - Math.max(tailBytes, FormatV1.FOOTER_SIZE));
         int tailLength = (int) (fileSize - tailStart);
-        ByteBuffer scratch = SpareTail.take(tailLength);
+        ByteBuffer scratch = Spare.TAIL.take(tailLength);
         try {
             ByteBuffer tail = scratch.clear().limit(tailLength).slice().order(ByteOrder.LITTLE_ENDIAN);
             readInto(in, tailStart, tail);
             return finish(header, headerBytes, fileSize, tail.flip(), tailStart, in, sha);
         } finally {
-            SpareTail.give(scratch); // finish() kept no view of it: what it keeps, it copied
+            Spare.TAIL.give(scratch); // finish() kept no view of it: what it keeps, it copied
         }
     }
 
     /**
-     * The one tail buffer kept between opens of local files ({@value #TAIL_READ} bytes, direct):
-     * a fresh one per open was 256 KiB of direct memory that only a garbage collection gives back,
-     * so an application opening snapshot after snapshot without allocating much got fresh pages
-     * from the kernel, zeroed, every time. Two opens at once: the second allocates its own.
+     * A direct buffer kept between opens: a fresh one per open was memory that only a garbage
+     * collection gives back, so an application opening snapshot after snapshot without allocating
+     * much got fresh pages from the kernel every time (on this project's VM each fresh 4 KiB page
+     * costs 1 µs and more: 1 ms of a 16 GiB snapshot's 1.5 ms open + map went to the 320 KiB of
+     * index read into a new buffer). Two opens at once: the second allocates its own. What a
+     * snapshot keeps is copied out of it, to the heap (whose pages a running JVM has touched before).
      */
-    private static final class SpareTail {
-        private static final java.util.concurrent.atomic.AtomicReference<ByteBuffer> SPARE =
-                new java.util.concurrent.atomic.AtomicReference<>();
+    private static final class Spare {
+        /** The tail read of local files ({@value #TAIL_READ} bytes). */
+        static final Spare TAIL = new Spare(TAIL_READ, TAIL_READ);
+        /** The sections of a snapshot whose index does not fit in the tail; kept up to 16 MiB. */
+        static final Spare SECTIONS = new Spare(0, 16 << 20);
 
-        static ByteBuffer take(int length) {
-            ByteBuffer b = SPARE.getAndSet(null);
-            return b != null && b.capacity() >= length ? b : ByteBuffer.allocateDirect(Math.max(length, TAIL_READ));
+        private final java.util.concurrent.atomic.AtomicReference<ByteBuffer> spare =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        private final int least;
+        private final int most;
+
+        private Spare(int least, int most) {
+            this.least = least;
+            this.most = most;
         }
 
-        static void give(ByteBuffer b) {
-            if (b.capacity() <= TAIL_READ) {
-                SPARE.set(b);
+        /** The spare buffer when it holds {@code length} bytes, else a new one; position 0, limit its capacity. */
+        ByteBuffer take(int length) {
+            ByteBuffer b = spare.getAndSet(null);
+            return (b != null && b.capacity() >= length ? b : ByteBuffer.allocateDirect(Math.max(length, least))).clear();
+        }
+
+        /** Keeps {@code b} for the next {@link #take} (not when larger than this spare keeps). */
+        void give(ByteBuffer b) {
+            if (b.capacity() <= most) {
+                spare.set(b);
             }
         }
     }
@@ -303,59 +316,53 @@ public record SnapshotLayout(FormatV1.Header header, FormatV1.Footer footer, Chu
         FormatV1.Footer footer = FormatV1.decodeFooter(tail.duplicate().position(tail.limit() - FormatV1.FOOTER_SIZE));
         checkSections(header, footer, fileSize);
         // the sections back to back from the index's start: what the tail missed, then the tail
-        ByteBuffer sections;
-        boolean own = false; // sections in a buffer of their own (else a view of the caller's tail)
-        long sectionsStart = footer.indexOffset();
-        if (sectionsStart >= tailStart) {
-            sections = tail.duplicate().position((int) (sectionsStart - tailStart)).slice().order(ByteOrder.LITTLE_ENDIAN);
-        } else {
-            long total = fileSize - sectionsStart;
-            if (total > Integer.MAX_VALUE - 8) {
-                throw new FormatException("index, metadata and profile take " + total + " bytes, more than a reader holds");
+        ByteBuffer spare = null; // the sections' buffer when the tail did not hold them: given back at the end
+        try {
+            ByteBuffer sections;
+            long sectionsStart = footer.indexOffset();
+            if (sectionsStart >= tailStart) {
+                sections = tail.duplicate().position((int) (sectionsStart - tailStart)).slice().order(ByteOrder.LITTLE_ENDIAN);
+            } else {
+                long total = fileSize - sectionsStart;
+                if (total > Integer.MAX_VALUE - 8) {
+                    throw new FormatException("index, metadata and profile take " + total + " bytes, more than a reader holds");
+                }
+                spare = Spare.SECTIONS.take((int) total);
+                sections = spare.duplicate().limit((int) total).slice().order(ByteOrder.LITTLE_ENDIAN);
+                sections.limit((int) (tailStart - sectionsStart));
+                readInto(in, sectionsStart, sections);
+                sections.limit(sections.capacity());
+                sections.put(tail.duplicate());
+                sections.flip();
             }
-            sections = ByteBuffer.allocateDirect((int) total).order(ByteOrder.LITTLE_ENDIAN);
-            own = true;
-            sections.limit((int) (tailStart - sectionsStart));
-            readInto(in, sectionsStart, sections);
-            sections.limit(sections.capacity());
-            sections.put(tail.duplicate());
-            sections.flip();
-        }
-        ByteBuffer indexBytes = own ? indexOf(sections, sectionsStart, footer)
-                : section(sections, sectionsStart, footer.indexOffset(), footer.indexLength(), true);
-        ChunkIndex index = new ChunkIndex(indexBytes);
-        IndexCheck check = IndexCheck.of(index, header, headerBytes, footer, sha);
-        byte[] d = check.digest();
+            // checked where it was read (direct for a local file: the native digest reads it in place),
+            // kept as a heap copy: no fresh native memory per open
+            int from = (int) (footer.indexOffset() - sectionsStart);
+            ByteBuffer indexView = sections.duplicate().position(from).limit(from + (int) footer.indexLength()).slice();
+            ChunkIndex index = new ChunkIndex(section(sections, sectionsStart, footer.indexOffset(), footer.indexLength(), false));
+            IndexCheck check = IndexCheck.of(index, indexView, header, headerBytes, footer, sha);
+            byte[] d = check.digest();
 
-        ByteBuffer meta = section(sections, sectionsStart, footer.metaOffset(), footer.metaLength(), false);
-        if (FormatV1.crc(meta) != footer.metaCrc()) {
-            throw new FormatException("metadata checksum mismatch");
-        }
-        Map<String, String> metadata = Metadata.decode(meta);
-        int[] profile = new int[0];
-        if (footer.profileLength() > 0) {
-            ByteBuffer prof = section(sections, sectionsStart, footer.profileOffset(), footer.profileLength(), false);
-            if (FormatV1.crc(prof) != footer.profileCrc()) {
-                throw new FormatException("profile checksum mismatch");
+            ByteBuffer meta = section(sections, sectionsStart, footer.metaOffset(), footer.metaLength(), false);
+            if (FormatV1.crc(meta) != footer.metaCrc()) {
+                throw new FormatException("metadata checksum mismatch");
             }
-            profile = Profile.decode(prof, header.chunkCount());
+            Map<String, String> metadata = Metadata.decode(meta);
+            int[] profile = new int[0];
+            if (footer.profileLength() > 0) {
+                ByteBuffer prof = section(sections, sectionsStart, footer.profileOffset(), footer.profileLength(), false);
+                if (FormatV1.crc(prof) != footer.profileCrc()) {
+                    throw new FormatException("profile checksum mismatch");
+                }
+                profile = Profile.decode(prof, header.chunkCount());
+            }
+            return new SnapshotLayout(header, footer, index, metadata, profile, HexFormat.of().formatHex(d),
+                    check.summary().storedBytes(), check.summary().maxStoredLength(), check.summary().codecMask());
+        } finally {
+            if (spare != null) {
+                Spare.SECTIONS.give(spare); // nothing kept a view of it: what the layout keeps, it copied
+            }
         }
-        return new SnapshotLayout(header, footer, index, metadata, profile, HexFormat.of().formatHex(d),
-                check.summary().storedBytes(), check.summary().maxStoredLength(), check.summary().codecMask());
-    }
-
-    /**
-     * The index within the sections read from {@code start} into a buffer of their own (a direct
-     * one: the index did not fit in the tail): a view of them when the index is most of what was
-     * read (a large snapshot: no second copy of an index that grows with it), else a copy.
-     */
-    private static ByteBuffer indexOf(ByteBuffer sections, long start, FormatV1.Footer footer) {
-        long len = footer.indexLength();
-        if (!sections.isDirect() || len * 2 < sections.capacity()) {
-            return section(sections, start, footer.indexOffset(), len, true);
-        }
-        int from = (int) (footer.indexOffset() - start);
-        return sections.duplicate().position(from).limit(from + (int) len).slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** Section [off, off + len) of the sections read from {@code start}: a copy (direct when asked). */

@@ -64,6 +64,17 @@ public final class RegionEvents {
         }
     }
 
+    /**
+     * Loads and initialises what {@link #beginMap} and {@link #mapped} use, but registers nothing
+     * and initialises no recorder: {@code Snapshot.open}'s engine start calls it on its own thread,
+     * so a fresh JVM's first map does not load these classes on the caller's.
+     */
+    public static void prepare() {
+        if (AVAILABLE) {
+            FlightRecorder.isInitialized();
+        }
+    }
+
     /** Called by {@code Snapshot.map} before it maps. */
     public static MapTiming beginMap() {
         if (!AVAILABLE || !FlightRecorder.isInitialized()) {

@@ -65,6 +65,16 @@ public interface RegionProvider {
         return -1;
     }
 
+    /**
+     * Called once per JVM on a background thread, when the first snapshot is opened: loads and
+     * initialises what this provider's first {@link #map} will need and that does not change while
+     * the JVM runs (native libraries, kernel feature probes, classes), so that a fresh JVM's first
+     * map does not do it on the caller's thread. May run concurrently with any other method;
+     * must not throw (what fails here fails again, and is reported, where it is needed).
+     */
+    default void prepare() {
+    }
+
     /** Whether a mode is usable, and why not. */
     record Availability(boolean available, String reason) {
         public static Availability yes(String reason) {

@@ -143,4 +143,74 @@ class SnapshotLayoutReadsTest {
             assertEquals("snapshot digest does not match its header and index", e.getMessage());
         }
     }
+
+    /**
+     * Local files whose sections do not fit in the tail read go through one spare sections buffer
+     * kept between opens: a layout keeps its own copy of the index, so later reads (and reads from
+     * 8 threads at once) never change an index read before, and every layout gets its own.
+     */
+    @Test
+    void theSpareSectionsBufferIsNeverSharedWithALayout() throws Exception {
+        int files = 4;
+        Path[] snaps = new Path[files];
+        ByteBuffer[] want = new ByteBuffer[files];
+        String[] digests = new String[files];
+        for (int f = 0; f < files; f++) {
+            snaps[f] = dev.snapstore.store.TestData.pack(dir, dev.snapstore.store.TestData.mixed((64 + 3 * f) << 16, 40 + f),
+                    dev.snapstore.store.Codec.LZ4, 64 << 10);
+            try (FileChannel ch = FileChannel.open(snaps[f], StandardOpenOption.READ)) {
+                SnapshotLayout l = SnapshotLayout.read(ch);
+                digests[f] = l.digest();
+                ByteBuffer raw = ByteBuffer.allocate((int) l.footer().indexLength());
+                ch.read(raw, l.footer().indexOffset()); // the index as the file holds it
+                want[f] = raw.flip();
+            }
+        }
+        SnapshotLayout[] held = new SnapshotLayout[files];
+        for (int round = 0; round < 3; round++) {
+            for (int f = 0; f < files; f++) {
+                try (FileSource src = FileSource.open(snaps[f])) {
+                    SnapshotLayout l = SnapshotLayout.read(src, FormatV1.FOOTER_SIZE); // sections beyond the tail
+                    assertEquals(64 + 3 * f, l.index().count());
+                    if (held[f] == null) {
+                        held[f] = l;
+                    }
+                }
+            }
+            for (int f = 0; f < files; f++) {
+                assertEquals(want[f], held[f].index().entries(), "index of " + snaps[f] + " after later reads");
+                assertEquals(digests[f], held[f].digest());
+            }
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Integer>> done = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int first = t;
+                done.add(pool.submit(() -> {
+                    int checked = 0;
+                    for (int i = 0; i < 50; i++) {
+                        int f = (first + i) % files;
+                        try (FileSource src = FileSource.open(snaps[f])) {
+                            SnapshotLayout l = SnapshotLayout.read(src, FormatV1.FOOTER_SIZE);
+                            assertEquals(want[f], l.index().entries(), "index of " + snaps[f]);
+                            assertEquals(digests[f], l.digest(), "digest of " + snaps[f]);
+                        }
+                        checked++;
+                    }
+                    return checked;
+                }));
+            }
+            int total = 0;
+            for (java.util.concurrent.Future<Integer> d : done) {
+                total += d.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            assertEquals(400, total);
+        } finally {
+            pool.shutdownNow();
+        }
+        for (int f = 0; f < files; f++) {
+            assertEquals(want[f], held[f].index().entries(), "index of " + snaps[f] + " after concurrent reads");
+        }
+    }
 }

@@ -137,10 +137,6 @@ public final class LazyRegion extends AbstractRegion {
             throw new ModeUnavailableException(mode, missing);
         }
         ChunkIndex index = snapshot.index();
-        ByteBuffer entries = index.entries(); // direct from open: the engine reads it in place
-        if (!entries.isDirect()) {
-            entries = ByteBuffer.allocateDirect(entries.remaining()).put(entries).flip();
-        }
         int engineMode = mode == Mode.ANONYMOUS ? SnapEngine.SN_MODE_ANONYMOUS
                 : mode == Mode.SHMEM ? SnapEngine.SN_MODE_SHMEM : SnapEngine.SN_MODE_HUGETLB;
         boolean writable = mode == Mode.ANONYMOUS || options.writable();
@@ -160,10 +156,12 @@ public final class LazyRegion extends AbstractRegion {
         }
         String from = url != null ? url.url() : snapshot.path().toAbsolutePath().toString();
         int resolvers = options.resolverThreads(url != null);
-        long h = SnapEngine.sn_region_open(from, snapshot.fileSize(), DirectBuffers.address(entries),
+        ByteBuffer spare = SpareIndex.take(index.count() * ChunkIndex.ENTRY_SIZE);
+        spare.put(index.entries()).flip(); // the index is on the heap: the engine reads this copy
+        long h = SnapEngine.sn_region_open(from, snapshot.fileSize(), DirectBuffers.address(spare),
                 index.count(), snapshot.chunkShift(), snapshot.length(), engineMode,
                 flags, resolvers, warmDir, warmName);
-        java.lang.ref.Reference.reachabilityFence(entries);
+        SpareIndex.give(spare); // the engine decoded its own table from it
         if (h < 0) {
             throw EngineErrors.rethrow(EngineErrors.last(h, snapshot, mode, options), IOException.class);
         }
@@ -208,6 +206,32 @@ public final class LazyRegion extends AbstractRegion {
         // Not logged: the first record initialises java.util.logging (10 to 50 ms of a fresh JVM's
         // first map); the mode and why are the region's modeReason(), and a JFR RegionMap event.
         return r;
+    }
+
+    /** Does nothing: calling it loads and initialises this class ({@link LinuxRegionProvider#prepare()}). */
+    static void prepare() {
+    }
+
+    /**
+     * The native copy of the index {@code sn_region_open} reads (and decodes into a table of its
+     * own), kept between maps up to 16 MiB: a new direct buffer per map gave each map fresh pages,
+     * which cost 1 µs and more each on this project's VM (0.1 ms and more at 16 GiB, 320 KiB of
+     * index). Two maps at once: the second allocates its own.
+     */
+    private static final class SpareIndex {
+        private static final java.util.concurrent.atomic.AtomicReference<ByteBuffer> SPARE =
+                new java.util.concurrent.atomic.AtomicReference<>();
+
+        static ByteBuffer take(int length) {
+            ByteBuffer b = SPARE.getAndSet(null);
+            return (b != null && b.capacity() >= length ? b : ByteBuffer.allocateDirect(Math.max(length, 64 << 10))).clear();
+        }
+
+        static void give(ByteBuffer b) {
+            if (b.capacity() <= 16 << 20) {
+                SPARE.set(b);
+            }
+        }
     }
 
     /** A view of region {@code h}'s stats block (native memory the engine frees at close). */

@@ -7,7 +7,7 @@ import dev.snapstore.store.DirectBuffers;
 import dev.snapstore.store.linux.internal.SnapEngine;
 
 /**
- * The snapshot digest's SHA-256 computed by the engine through the system's libcrypto
+ * The snapshot digest's SHA-256 computed by the engine (SHA-NI where the CPU has it)
  * ({@code digest.c}): what {@link LinuxRegionProvider#sha256} answers {@code Snapshot.open} with; and
  * the engine's CRC32C ({@code crc32c.c}), what {@link LinuxRegionProvider#crc32c} answers the chunk
  * decoder with.
@@ -17,7 +17,7 @@ final class NativeDigest {
     private NativeDigest() {
     }
 
-    /** SHA-256 of {@code first}'s then {@code second}'s remaining bytes, or null without the engine or libcrypto. */
+    /** SHA-256 of {@code first}'s then {@code second}'s remaining bytes, or null without the engine. */
     static byte[] sha256(ByteBuffer first, ByteBuffer second) {
         if (!SnapEngine.isLoaded() || SnapEngine.sn_sha256_available() == 0) {
             return null;

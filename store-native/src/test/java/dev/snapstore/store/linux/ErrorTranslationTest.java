@@ -135,7 +135,7 @@ class ErrorTranslationTest {
     @Test
     void anythingElseIsANativeIoExceptionWithCallErrnoAndMessage() throws Exception {
         try (Snapshot s = Snapshot.open(snap)) {
-            ByteBuffer entries = s.index().entries();
+            ByteBuffer entries = ByteBuffer.allocateDirect(s.chunkCount() * 40).put(s.index().entries()).flip(); // the index is on the heap
             long h = SnapEngine.sn_region_open(dir.resolve("gone.snap").toString(), -1, DirectBuffers.address(entries), s.chunkCount(),
                     s.chunkShift(), s.length(), SnapEngine.SN_MODE_ANONYMOUS, 0, 1, null, null);
             assertEquals(-Errno.ENOENT, h);

@@ -206,14 +206,17 @@ public final class SnapEngine {
 
     public static native int sn_crc32c_update(int crc, long address, long length);
 
-    /** 1 when libcrypto (libcrypto.so.3, else .so.1.1) was found for {@link #sn_sha256}, else 0; loads it once. */
+    /** {@link #sn_sha256} is there: 2 when it uses the CPU's SHA extensions, 1 with the portable code. */
     public static native int sn_sha256_available();
 
     /**
      * SHA-256 of {@code aLength} bytes at {@code a} followed by {@code bLength} bytes at {@code b}
-     * into {@code out[0..31]}; 0, or {@code -ENOSYS} without libcrypto.
+     * into {@code out[0..31]}; 0, or {@code -EINVAL} on a negative length.
      */
     public static native int sn_sha256(long a, long aLength, long b, long bLength, byte[] out);
+
+    /** Test hook: non-zero makes {@link #sn_sha256} use its portable code even with SHA-NI; returns the previous setting. */
+    public static native int sn_sha256_portable(int on);
 
     /**
      * Returns a handle ({@code > 0}) or {@code -errno}. {@code index} is the address of chunkCount
