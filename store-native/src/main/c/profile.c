@@ -9,8 +9,10 @@
  * chunk). A reader copies the ids up to the first slot claimed but not yet written.
  *
  * Replay (sn_region_replay): the profile's chunks, as fill units in recorded order (each once), are
- * jobs of the read-ahead machinery (resolver.c): one count each on the read-ahead eventfd, taken by
- * idle resolvers one job between drains of the userfaultfd, after any queued sequential read-ahead.
+ * jobs of the read-ahead machinery (resolver.c), taken by idle resolvers one job between drains of
+ * the userfaultfd, after any queued sequential read-ahead. An eventfd that stays readable until the
+ * last job is taken (level-triggered, in every resolver's epoll set) keeps every idle resolver
+ * replaying.
  * So a demand fault waits at most for the job its resolver is running (one unit) and never for the
  * profile. Under a memory budget, replay stops at the first unit that no longer fits within the
  * budget (residency.c), so it never evicts what the application touched.
@@ -36,6 +38,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,7 +66,17 @@ void sn_profile_free(struct sn_region *g) {
     }
     free(g->rec.ids);
     free((void *)g->rec.seen);
+    if (g->pf.replay) {
+        close(g->pf.replay_fd);
+    }
     free(g->pf.replay);
+}
+
+void sn_replay_over(struct sn_region *g) {
+    uint64_t v;
+    if (read(g->pf.replay_fd, &v, sizeof v) < 0) {
+        /* EAGAIN: another resolver cleared it first */
+    }
 }
 
 void sn_record_slow(struct sn_region *g, uint32_t c) {
@@ -193,6 +207,16 @@ static void *reader_main(void *arg) {
     return NULL;
 }
 
+/* How many of the region's resolvers have taken a replay job so far (how widely replay is spread). */
+SN_API int sn_region_replay_resolvers(long handle) {
+    struct sn_region *g = H(handle);
+    int n = 0;
+    for (int k = 0; k < g->nresolvers; k++) {
+        n += atomic_load_explicit(&g->resolvers[k].replay_jobs, memory_order_relaxed) > 0;
+    }
+    return n;
+}
+
 /*
  * Queues `count` chunk ids (a recorded profile, checked by the caller against the chunk count;
  * checked again here) for replay by idle resolvers, in order, each fill unit once. Once per region;
@@ -228,13 +252,33 @@ SN_API int sn_region_replay(long handle, const int32_t *chunks, int count) {
         }
     }
     free(queued);
+    /* made readable below (count 1, not a semaphore) until sn_replay_over() reads it */
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (fd < 0) {
+        free(order);
+        return sn_fail(SN_E_IO, "eventfd(replay)", errno);
+    }
+    g->pf.replay_fd = fd;
     g->pf.replay = order;
     atomic_store(&g->pf.replay_next, 0);
     __atomic_store_n(&g->pf.replay_n, n, __ATOMIC_RELEASE); /* publishes `order` to the resolvers */
     if (n) {
-        uint64_t v = n;
-        if (write(g->pf.work_fd, &v, sizeof v) < 0) {
-            return sn_fail(SN_E_IO, "write(read-ahead eventfd)", errno);
+        /* without EPOLLEXCLUSIVE: its readiness reaches every resolver's epoll set, not only the
+         * first waiter's, and stays (level-triggered) while it is readable */
+        for (int k = 0; k < g->nresolvers; k++) {
+            struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+            if (epoll_ctl(g->resolvers[k].epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+                int e = errno;
+                atomic_store(&g->pf.replay_next, n); /* no job is taken: replay is off */
+                sn_replay_over(g);
+                return sn_fail(SN_E_IO, "epoll_ctl(replay eventfd)", e);
+            }
+        }
+        uint64_t one = 1;
+        if (write(fd, &one, sizeof one) < 0) {
+            int e = errno;
+            atomic_store(&g->pf.replay_next, n);
+            return sn_fail(SN_E_IO, "write(replay eventfd)", e);
         }
         /* a local file only (a remote region's resolvers fetch in parallel, see remote.c); without
          * the reader (no thread to be had) replay still works, one read per unit */
