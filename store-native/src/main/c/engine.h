@@ -82,6 +82,7 @@ struct sn_resolver {
     int around_zero;       /* the unit is mapped with UFFDIO_ZEROPAGE rather than CONTINUE */
     uint64_t ahead_unit;   /* 1 + first unit file_around() maps ahead of a sequential reader, 0 = none */
     int replaying;         /* the prefetch job running is profile replay, not sequential read-ahead */
+    _Atomic uint32_t replay_jobs; /* profile replay jobs this resolver took */
 };
 
 /* unit_mapped values (file modes) */
@@ -121,6 +122,7 @@ struct sn_prefetch {
     uint32_t *replay;
     uint32_t replay_n;
     _Atomic uint32_t replay_next;
+    int replay_fd;               /* eventfd readable while replay jobs remain (valid when replay is set) */
     /* the replay reader (profile.c): a pthread asking the kernel to read the profile's payloads
      * ahead of replay_next, so replay's decompression finds them in the page cache */
     pthread_t reader;
@@ -318,6 +320,8 @@ static inline void sn_record_touch(struct sn_region *g, uint64_t first, uint64_t
         }
     }
 }
+/* replay has no job left (done, or cut at the budget): its eventfd stops waking the resolvers */
+void sn_replay_over(struct sn_region *g);
 /* replay jobs may run: a profile is queued and not yet exhausted */
 static inline int sn_replay_pending(struct sn_region *g) {
     uint32_t n = __atomic_load_n(&g->pf.replay_n, __ATOMIC_ACQUIRE);

@@ -341,6 +341,12 @@ static jint j_region_replay(JNIEnv *env, jclass c, jlong h, jintArray chunks, ji
     return rc;
 }
 
+static jint j_region_replay_resolvers(JNIEnv *env, jclass c, jlong h) {
+    (void)env;
+    (void)c;
+    return sn_region_replay_resolvers(h);
+}
+
 /* ---- registration ---- */
 
 #define STR "Ljava/lang/String;"
@@ -387,6 +393,7 @@ static const JNINativeMethod methods[] = {
     M("sn_region_chunk_cache_hits", "(J)J", j_region_chunk_cache_hits),
     M("sn_region_profile", "(J[II)I", j_region_profile),
     M("sn_region_replay", "(J[II)I", j_region_replay),
+    M("sn_region_replay_resolvers", "(J)I", j_region_replay_resolvers),
 };
 
 /*

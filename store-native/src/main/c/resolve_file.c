@@ -447,6 +447,36 @@ static void file_around(struct sn_resolver *r) {
     }
 }
 
+/*
+ * Profile replay maps the unit it made valid (one CONTINUE, no wake-up of anybody), so the
+ * application's first touch of it takes no fault at all. A replayed unit's MINOR fault otherwise
+ * waits for a resolver, and while replay runs every resolver is in the middle of a unit (measured:
+ * model-weights HUGETLB, 335 of 503 units still faulted, each waiting for a replay job to end).
+ * As for mapping ahead: not under a budget (each unit is a residency decision) nor while recording
+ * (the recording is made of faults); a unit mapped or being mapped is left alone.
+ */
+static void map_replayed(struct sn_region *g, uint64_t v) {
+    uint64_t vs, vl, c0, c1;
+    sn_unit_span(g, v, &vs, &vl, &c0, &c1);
+    int valid = c0 < c1;
+    for (uint64_t c = c0; c < c1 && valid; c++) {
+        valid = atomic_load_explicit(&g->state[c], memory_order_acquire) == SN_S_VALID &&
+                (!g->warm_state || atomic_load_explicit(&g->warm_state[c], memory_order_acquire) == SN_WARM_VALID);
+    }
+    uint8_t m = SN_UNIT_NONE;
+    if (!valid || !atomic_compare_exchange_strong(&g->unit_mapped[v], &m, SN_UNIT_MAPPING)) {
+        return;
+    }
+    int rc = sn_uffd_continue(g, vs, vl);
+    if (rc >= 0 && g->warm_state && !sn_res_warm_unit_valid(g, v)) {
+        /* evicted by another process meanwhile: its next touch refills (see file_fault) */
+        madvise(g->base + vs, vl, MADV_DONTNEED);
+        rc = -ESTALE;
+    }
+    uint8_t expect = SN_UNIT_MAPPING; /* a reset() meanwhile wins (see file_fault) */
+    atomic_compare_exchange_strong(&g->unit_mapped[v], &expect, rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE);
+}
+
 /* Read-ahead: make the unit's chunks valid in the file; the reader's fault then only CONTINUEs. */
 static int file_prefetch(struct sn_resolver *r, uint64_t unit) {
     struct sn_region *g = r->region;
@@ -470,6 +500,9 @@ static int file_prefetch(struct sn_resolver *r, uint64_t unit) {
     }
     if (did && ok) {
         sn_res_touched(g, unit, SN_TOUCH_PREFETCH);
+    }
+    if (did && ok && r->replaying && !g->res && !g->rec.ids) {
+        map_replayed(g, unit);
     }
     return did;
 }

@@ -145,6 +145,7 @@ SN_API long sn_region_stats(long handle);
 SN_API int sn_region_populate(long handle, long offset, long length, int write);
 SN_API int sn_region_profile(long handle, int32_t *out, int max);
 SN_API int sn_region_replay(long handle, const int32_t *chunks, int count);
+SN_API int sn_region_replay_resolvers(long handle);
 SN_API int sn_region_check(long handle, long offset, long length);
 SN_API int sn_region_reset(long handle, long offset, long length);
 SN_API int sn_region_close(long handle);

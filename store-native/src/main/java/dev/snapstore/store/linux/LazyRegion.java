@@ -386,6 +386,16 @@ public final class LazyRegion extends AbstractRegion {
         return counter(SnapEngine.SN_C_REPLAYED);
     }
 
+    /** How many resolver threads have taken a replay job so far (every idle one should); 0 once closed. */
+    int replayResolvers() {
+        lifecycle.readLock().lock();
+        try {
+            return closed.get() ? 0 : SnapEngine.sn_region_replay_resolvers(handle);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
     @Override
     public int[] recordedProfile() {
         if (!recording) {

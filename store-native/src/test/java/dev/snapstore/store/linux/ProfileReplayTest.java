@@ -226,6 +226,37 @@ class ProfileReplayTest {
         }
     }
 
+    /**
+     * Every idle resolver replays, not only the first one woken: with two resolvers and no
+     * application fault at all, both take replay jobs before the profile is done. (Replay once
+     * woke a single resolver; the other replayed one unit per fault it served, so here it would
+     * have taken none.) The bytes are the source's.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.snapstore.store.linux.NativeTestSupport#lazyModes")
+    void everyIdleResolverReplays(Mode mode) throws Exception {
+        NativeTestSupport.assumeMode(mode);
+        int chunk = 256 << 10;
+        int chunks = 256; // 64 MiB of zstd: tens of ms of decompression for one resolver alone
+        byte[] content = TestData.mixed(chunks * chunk, 53);
+        Path snap = TestData.pack(dir, content, Codec.ZSTD, chunk);
+        int per = mode == Mode.HUGETLB ? (2 << 20) / chunk : 1;
+        int[] profile = java.util.stream.IntStream.range(0, chunks).toArray();
+        try (Snapshot s = Snapshot.open(snap)) {
+            ProfileFile.write(ProfileFile.sidecar(snap, s.digest()), s.digest(), s.chunkCount(), profile);
+            MapOptions o = MapOptions.builder().resolverThreads(2).prefetch(Prefetch.PROFILE).build();
+            try (Region r = s.map(mode, o)) {
+                LazyRegion lr = (LazyRegion) r;
+                int units = chunks / per;
+                assertEquals(units, lr.replayQueuedUnits(), lr.profileNote());
+                await(lr::replayedUnits, units, "replay");
+                assertEquals(2, lr.replayResolvers(), "resolvers that took replay jobs (" + units + " units replayed)");
+                assertEquals(0, r.stats().missingFaults() + r.stats().minorFaults(), "no fault came from the test");
+                assertEquals(TestData.sha256(content), NativeTestSupport.sha256(r));
+            }
+        }
+    }
+
     /** A profile recorded on another snapshot (another digest) is ignored with a message; the region works. */
     @ParameterizedTest
     @MethodSource("dev.snapstore.store.linux.NativeTestSupport#lazyModes")

@@ -257,6 +257,9 @@ public final class SnapEngine {
     /** Queues {@code count} chunk ids for replay by idle resolvers, in order; returns the units queued, or -errno. */
     public static native int sn_region_replay(long handle, int[] chunks, int count);
 
+    /** How many of the region's resolver threads have taken a profile replay job so far. */
+    public static native int sn_region_replay_resolvers(long handle);
+
     /**
      * The error latch for a range: 0, or {@code -errno} of the first chunk overlapping it that could
      * not be produced (typed error SN_E_CORRUPT_CHUNK, arg: the chunk).
