@@ -463,6 +463,9 @@ static void map_replayed(struct sn_region *g, uint64_t v) {
         valid = atomic_load_explicit(&g->state[c], memory_order_acquire) == SN_S_VALID &&
                 (!g->warm_state || atomic_load_explicit(&g->warm_state[c], memory_order_acquire) == SN_WARM_VALID);
     }
+    if (valid && atomic_load_explicit(&g->handover, memory_order_relaxed) && hand_over(g, v, SN_UNIT_NONE) >= 0) {
+        return; /* handed to the kernel (or already mapped / handed): its first touch is the kernel's */
+    }
     uint8_t m = SN_UNIT_NONE;
     if (!valid || !atomic_compare_exchange_strong(&g->unit_mapped[v], &m, SN_UNIT_MAPPING)) {
         return;
