@@ -181,13 +181,22 @@ static int handover(struct sn_resolver *r, uint64_t u, uint64_t page) {
     if (!atomic_load_explicit(&g->handover, memory_order_relaxed)) {
         return 0;
     }
-    uint8_t m = atomic_load_explicit(&g->unit_mapped[u], memory_order_acquire);
-    if (m == SN_UNIT_HANDED) {
-        sn_uffd_wake(g, page, g->page_size); /* another resolver handed it meanwhile */
-        return 1;
+    for (;;) {
+        uint8_t m = atomic_load_explicit(&g->unit_mapped[u], memory_order_acquire);
+        if (m == SN_UNIT_HANDED) {
+            sn_uffd_wake(g, page, g->page_size); /* another resolver handed it meanwhile */
+            return 1;
+        }
+        if (m != SN_UNIT_NONE && m != SN_UNIT_PARTIAL) {
+            return 0; /* CONTINUE maps it (handover was off a moment ago) */
+        }
+        int h = hand_over(g, u, m);
+        if (h != 0) {
+            return h == 1;
+        }
+        /* the state moved under us (another resolver handing it, or a reset): look again, never
+         * CONTINUE into a range that may have left the userfaultfd (ENOENT) */
     }
-    /* not while CONTINUE maps it (handover was off a moment ago) */
-    return (m == SN_UNIT_NONE || m == SN_UNIT_PARTIAL) && hand_over(g, u, m) == 1;
 }
 
 static int file_fault(struct sn_resolver *r, uint64_t off, uint64_t flags) {
