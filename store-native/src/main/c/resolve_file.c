@@ -369,6 +369,41 @@ again:
     return rc < 0 ? rc : 0;
 }
 
+/* Whether every chunk of unit v is valid for this region (and, in a shared warm file, still there). */
+static int unit_valid(struct sn_region *g, uint64_t v) {
+    uint64_t vs, vl, c0, c1;
+    sn_unit_span(g, v, &vs, &vl, &c0, &c1);
+    int valid = c0 < c1;
+    for (uint64_t c = c0; c < c1 && valid; c++) {
+        valid = atomic_load_explicit(&g->state[c], memory_order_acquire) == SN_S_VALID &&
+                (!g->warm_state || atomic_load_explicit(&g->warm_state[c], memory_order_acquire) == SN_WARM_VALID);
+    }
+    return valid;
+}
+
+/*
+ * Maps valid unit v whole with one CONTINUE, from state NONE, for a reader not waiting on it
+ * (mapping ahead, replay): 1 when mapped, 0 when the unit was mapped or being mapped already,
+ * -errno when CONTINUE failed or another process evicted the unit from the shared warm file
+ * meanwhile (its next touch refills, see file_fault).
+ */
+static int map_valid_unit(struct sn_region *g, uint64_t v) {
+    uint8_t m = SN_UNIT_NONE;
+    if (!atomic_compare_exchange_strong(&g->unit_mapped[v], &m, SN_UNIT_MAPPING)) {
+        return 0;
+    }
+    uint64_t vs, vl, c0, c1;
+    sn_unit_span(g, v, &vs, &vl, &c0, &c1);
+    int rc = sn_uffd_continue(g, vs, vl);
+    if (rc >= 0 && g->warm_state && !sn_res_warm_unit_valid(g, v)) {
+        madvise(g->base + vs, vl, MADV_DONTNEED);
+        rc = -ESTALE;
+    }
+    uint8_t expect = SN_UNIT_MAPPING; /* a reset() meanwhile wins (see file_fault) */
+    atomic_compare_exchange_strong(&g->unit_mapped[v], &expect, rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE);
+    return rc < 0 ? rc : 1;
+}
+
 /*
  * Maps ahead of a sequential MINOR reader (see file_fault): up to SN_MAP_AHEAD bytes of the units
  * after the faulting one, stopping at the first unit that is mapped, being mapped, or holds a chunk
@@ -387,15 +422,10 @@ static void map_ahead(struct sn_resolver *r) {
         to = units;
     }
     for (; v < to; v++) {
-        uint64_t vs, vl, c0, c1;
-        sn_unit_span(g, v, &vs, &vl, &c0, &c1);
-        int valid = c0 < c1;
-        for (uint64_t c = c0; c < c1 && valid; c++) {
-            valid = atomic_load_explicit(&g->state[c], memory_order_acquire) == SN_S_VALID &&
-                    (!g->warm_state || atomic_load_explicit(&g->warm_state[c], memory_order_acquire) == SN_WARM_VALID);
+        if (!unit_valid(g, v)) {
+            break;
         }
-        uint8_t m = SN_UNIT_NONE;
-        if (valid && atomic_load_explicit(&g->handover, memory_order_relaxed)) {
+        if (atomic_load_explicit(&g->handover, memory_order_relaxed)) {
             /* hand it over instead: the kernel maps it when the reader gets there */
             if (hand_over(g, v, SN_UNIT_NONE) != 1) {
                 break;
@@ -403,20 +433,9 @@ static void map_ahead(struct sn_resolver *r) {
             atomic_store_explicit(&g->ahead_next, v, memory_order_relaxed);
             continue;
         }
-        if (!valid || !atomic_compare_exchange_strong(&g->unit_mapped[v], &m, SN_UNIT_MAPPING)) {
-            break;
-        }
         /* the frontier: a reader that catches up faults here and is still seen as sequential */
         atomic_store_explicit(&g->ahead_next, v, memory_order_relaxed);
-        int rc = sn_uffd_continue(g, vs, vl);
-        if (rc >= 0 && g->warm_state && !sn_res_warm_unit_valid(g, v)) {
-            /* evicted by another process meanwhile: its next touch refills (see file_fault) */
-            madvise(g->base + vs, vl, MADV_DONTNEED);
-            rc = -ESTALE;
-        }
-        uint8_t expect = SN_UNIT_MAPPING; /* a reset() meanwhile wins (see file_fault) */
-        atomic_compare_exchange_strong(&g->unit_mapped[v], &expect, rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE);
-        if (rc < 0) {
+        if (map_valid_unit(g, v) != 1) {
             break;
         }
     }
@@ -465,28 +484,13 @@ static void file_around(struct sn_resolver *r) {
  * (the recording is made of faults); a unit mapped or being mapped is left alone.
  */
 static void map_replayed(struct sn_region *g, uint64_t v) {
-    uint64_t vs, vl, c0, c1;
-    sn_unit_span(g, v, &vs, &vl, &c0, &c1);
-    int valid = c0 < c1;
-    for (uint64_t c = c0; c < c1 && valid; c++) {
-        valid = atomic_load_explicit(&g->state[c], memory_order_acquire) == SN_S_VALID &&
-                (!g->warm_state || atomic_load_explicit(&g->warm_state[c], memory_order_acquire) == SN_WARM_VALID);
-    }
-    if (valid && atomic_load_explicit(&g->handover, memory_order_relaxed) && hand_over(g, v, SN_UNIT_NONE) >= 0) {
-        return; /* handed to the kernel (or already mapped / handed): its first touch is the kernel's */
-    }
-    uint8_t m = SN_UNIT_NONE;
-    if (!valid || !atomic_compare_exchange_strong(&g->unit_mapped[v], &m, SN_UNIT_MAPPING)) {
+    if (!unit_valid(g, v)) {
         return;
     }
-    int rc = sn_uffd_continue(g, vs, vl);
-    if (rc >= 0 && g->warm_state && !sn_res_warm_unit_valid(g, v)) {
-        /* evicted by another process meanwhile: its next touch refills (see file_fault) */
-        madvise(g->base + vs, vl, MADV_DONTNEED);
-        rc = -ESTALE;
+    if (atomic_load_explicit(&g->handover, memory_order_relaxed) && hand_over(g, v, SN_UNIT_NONE) >= 0) {
+        return; /* handed to the kernel (or already mapped / handed): its first touch is the kernel's */
     }
-    uint8_t expect = SN_UNIT_MAPPING; /* a reset() meanwhile wins (see file_fault) */
-    atomic_compare_exchange_strong(&g->unit_mapped[v], &expect, rc >= 0 ? SN_UNIT_MAPPED : SN_UNIT_NONE);
+    map_valid_unit(g, v);
 }
 
 /* Read-ahead: make the unit's chunks valid in the file; the reader's fault then only CONTINUEs. */

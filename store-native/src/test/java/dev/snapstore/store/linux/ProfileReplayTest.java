@@ -240,7 +240,7 @@ class ProfileReplayTest {
         int chunks = 256; // 64 MiB of zstd: tens of ms of decompression for one resolver alone
         byte[] content = TestData.mixed(chunks * chunk, 53);
         Path snap = TestData.pack(dir, content, Codec.ZSTD, chunk);
-        int per = mode == Mode.HUGETLB ? (2 << 20) / chunk : 1;
+        int per = (int) (NativeTestSupport.fillUnit(mode, chunk) / chunk);
         int[] profile = java.util.stream.IntStream.range(0, chunks).toArray();
         try (Snapshot s = Snapshot.open(snap)) {
             ProfileFile.write(ProfileFile.sidecar(snap, s.digest()), s.digest(), s.chunkCount(), profile);
